@@ -1,0 +1,1 @@
+"""Pairs, readers, tokenized datasets, length buckets and the Lightning data module."""

@@ -1,0 +1,204 @@
+"""The task registry: what a task is and how plugins are found.
+
+A task is a small dataclass that says where its data comes from, how a record becomes
+a (source, target) pair, how outputs are judged, and what its demo shows. Built-in
+tasks live as plain files in the top-level ``tasks/`` folder (shipped inside the wheel
+as ``s2s_hub/builtin_tasks``) and are imported by path, fairseq style, so that no
+top-level ``tasks`` package is ever installed. Third parties register through the
+``s2s_hub.tasks`` entry-point group, or point ``S2S_HUB_USER_DIR`` at a folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from s2s_hub.data.pairs import Pair
+from s2s_hub.data.readers import read_pairs
+from s2s_hub.search.config import DecodeConfig
+
+ENTRY_POINT_GROUP = "s2s_hub.tasks"
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass
+class Task:
+    """Base class of every task; subclasses are dataclasses whose fields are options.
+
+    Class attributes describe the task; instance fields (declared by subclasses) are
+    the options a user may set, e.g. ``get_task("translation", target_lang="fr")``.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    data_license: ClassVar[str] = "unknown"
+    data_source: ClassVar[str] = ""
+    source_label: ClassVar[str] = "Source"
+    target_label: ClassVar[str] = "Target"
+    selection_metric: ClassVar[str] = "bleu"
+    selection_mode: ClassVar[str] = "max"
+    decoding: ClassVar[DecodeConfig] = DecodeConfig()
+    max_source_tokens: ClassVar[int] = 128
+    max_target_tokens: ClassVar[int] = 64
+    max_input_chars: ClassVar[int] = 2000
+    vocab_size: ClassVar[int] = 8000
+    model_defaults: ClassVar[dict[str, Any]] = {}
+    training_defaults: ClassVar[dict[str, Any]] = {}
+
+    data_dir: str | None = field(default=None, kw_only=True)
+
+    def default_data_dir(self) -> Path | None:
+        """The folder holding ``{train,dev,test}.tsv[.gz]`` when none is given."""
+        return None
+
+    def records(self, split: str) -> Iterator[dict[str, str]]:
+        """Raw records of a split; the default reads TSV/JSONL files of ``data_dir``."""
+        folder = Path(self.data_dir) if self.data_dir else self.default_data_dir()
+        if folder is None:
+            raise FileNotFoundError(
+                f"task {self.name!r} has no data folder: pass data_dir=..."
+            )
+        yield from read_pairs(find_split_file(folder, split))
+
+    def make_pair(self, record: dict[str, str]) -> Pair:
+        """Turn one record into a (source, target) pair."""
+        return Pair(record["source"], record["target"])
+
+    def pairs(self, split: str) -> list[Pair]:
+        if split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+        return [self.make_pair(r) for r in self.records(split)]
+
+    def metrics(
+        self, hypotheses: list[str], references: list[str], sources: list[str]
+    ) -> dict[str, float]:
+        """Scores of decoded text; keys must include ``selection_metric``."""
+        from s2s_hub.metrics import corpus_bleu
+
+        return {"bleu": corpus_bleu(hypotheses, references)}
+
+    def demo_examples(self) -> list[str]:
+        return []
+
+    def prepare(self, out_dir: Path) -> dict[str, int]:
+        """Rebuild the task's shipped splits from their original source."""
+        raise NotImplementedError(f"task {self.name!r} has no prepare step")
+
+    def options(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def find_split_file(folder: Path, split: str) -> Path:
+    for suffix in (".tsv", ".tsv.gz", ".jsonl", ".jsonl.gz"):
+        path = folder / f"{split}{suffix}"
+        if path.exists():
+            return path
+    raise FileNotFoundError(
+        f"no {split}.tsv[.gz] or {split}.jsonl[.gz] in {folder}"
+    )
+
+
+T = TypeVar("T", bound=type[Task])
+_REGISTRY: dict[str, type[Task]] = {}
+_discovered = False
+
+
+def register_task(name: str):
+    """Class decorator that makes a task known under ``name``; names are unique."""
+
+    def wrap(cls: T) -> T:
+        if not (isinstance(cls, type) and issubclass(cls, Task)):
+            raise TypeError(f"@register_task({name!r}) needs a Task subclass")
+        known = _REGISTRY.get(name)
+        if known is not None and _identity(known) != _identity(cls):
+            raise ValueError(
+                f"task name {name!r} is taken by {_identity(known)}; "
+                f"cannot register {_identity(cls)}"
+            )
+        cls.name = name
+        if "__dataclass_fields__" not in cls.__dict__:
+            cls = dataclass(cls)
+        _REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+def _identity(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def builtin_tasks_dir() -> Path | None:
+    """``tasks/`` of a source checkout, or the copy inside an installed wheel."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "builtin_tasks", package.parent / "tasks"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def import_tasks_dir(folder: Path, prefix: str = "s2s_hub_user_tasks") -> None:
+    """Import every ``*.py`` of ``folder`` by path so that its tasks register."""
+    for path in sorted(Path(folder).glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module_name = f"{prefix}.{path.stem}"
+        if module_name in sys.modules:
+            continue
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules[module_name]
+            raise
+
+
+def discover(force: bool = False) -> None:
+    """Find built-in tasks, ``S2S_HUB_USER_DIR`` folders and entry-point plugins."""
+    global _discovered
+    if _discovered and not force:
+        return
+    _discovered = True
+    folder = builtin_tasks_dir()
+    if folder is not None:
+        import_tasks_dir(folder, prefix="s2s_hub_builtin_tasks")
+    for user_dir in filter(None, os.environ.get("S2S_HUB_USER_DIR", "").split(os.pathsep)):
+        import_tasks_dir(Path(user_dir))
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        entry.load()
+
+
+def task_names() -> list[str]:
+    discover()
+    return sorted(_REGISTRY)
+
+
+def get_task(name: str, **options: Any) -> Task:
+    """An instance of the task called ``name`` with the given options."""
+    discover()
+    if name not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise KeyError(f"unknown task {name!r}; known tasks: {known}")
+    cls = _REGISTRY[name]
+    allowed = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(options) - allowed
+    if unknown:
+        raise ValueError(
+            f"task {name!r} has no option(s) {sorted(unknown)}; "
+            f"options: {sorted(allowed)}"
+        )
+    return cls(**options)
+
+
+def iter_tasks() -> Iterable[Task]:
+    return (get_task(name) for name in task_names())
