@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 METHODS = ("greedy", "beam", "sample")
@@ -13,7 +14,10 @@ class DecodeConfig:
 
     ``length_penalty`` is GNMT's alpha: hypotheses are ranked by
     ``log_prob / ((5 + length) / 6) ** alpha`` (Wu et al., 2016); 0 disables it.
-    ``top_k=0`` and ``top_p=1`` disable those filters.
+    ``min_length`` and ``max_length`` count generated tokens, eos included in the
+    latter. ``n_best`` is the number of beams (beam search) or samples (sampling)
+    returned per sentence; greedy search always returns one. ``top_k=0`` and
+    ``top_p=1`` disable those filters.
     """
 
     method: str = "beam"
@@ -29,35 +33,34 @@ class DecodeConfig:
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        problems = []
+        problems = list(self._problems())
+        if problems:
+            raise ValueError("invalid decoding settings: " + "; ".join(problems))
+
+    def _problems(self) -> Iterator[str]:
+        """Every broken setting, so that one error lists them all."""
         if self.method not in METHODS:
-            problems.append(f"method must be one of {METHODS}, got {self.method!r}")
+            yield f"method must be one of {METHODS}, got {self.method!r}"
         if self.beam_size < 1:
-            problems.append(f"beam_size must be >= 1, got {self.beam_size}")
-        if not 1 <= self.n_best <= max(self.beam_size, 1 if self.method != "beam" else 0):
-            if self.method == "beam":
-                problems.append(
-                    f"n_best must be in 1..beam_size ({self.beam_size}), "
-                    f"got {self.n_best}"
-                )
-            elif self.n_best < 1:
-                problems.append(f"n_best must be >= 1, got {self.n_best}")
+            yield f"beam_size must be >= 1, got {self.beam_size}"
+        if self.n_best < 1:
+            yield f"n_best must be >= 1, got {self.n_best}"
+        elif self.method == "beam" and self.n_best > self.beam_size:
+            yield f"n_best must be <= beam_size ({self.beam_size}), got {self.n_best}"
         if self.length_penalty < 0:
-            problems.append(f"length_penalty must be >= 0, got {self.length_penalty}")
+            yield f"length_penalty must be >= 0, got {self.length_penalty}"
+        if self.max_length < 1:
+            yield f"max_length must be >= 1, got {self.max_length}"
         if not 0 <= self.min_length <= self.max_length:
-            problems.append(
+            yield (
                 f"need 0 <= min_length <= max_length, got {self.min_length} and "
                 f"{self.max_length}"
             )
-        if self.max_length < 1:
-            problems.append(f"max_length must be >= 1, got {self.max_length}")
         if self.no_repeat_ngram_size < 0:
-            problems.append("no_repeat_ngram_size must be >= 0")
+            yield f"no_repeat_ngram_size must be >= 0, got {self.no_repeat_ngram_size}"
         if self.temperature <= 0:
-            problems.append(f"temperature must be > 0, got {self.temperature}")
+            yield f"temperature must be > 0, got {self.temperature}"
         if self.top_k < 0:
-            problems.append(f"top_k must be >= 0, got {self.top_k}")
+            yield f"top_k must be >= 0, got {self.top_k}"
         if not 0 < self.top_p <= 1:
-            problems.append(f"top_p must be in (0, 1], got {self.top_p}")
-        if problems:
-            raise ValueError("invalid decoding settings: " + "; ".join(problems))
+            yield f"top_p must be in (0, 1], got {self.top_p}"

@@ -1,0 +1,221 @@
+"""``s2s-hub tasks | train | evaluate | predict | data prepare``.
+
+Options come from the config dataclasses (``--model.*``, ``--train.*``,
+``--decode.*``), can be collected in a YAML file given with ``--config``, and are
+overridden by flags given after it. Errors are one line on stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from argparse import ArgumentError
+from pathlib import Path
+from typing import Any
+
+from jsonargparse import ActionConfigFile, ArgumentParser, Namespace
+
+from s2s_hub.cli.options import add_dataclass_options, given
+from s2s_hub.model import Seq2SeqConfig
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.training.config import DistributedConfig, TrainConfig
+
+MODEL_SKIP = frozenset({"src_vocab_size", "tgt_vocab_size", "pad_id", "bos_id", "eos_id"})
+
+
+def _parser(description: str) -> ArgumentParser:
+    parser = ArgumentParser(description=description, exit_on_error=False)
+    parser.add_argument("--config", action=ActionConfigFile, help="YAML file of options")
+    return parser
+
+
+def _add_task(parser: ArgumentParser, required: bool = True) -> None:
+    parser.add_argument("--task", type=str, required=required, help="Registered task name")
+    parser.add_argument("--task_options", type=dict[str, Any], default={},
+                        help='Task options, e.g. \'{"target_lang": "fr"}\'')
+    parser.add_argument("--data_dir", type=str | None, default=None,
+                        help="Folder of {train,dev,test}.tsv/.jsonl[.gz] to use instead")
+
+
+def _train_parser() -> ArgumentParser:
+    parser = _parser("Train a model for a task.")
+    _add_task(parser)
+    add_dataclass_options(parser, Seq2SeqConfig, "model", MODEL_SKIP)
+    add_dataclass_options(parser, TrainConfig, "train")
+    for field, kind, default, help_text in (
+        ("accelerator", str, "auto", "cpu, gpu, mps or auto"),
+        ("devices", int | str, "auto", "Devices per node: a count or auto"),
+        ("num_nodes", int, 1, "Number of machines"),
+        ("strategy", str, "auto", "Lightning strategy: auto, ddp, ddp_spawn ..."),
+    ):
+        parser.add_argument(f"--{field}", type=kind, default=default, help=help_text)
+    parser.add_argument("--resume", type=bool, default=False,
+                        help="Continue from the run folder's last checkpoint")
+    return parser
+
+
+def _decode_parser(description: str) -> ArgumentParser:
+    parser = _parser(description)
+    parser.add_argument("checkpoint", type=str,
+                        help="A .ckpt file, an exported folder or a Hub repo id")
+    add_dataclass_options(parser, DecodeConfig, "decode")
+    parser.add_argument("--batch_size", type=int, default=64, help="Sentences per batch")
+    return parser
+
+
+def _evaluate_parser() -> ArgumentParser:
+    parser = _decode_parser("Score a checkpoint on a split of its task.")
+    parser.add_argument("--split", type=str, default="test", help="train, dev or test")
+    parser.add_argument("--limit", type=int | None, default=None,
+                        help="Score only the first N examples")
+    parser.add_argument("--output", type=str | None, default=None,
+                        help="Write scores (JSON) and hypotheses (.txt beside it)")
+    parser.add_argument("--data_dir", type=str | None, default=None,
+                        help="Folder of {split}.tsv/.jsonl[.gz] to score on instead")
+    return parser
+
+
+def _predict_parser() -> ArgumentParser:
+    parser = _decode_parser("Decode text with a checkpoint.")
+    parser.add_argument("text", type=list[str], nargs="*", default=[],
+                        help="Texts to decode; with none, lines of --input or stdin")
+    parser.add_argument("--input", type=str | None, default=None,
+                        help="File with one source text per line")
+    return parser
+
+
+def _data_parser() -> ArgumentParser:
+    prepare = _parser("Rebuild a task's shipped data splits from their sources.")
+    prepare.add_argument("task", type=str, help="Registered task name")
+    prepare.add_argument("--out", type=str | None, default=None,
+                         help="Output folder (default: the task's data folder)")
+    prepare.add_argument("--task_options", type=dict[str, Any], default={},
+                         help="Task options")
+    parser = ArgumentParser(description="Data commands.", exit_on_error=False)
+    sub = parser.add_subcommands(dest="action")
+    sub.add_subcommand("prepare", prepare, help=prepare.description)
+    return parser
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="s2s-hub", description=__doc__.split("\n")[0], exit_on_error=False
+    )
+    sub = parser.add_subcommands(dest="command")
+    sub.add_subcommand("tasks", ArgumentParser(exit_on_error=False),
+                       help="List the registered tasks")
+    for name, make in (("train", _train_parser), ("evaluate", _evaluate_parser),
+                       ("predict", _predict_parser), ("data", _data_parser)):
+        child = make()
+        sub.add_subcommand(name, child, help=child.description)
+    return parser
+
+
+def _task(args: Namespace):
+    from s2s_hub.registry import get_task
+
+    options = dict(args.task_options or {})
+    if args.get("data_dir"):
+        options["data_dir"] = args.data_dir
+    return get_task(args.task, **options)
+
+
+def _decode_config(args: Namespace, default: DecodeConfig) -> DecodeConfig:
+    from dataclasses import asdict
+
+    return DecodeConfig(**{**asdict(default), **given(args, "decode")})
+
+
+def cmd_tasks(args: Namespace) -> None:
+    from s2s_hub.registry import iter_tasks
+
+    for task in iter_tasks():
+        print(f"{task.name:<16} {task.description}")
+        print(f"{'':<16} metric: {task.selection_metric}; data: {task.data_source}")
+
+
+def cmd_train(args: Namespace) -> None:
+    from s2s_hub.training.run import train
+
+    task = _task(args)
+    config = TrainConfig(**{**task.training_defaults, **given(args, "train")})
+    hardware = DistributedConfig(args.accelerator, args.devices, args.num_nodes,
+                                 args.strategy)
+    best = train(task, given(args, "model"), config, hardware, resume=args.resume)
+    print(f"best checkpoint: {best}")
+
+
+def _predictor(args: Namespace):
+    from s2s_hub.hub import load
+
+    return load(args.checkpoint)
+
+
+def cmd_evaluate(args: Namespace) -> None:
+    from s2s_hub.evaluation import evaluate
+
+    predictor = _predictor(args)
+    if args.data_dir:
+        predictor.task.data_dir = args.data_dir
+    config = _decode_config(args, predictor.task.decoding)
+    result = evaluate(predictor, args.split, config, args.limit)
+    print(json.dumps(result.to_dict(), indent=2))
+    if args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        out.with_suffix(".txt").write_text("\n".join(result.hypotheses) + "\n")
+
+
+def cmd_predict(args: Namespace) -> None:
+    predictor = _predictor(args)
+    texts = list(args.text)
+    if not texts:
+        source = Path(args.input).open(encoding="utf-8") if args.input else sys.stdin
+        texts = [line.rstrip("\n") for line in source]
+    config = _decode_config(args, predictor.task.decoding)
+    for i, nbest in enumerate(predictor.predict(texts, config, args.batch_size)):
+        if config.n_best == 1:
+            print(nbest[0].text)
+            continue
+        for p in nbest:
+            print(f"{i}\t{p.score:.4f}\t{p.probability:.4f}\t{p.text}")
+
+
+def cmd_data(args: Namespace) -> None:
+    from s2s_hub.registry import get_task
+
+    task = get_task(args.prepare.task, **(args.prepare.task_options or {}))
+    out = Path(args.prepare.out) if args.prepare.out else task.default_data_dir()
+    counts = task.prepare(out)
+    print(json.dumps({"task": task.name, "out": str(out), "counts": counts}, indent=2))
+
+
+COMMANDS = {"tasks": cmd_tasks, "train": cmd_train, "evaluate": cmd_evaluate,
+            "predict": cmd_predict, "data": cmd_data}
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``s2s-hub`` console script."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        COMMANDS[args.command](args[args.command])
+    except (ArgumentError, ValueError, KeyError, FileNotFoundError, OSError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"s2s-hub: error: {_one_line(message)}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Scores of decoded text: BLEU, chrF++, ROUGE and distinct-n.
+
+Every function takes detokenized strings, one hypothesis per reference. BLEU and chrF++
+come from sacrebleu, so their numbers and signatures match its command line; ROUGE
+comes from rouge-score with a tokenizer that keeps the letters of every script.
+Paired metrics refuse empty or mismatched inputs with a ValueError rather than
+returning a score that would look like a real result.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nltk.stem.porter import PorterStemmer  # rouge-score's own stemmer dependency
+from rouge_score.rouge_scorer import RougeScorer
+from sacrebleu.metrics import BLEU, CHRF
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+
+# Scripts written without spaces between words need BLEU tokenized below the word.
+# sacrebleu's Japanese and Korean tokenizers need MeCab, an optional extra, so they
+# are not used: the same language must give the same score on every machine.
+_BLEU_TOKENIZERS = {
+    "zh": "zh",
+    "ja": "char",
+    "th": "char",
+    "lo": "char",
+    "km": "char",
+    "my": "char",
+}
+
+
+@dataclass(frozen=True)
+class Score:
+    """A corpus-level score and the sacrebleu signature that makes it reproducible.
+
+    Attributes:
+        value: the score on a 0-100 scale.
+        signature: e.g. ``"nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:..."``.
+    """
+
+    value: float
+    signature: str
+
+
+def bleu_tokenizer_for(lang: str) -> str:
+    """The sacrebleu tokenizer to score a target language with.
+
+    Args:
+        lang: a language code such as ``"de"``, ``"zh-Hans"`` or ``"ja_JP"``.
+
+    Returns:
+        ``"zh"`` for Chinese, ``"char"`` for other unspaced scripts, else ``"13a"``.
+    """
+    primary = re.split(r"[-_]", lang.strip().lower())[0]
+    return _BLEU_TOKENIZERS.get(primary, "13a")
+
+
+def bleu(
+    hypotheses: Sequence[str], references: Sequence[str], tokenize: str | None = None
+) -> Score:
+    """Corpus BLEU with its signature.
+
+    Args:
+        hypotheses: system outputs.
+        references: one reference per hypothesis.
+        tokenize: a sacrebleu tokenizer name; None means sacrebleu's default
+            (``"13a"``). See :func:`bleu_tokenizer_for`.
+    """
+    _check_pairs(hypotheses, references)
+    if tokenize is not None and tokenize not in BLEU.TOKENIZERS:
+        known = ", ".join(BLEU.TOKENIZERS)
+        raise ValueError(f"unknown BLEU tokenizer {tokenize!r}; known: {known}")
+    metric = BLEU(tokenize=tokenize)
+    result = metric.corpus_score(list(hypotheses), [list(references)])
+    return Score(result.score, str(metric.get_signature()))
+
+
+def chrf(
+    hypotheses: Sequence[str], references: Sequence[str], word_order: int = 2
+) -> Score:
+    """Corpus chrF with its signature; ``word_order=2`` is chrF++.
+
+    Character n-grams need no tokenizer, so chrF suits every script as it is.
+    """
+    _check_pairs(hypotheses, references)
+    metric = CHRF(word_order=word_order)
+    result = metric.corpus_score(list(hypotheses), [list(references)])
+    return Score(result.score, str(metric.get_signature()))
+
+
+def corpus_bleu(
+    hypotheses: Sequence[str], references: Sequence[str], tokenize: str | None = None
+) -> float:
+    """The value of :func:`bleu`, for a task's dictionary of scores."""
+    return bleu(hypotheses, references, tokenize).value
+
+
+def corpus_chrf(
+    hypotheses: Sequence[str], references: Sequence[str], word_order: int = 2
+) -> float:
+    """The value of :func:`chrf`, for a task's dictionary of scores."""
+    return chrf(hypotheses, references, word_order).value
+
+
+class UnicodeWordTokenizer:
+    """A rouge-score tokenizer that keeps the letters of every script.
+
+    rouge-score's default tokenizer deletes everything outside ``[a-z0-9]``, so
+    German umlauts are cut out of words and Cyrillic text scores 0. This one
+    lowercases and splits on every character that is not a letter, mark or number.
+    Marks count as word characters because a plain ``\\W`` split would break
+    Devanagari and vowelled Arabic words at their combining signs.
+
+    Args:
+        use_stemmer: Porter-stem words longer than 3 characters, as rouge-score
+            does; meant for English only.
+    """
+
+    def __init__(self, use_stemmer: bool = False) -> None:
+        self._stemmer = PorterStemmer() if use_stemmer else None
+
+    def tokenize(self, text: str) -> list[str]:
+        kept = (c if unicodedata.category(c)[0] in "LMN" else " " for c in text.lower())
+        words = "".join(kept).split()
+        if self._stemmer is None:
+            return words
+        return [self._stemmer.stem(w) if len(w) > 3 else w for w in words]
+
+
+def rouge(
+    hypotheses: Sequence[str], references: Sequence[str], use_stemmer: bool = False
+) -> dict[str, float]:
+    """Mean ROUGE-1, ROUGE-2 and ROUGE-L F-measures on a 0-100 scale.
+
+    Args:
+        hypotheses: system outputs.
+        references: one reference per hypothesis.
+        use_stemmer: Porter stemming, for English targets only.
+
+    Returns:
+        ``{"rouge1": ..., "rouge2": ..., "rougeL": ...}``.
+    """
+    _check_pairs(hypotheses, references)
+    scorer = RougeScorer(list(ROUGE_TYPES), tokenizer=UnicodeWordTokenizer(use_stemmer))
+    totals = dict.fromkeys(ROUGE_TYPES, 0.0)
+    for hypothesis, reference in zip(hypotheses, references, strict=True):
+        # rouge-score's argument order is (target, prediction).
+        scores = scorer.score(reference, hypothesis)
+        for name in ROUGE_TYPES:
+            totals[name] += scores[name].fmeasure
+    return {name: 100 * total / len(hypotheses) for name, total in totals.items()}
+
+
+def distinct_n(texts: Sequence[str], n: int) -> float:
+    """Unique n-grams over all n-grams of the corpus (distinct-1, distinct-2, ...).
+
+    A diversity measure for dialogue: a model that answers "I don't know" to
+    everything scores near 0. Words are whitespace tokens; n-grams never cross
+    from one text into the next.
+
+    Returns:
+        A ratio in [0, 1]; 0.0 when the texts hold no n-gram at all.
+    """
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    ngrams = []
+    for text in texts:
+        words = text.split()
+        ngrams.extend(tuple(words[i : i + n]) for i in range(len(words) - n + 1))
+    return len(set(ngrams)) / len(ngrams) if ngrams else 0.0
+
+
+def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
+    if len(hypotheses) != len(references):
+        raise ValueError(
+            f"got {len(hypotheses)} hypotheses but {len(references)} references"
+        )
+    if not hypotheses:
+        raise ValueError("nothing to score: no hypotheses and no references")

@@ -1,0 +1,142 @@
+"""Attention mechanisms: Bahdanau (additive), Luong global and Luong local.
+
+Every mechanism splits its work in two: ``keys`` projects the encoder outputs once
+per sentence (they do not change while decoding), and ``forward`` scores one decoder
+query against them. Padding is masked to ``-inf`` before the softmax, so no weight
+ever falls on it.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from s2s_hub.model.config import Seq2SeqConfig
+
+
+class Attention(nn.Module):
+    """Base: ``weights = softmax(score(query, keys) masked)``, ``context = weights @ memory``."""
+
+    def keys(self, memory: Tensor) -> Tensor:
+        """Projected encoder outputs, shape (batch, src_len, key_size)."""
+        return memory
+
+    def score(self, query: Tensor, keys: Tensor) -> Tensor:
+        """Unnormalised scores, shape (batch, src_len)."""
+        raise NotImplementedError
+
+    def window(self, query: Tensor, mask: Tensor, step: int) -> tuple[Tensor, Tensor]:
+        """Positions allowed to the query, and a log-prior added to the scores."""
+        return mask, torch.zeros((), device=query.device)
+
+    def forward(
+        self, query: Tensor, keys: Tensor, memory: Tensor, mask: Tensor, step: int
+    ) -> tuple[Tensor, Tensor]:
+        """Attend from ``query`` (batch, hidden) over ``memory`` (batch, src_len, mem).
+
+        Args:
+            mask: True at real source positions, shape (batch, src_len).
+            step: index of the target position being produced (local-m needs it).
+
+        Returns:
+            context (batch, mem) and weights (batch, src_len) that sum to one.
+        """
+        allowed, log_prior = self.window(query, mask, step)
+        scores = self.score(query, keys) + log_prior  # batch x src_len
+        weights = F.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+        context = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)  # batch x mem
+        return context, weights
+
+
+class DotAttention(Attention):
+    """Luong dot: ``score(h_t, h_s) = h_t^T h_s``."""
+
+    def score(self, query: Tensor, keys: Tensor) -> Tensor:
+        return torch.bmm(keys, query.unsqueeze(2)).squeeze(2)
+
+
+class GeneralAttention(DotAttention):
+    """Luong general: ``score(h_t, h_s) = h_t^T W_a h_s``; ``W_a h_s`` is precomputed."""
+
+    def __init__(self, query_size: int, memory_size: int) -> None:
+        super().__init__()
+        self.proj = nn.Linear(memory_size, query_size, bias=False)
+
+    def keys(self, memory: Tensor) -> Tensor:
+        return self.proj(memory)
+
+
+class AdditiveAttention(Attention):
+    """Bahdanau / Luong concat: ``score = v_a^T tanh(W_q h_t + W_k h_s)``.
+
+    Luong's concat form ``v_a^T tanh(W_a [h_t; h_s])`` is the same function with
+    ``W_a = [W_q, W_k]``; the split lets ``W_k h_s`` be computed once per sentence.
+    """
+
+    def __init__(self, query_size: int, memory_size: int, attn_size: int) -> None:
+        super().__init__()
+        self.key_proj = nn.Linear(memory_size, attn_size, bias=False)
+        self.query_proj = nn.Linear(query_size, attn_size, bias=False)
+        self.v = nn.Linear(attn_size, 1, bias=False)
+
+    def keys(self, memory: Tensor) -> Tensor:
+        return self.key_proj(memory)
+
+    def score(self, query: Tensor, keys: Tensor) -> Tensor:
+        hidden = torch.tanh(keys + self.query_proj(query).unsqueeze(1))
+        return self.v(hidden).squeeze(2)  # batch x src_len
+
+
+class LocalAttention(GeneralAttention):
+    """Luong local attention with the general score, inside ``[p_t - D, p_t + D]``.
+
+    local-m (monotonic) centres the window on ``p_t = t``. local-p (predictive)
+    learns ``p_t = S * sigmoid(v_p^T tanh(W_p h_t))`` with S the sentence's real
+    source length and scales the alignment by the Gaussian
+    ``exp(-(s - p_t)^2 / (2 (D/2)^2))`` (Luong et al., 2015, eqs. 9-10). We add the
+    log of that factor to the scores before the softmax, i.e. multiply and then
+    renormalise, so the weights remain a distribution over the window. The window is
+    clipped to the real source positions of each sentence.
+    """
+
+    def __init__(
+        self, query_size: int, memory_size: int, window: int, predictive: bool
+    ) -> None:
+        super().__init__(query_size, memory_size)
+        self.window_size = window
+        self.predictive = predictive
+        if predictive:
+            self.position = nn.Sequential(
+                nn.Linear(query_size, query_size, bias=False),
+                nn.Tanh(),
+                nn.Linear(query_size, 1, bias=False),
+            )
+
+    def window(self, query: Tensor, mask: Tensor, step: int) -> tuple[Tensor, Tensor]:
+        lengths = mask.sum(dim=1, keepdim=True).to(query.dtype)  # batch x 1
+        positions = torch.arange(mask.size(1), device=mask.device).to(query.dtype)
+        if self.predictive:
+            centre = lengths * torch.sigmoid(self.position(query))  # batch x 1
+        else:
+            centre = torch.clamp(torch.full_like(lengths, step), max=lengths - 1)
+        distance = positions.unsqueeze(0) - centre  # batch x src_len
+        allowed = mask & (distance.abs() <= self.window_size)
+        if not self.predictive:
+            return allowed, torch.zeros((), device=query.device)
+        sigma = self.window_size / 2
+        return allowed, -(distance**2) / (2 * sigma**2)
+
+
+def build_attention(config: Seq2SeqConfig) -> Attention:
+    """The attention module that ``config.attention`` names."""
+    query, memory = config.hidden_size, config.encoder_output_size
+    kind = config.attention
+    if kind in ("bahdanau", "concat"):
+        return AdditiveAttention(query, memory, config.hidden_size)
+    if kind == "dot":
+        return DotAttention()
+    if kind == "general":
+        return GeneralAttention(query, memory)
+    return LocalAttention(query, memory, config.local_window, kind == "local-p")
+

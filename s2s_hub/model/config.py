@@ -1,0 +1,113 @@
+"""The one dataclass that describes a model; validated once, where it is built."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+CELLS = ("lstm", "gru")
+GLOBAL_ATTENTIONS = ("bahdanau", "dot", "general", "concat")
+LOCAL_ATTENTIONS = ("local-m", "local-p")
+ATTENTIONS = GLOBAL_ATTENTIONS + LOCAL_ATTENTIONS
+
+
+@dataclass
+class Seq2SeqConfig:
+    """Architecture of an attentional RNN encoder-decoder.
+
+    ``attention`` picks both the score function and the decoder wiring: ``bahdanau``
+    queries with the previous decoder state before the RNN step (Bahdanau et al.,
+    2015); the Luong variants query with the current state after it (Luong et al.,
+    2015).
+
+    Attributes:
+        src_vocab_size: Source vocabulary size (set from the tokenizer).
+        tgt_vocab_size: Target vocabulary size (set from the tokenizer).
+        emb_size: Size of the token embeddings.
+        hidden_size: Size of each encoder direction and of the decoder (as in Joey
+            NMT: a bidirectional encoder gives 2 * hidden_size outputs).
+        encoder_layers: Number of stacked encoder RNN layers.
+        decoder_layers: Number of stacked decoder RNN layers.
+        cell: Recurrent cell, lstm or gru.
+        bidirectional: Read the source in both directions.
+        attention: bahdanau, dot, general, concat, local-m or local-p.
+        local_window: Luong's D: local attention sees [p_t - D, p_t + D].
+        input_feeding: Feed the previous attentional vector into the decoder RNN.
+        dropout: Dropout on embeddings, between RNN layers and on attentional vectors.
+        tie_embeddings: Share the decoder's input embeddings with the output layer.
+        pad_id: Padding token id.
+        bos_id: Begin-of-sequence token id.
+        eos_id: End-of-sequence token id.
+    """
+
+    src_vocab_size: int
+    tgt_vocab_size: int
+    emb_size: int = 256
+    hidden_size: int = 256
+    encoder_layers: int = 2
+    decoder_layers: int = 2
+    cell: str = "lstm"
+    bidirectional: bool = True
+    attention: str = "bahdanau"
+    local_window: int = 10
+    input_feeding: bool = True
+    dropout: float = 0.2
+    tie_embeddings: bool = False
+    pad_id: int = 0
+    bos_id: int = 2
+    eos_id: int = 3
+
+    def __post_init__(self) -> None:
+        problems = [p for p in self._problems() if p]
+        if problems:
+            raise ValueError("invalid model config: " + "; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        sizes = ("src_vocab_size", "tgt_vocab_size", "emb_size", "hidden_size")
+        layers = ("encoder_layers", "decoder_layers", "local_window")
+        return [
+            *(f"{n} must be a positive int" for n in sizes + layers if _bad(self, n)),
+            _choice("cell", self.cell, CELLS),
+            _choice("attention", self.attention, ATTENTIONS),
+            "" if 0 <= self.dropout < 1 else f"dropout must be in [0, 1), got {self.dropout}",
+            "tie_embeddings needs emb_size == hidden_size "
+            f"(got {self.emb_size} and {self.hidden_size})"
+            if self.tie_embeddings and self.emb_size != self.hidden_size
+            else "",
+            "dot attention needs encoder outputs of the decoder's size: use "
+            "bidirectional=False or attention='general'"
+            if self.attention == "dot" and self.bidirectional
+            else "",
+            "pad_id, bos_id and eos_id must differ"
+            if len({self.pad_id, self.bos_id, self.eos_id}) < 3
+            else "",
+        ]
+
+    @property
+    def encoder_output_size(self) -> int:
+        return self.hidden_size * (2 if self.bidirectional else 1)
+
+    @property
+    def is_local(self) -> bool:
+        return self.attention in LOCAL_ATTENTIONS
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Seq2SeqConfig:
+        """Build from a dict, naming unknown keys instead of a bare TypeError."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown model config keys {unknown}; known: {sorted(known)}")
+        return cls(**values)
+
+
+def _bad(config: Seq2SeqConfig, name: str) -> bool:
+    value = getattr(config, name)
+    return isinstance(value, bool) or not isinstance(value, int) or value < 1
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    return "" if value in allowed else f"{name} must be one of {allowed}, got {value!r}"

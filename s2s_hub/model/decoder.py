@@ -1,0 +1,150 @@
+"""The attentional recurrent decoder and the state it carries between steps.
+
+One ``step`` function serves training (teacher forcing loops over it) and every
+search method, so what is trained is exactly what is decoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+from torch import Tensor, nn
+
+from s2s_hub.model.attention import build_attention
+from s2s_hub.model.config import Seq2SeqConfig
+from s2s_hub.model.encoder import RNN_CLASSES
+
+
+@dataclass
+class DecoderState:
+    """Everything the decoder needs for its next step, batch-first except ``hidden``.
+
+    Attributes:
+        hidden: RNN state, a tuple of one (GRU) or two (LSTM: h, c) tensors of shape
+            (layers, batch, hidden).
+        feed: previous attentional vector, shape (batch, hidden) (input feeding).
+        memory: encoder outputs, shape (batch, src_len, mem).
+        keys: attention keys projected once from ``memory``.
+        mask: True at real source positions, shape (batch, src_len).
+        step: index of the target position the next call produces.
+    """
+
+    hidden: tuple[Tensor, ...]
+    feed: Tensor
+    memory: Tensor
+    keys: Tensor
+    mask: Tensor
+    step: int = 0
+
+    def select(self, index: Tensor) -> DecoderState:
+        """The state of batch rows ``index``: expands to beams and reorders them."""
+        return replace(
+            self,
+            hidden=tuple(h.index_select(1, index) for h in self.hidden),
+            feed=self.feed.index_select(0, index),
+            memory=self.memory.index_select(0, index),
+            keys=self.keys.index_select(0, index),
+            mask=self.mask.index_select(0, index),
+        )
+
+
+class Decoder(nn.Module):
+    """Luong-style decoder with input feeding, or Bahdanau-style when it says so.
+
+    Luong (2015): ``s_t = RNN([y_{t-1}; h~_{t-1}], s_{t-1})``, ``c_t = attn(s_t)``,
+    ``h~_t = tanh(W_c [s_t; c_t])``. Bahdanau (2015) attends before the step with the
+    previous state: ``c_t = attn(s_{t-1})``, ``s_t = RNN([y_{t-1}; c_t], s_{t-1})``.
+    Both emit the attentional vector ``h~_t``; input feeding adds ``h~_{t-1}`` to the
+    RNN input of either.
+    """
+
+    def __init__(self, config: Seq2SeqConfig) -> None:
+        super().__init__()
+        self.config = config
+        hidden, memory = config.hidden_size, config.encoder_output_size
+        self.attend_first = config.attention == "bahdanau"
+        rnn_input = config.emb_size
+        rnn_input += hidden if config.input_feeding else 0
+        rnn_input += memory if self.attend_first else 0
+        self.embed = nn.Embedding(
+            config.tgt_vocab_size, config.emb_size, padding_idx=config.pad_id
+        )
+        self.dropout = nn.Dropout(config.dropout)
+        self.rnn = RNN_CLASSES[config.cell](
+            rnn_input,
+            hidden,
+            num_layers=config.decoder_layers,
+            batch_first=True,
+            dropout=config.dropout if config.decoder_layers > 1 else 0.0,
+        )
+        self.attention = build_attention(config)
+        self.bridge = nn.Linear(memory, hidden)
+        self.combine = nn.Linear(hidden + memory, hidden, bias=False)
+
+    def init_state(self, memory: Tensor, final: Tensor, mask: Tensor) -> DecoderState:
+        """Initial state: every layer starts from ``tanh(W_b [h_fwd; h_bwd])``."""
+        start = torch.tanh(self.bridge(final))  # batch x hidden
+        layers = start.unsqueeze(0).repeat(self.config.decoder_layers, 1, 1)
+        hidden = (layers, layers) if self.config.cell == "lstm" else (layers,)
+        return DecoderState(
+            hidden=hidden,
+            feed=start.new_zeros(start.shape),
+            memory=memory,
+            keys=self.attention.keys(memory),
+            mask=mask,
+        )
+
+    def step(self, embedded: Tensor, state: DecoderState) -> tuple[Tensor, Tensor, DecoderState]:
+        """One target position.
+
+        Args:
+            embedded: embedded previous token, shape (batch, emb).
+            state: the state after the previous position.
+
+        Returns:
+            the attentional vector (batch, hidden), attention weights (batch, src_len)
+            and the next state.
+        """
+        inputs = [embedded]
+        if self.attend_first:
+            query = state.hidden[0][-1]  # batch x hidden: top layer of s_{t-1}
+            context, weights = self._attend(query, state)
+            inputs.append(context)
+        if self.config.input_feeding:
+            inputs.append(state.feed)
+        rnn_in = torch.cat(inputs, dim=-1).unsqueeze(1)  # batch x 1 x rnn_input
+        output, hidden = self.rnn(rnn_in, _rnn_hidden(state.hidden))
+        top = output.squeeze(1)  # batch x hidden
+        if not self.attend_first:
+            context, weights = self._attend(top, state)
+        vector = torch.tanh(self.combine(torch.cat([top, context], dim=-1)))
+        vector = self.dropout(vector)  # batch x hidden
+        hidden = hidden if isinstance(hidden, tuple) else (hidden,)
+        next_state = replace(state, hidden=hidden, feed=vector, step=state.step + 1)
+        return vector, weights, next_state
+
+    def _attend(self, query: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]:
+        return self.attention(query, state.keys, state.memory, state.mask, state.step)
+
+    def forward(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]:
+        """Teacher forcing over a whole target batch.
+
+        Args:
+            tgt_in: bos-prefixed target ids, shape (batch, tgt_len).
+
+        Returns:
+            attentional vectors (batch, tgt_len, hidden) and attention weights
+            (batch, tgt_len, src_len).
+        """
+        embedded = self.dropout(self.embed(tgt_in))  # batch x tgt_len x emb
+        vectors, weights = [], []
+        for t in range(tgt_in.size(1)):
+            vector, weight, state = self.step(embedded[:, t], state)
+            vectors.append(vector)
+            weights.append(weight)
+        return torch.stack(vectors, dim=1), torch.stack(weights, dim=1)
+
+
+def _rnn_hidden(hidden: tuple[Tensor, ...]) -> tuple[Tensor, ...] | Tensor:
+    return hidden if len(hidden) == 2 else hidden[0]

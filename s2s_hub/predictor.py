@@ -1,0 +1,106 @@
+"""A ready-to-use model: weights, tokenizer and task, from text in to text out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.registry import Task, get_task
+from s2s_hub.search import Hypothesis, decode
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.tokenizer import Tokenizer
+
+
+@dataclass
+class Prediction:
+    """One hypothesis as text, with what the demo shows next to it."""
+
+    text: str
+    log_prob: float
+    score: float
+    source_pieces: list[str]
+    target_pieces: list[str]
+    attention: Tensor  # out_len x src_len (eos included on both sides)
+
+    @property
+    def probability(self) -> float:
+        return math.exp(self.log_prob)
+
+
+class Predictor:
+    """Decodes raw text with a trained model; the one object every front end uses."""
+
+    def __init__(self, model: Seq2Seq, tokenizer: Tokenizer, task: Task) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.task = task
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path) -> Predictor:
+        """Load a Lightning ``.ckpt`` written by ``s2s-hub train``, without pickle."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no checkpoint file {path}")
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        if "tokenizer_model" not in checkpoint:
+            raise ValueError(f"{path} has no tokenizer: not an s2s-hub checkpoint")
+        hparams = checkpoint["hyper_parameters"]
+        model = Seq2Seq(Seq2SeqConfig.from_dict(hparams["model"]))
+        weights = {
+            key.removeprefix("model."): value
+            for key, value in checkpoint["state_dict"].items()
+        }
+        model.load_state_dict(weights, strict=True)
+        task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
+        return cls(model, Tokenizer.from_bytes(checkpoint["tokenizer_model"]), task)
+
+    def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
+        """Padded source ids (batch, src_len) with eos, and their lengths (batch,)."""
+        limit = self.task.max_source_tokens
+        eos = self.tokenizer.eos_id
+        ids = [row[: limit - 1] + [eos] for row in self.tokenizer.encode_batch(texts)]
+        lengths = torch.tensor([len(row) for row in ids])
+        src = torch.full((len(ids), int(lengths.max())), self.tokenizer.pad_id)
+        for i, row in enumerate(ids):
+            src[i, : len(row)] = torch.tensor(row)
+        return src, lengths
+
+    @torch.inference_mode()
+    def predict(
+        self, texts: list[str], config: DecodeConfig | None = None, batch_size: int = 64
+    ) -> list[list[Prediction]]:
+        """n-best predictions for each text, in input order.
+
+        Texts are decoded in batches sorted by length, so padding stays small.
+        """
+        config = config or self.task.decoding
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: dict[int, list[Prediction]] = {}
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            src, lengths = self.encode([texts[i] for i in chunk])
+            nbests = decode(self.model, src, lengths, config)
+            for i, row, nbest in zip(chunk, src, nbests, strict=True):
+                source = row[row != self.tokenizer.pad_id].tolist()
+                results[i] = [self._prediction(source, h) for h in nbest]
+        return [results[i] for i in range(len(texts))]
+
+    def _prediction(self, source: list[int], hypothesis: Hypothesis) -> Prediction:
+        target = hypothesis.tokens + [self.tokenizer.eos_id]
+        return Prediction(
+            text=self.tokenizer.decode(hypothesis.tokens),
+            log_prob=hypothesis.log_prob,
+            score=hypothesis.score,
+            source_pieces=self.tokenizer.pieces(source),
+            target_pieces=self.tokenizer.pieces(target)[: len(hypothesis.attention)],
+            attention=hypothesis.attention,
+        )
+
+    def translate(self, texts: list[str], config: DecodeConfig | None = None) -> list[str]:
+        """The best output for each text."""
+        return [nbest[0].text for nbest in self.predict(texts, config)]

@@ -1,0 +1,225 @@
+"""Batched beam search: the beams of every sentence are decoded as one batch.
+
+It follows fairseq's scheme. Every step takes the ``2 * beam`` best one-token
+extensions of each sentence, so that ``beam`` of them survive even if ``beam`` end
+in eos. An eos among the first ``beam`` extensions is a finished hypothesis; the
+best ``beam`` others keep growing. A sentence stops once it holds ``beam`` finished
+hypotheses, and leaves the batch; at ``max_length`` the beams still growing are
+finished without eos. Growing beams compete on raw log-probability, finished
+hypotheses on the length-penalised score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.search.constraints import constrain
+from s2s_hub.search.hypothesis import Hypothesis, make_hypothesis
+from s2s_hub.search.protocol import Decodable, DecoderState
+
+
+@dataclass
+class _Beams:
+    """The growing beams: ``beam`` rows for each sentence still searching.
+
+    Attributes:
+        sentences: batch index of each searching sentence, shape (live,).
+        tokens: bos then generated tokens, shape (live * beam, steps + 1).
+        attention: attention so far, shape (live * beam, steps, src_len).
+        scores: summed log-probabilities, shape (live, beam).
+        state: the decoder state, live * beam rows.
+    """
+
+    sentences: Tensor
+    tokens: Tensor
+    attention: Tensor
+    scores: Tensor
+    state: DecoderState
+
+
+@dataclass
+class _Candidates:
+    """The ``2 * beam`` best extensions of each searching sentence, best first.
+
+    Attributes:
+        scores: summed log-probabilities, shape (live, 2 * beam).
+        rows: the extended beam's row in ``_Beams``, shape (live, 2 * beam).
+        tokens: the added token, shape (live, 2 * beam).
+    """
+
+    scores: Tensor
+    rows: Tensor
+    tokens: Tensor
+
+
+def beam_search(
+    model: Decodable, src: Tensor, src_lengths: Tensor, config: DecodeConfig
+) -> list[list[Hypothesis]]:
+    """Decode a batch with beam search.
+
+    Args:
+        model: the model to decode.
+        src: token ids, shape (batch, src_len), padded with pad_id.
+        src_lengths: real source lengths, shape (batch,).
+        config: decoding settings.
+
+    Returns:
+        One list per sentence of its ``config.n_best`` hypotheses, best score first.
+    """
+    finished: list[list[Hypothesis]] = [[] for _ in range(src.size(0))]
+    beams = _start(model, src, src_lengths, config.beam_size)
+    for _ in range(config.max_length):
+        logits, step_attention, state = model.step(beams.tokens[:, -1], beams.state)
+        log_probs = torch.log_softmax(logits.float(), dim=-1)  # rows x vocab
+        log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
+        attention = torch.cat(
+            [beams.attention, step_attention.float().unsqueeze(1)], dim=1
+        )  # rows x (steps + 1) x src_len
+        candidates = _top_candidates(beams.scores, log_probs)
+        for sentence, hypothesis in _ended(
+            model, beams, candidates, attention, src_lengths, config
+        ):
+            finished[sentence].append(hypothesis)
+        searching = torch.tensor(
+            [len(finished[s]) < config.beam_size for s in beams.sentences.tolist()],
+            device=src.device,
+        )  # live
+        if not searching.any():
+            return _best(finished, config.n_best)
+        beams = _advance(beams, candidates, attention, state, searching, model.eos_id)
+    for sentence, hypothesis in _unfinished(model, beams, src_lengths, config):
+        finished[sentence].append(hypothesis)
+    return _best(finished, config.n_best)
+
+
+def _start(
+    model: Decodable, src: Tensor, src_lengths: Tensor, beam_size: int
+) -> _Beams:
+    """Encode the batch and give each sentence ``beam_size`` copies of its state."""
+    batch = src.size(0)
+    sentences = torch.arange(batch, device=src.device)  # batch
+    rows = sentences.repeat_interleave(beam_size)  # batch * beam
+    scores = torch.full((batch, beam_size), float("-inf"), device=src.device)
+    scores[:, 0] = 0.0  # the copies are equal: extend only one at the first step
+    return _Beams(
+        sentences=sentences,
+        tokens=src.new_full((batch * beam_size, 1), model.bos_id),  # rows x 1
+        attention=torch.zeros(batch * beam_size, 0, src.size(1), device=src.device),
+        scores=scores,  # batch x beam
+        state=model.encode(src, src_lengths).select(rows),
+    )
+
+
+def _top_candidates(scores: Tensor, log_probs: Tensor) -> _Candidates:
+    """The ``2 * beam`` best extensions of each sentence over all its beams.
+
+    Args:
+        scores: summed log-probabilities, shape (live, beam).
+        log_probs: next-token log-probabilities, shape (live * beam, vocab).
+    """
+    live, beam = scores.shape
+    vocab = log_probs.size(-1)
+    extended = scores.reshape(-1, 1) + log_probs  # live * beam x vocab
+    flat = extended.view(live, beam * vocab)  # live x (beam * vocab)
+    top_scores, index = flat.topk(min(2 * beam, beam * vocab), dim=1)  # live x 2beam
+    first_row = torch.arange(live, device=scores.device).unsqueeze(1) * beam
+    return _Candidates(
+        scores=top_scores,
+        rows=first_row + torch.div(index, vocab, rounding_mode="floor"),
+        tokens=index % vocab,
+    )
+
+
+def _ended(
+    model: Decodable,
+    beams: _Beams,
+    candidates: _Candidates,
+    attention: Tensor,
+    src_lengths: Tensor,
+    config: DecodeConfig,
+) -> list[tuple[int, Hypothesis]]:
+    """The hypotheses finished by an eos among each sentence's first ``beam``
+    candidates, as (sentence, hypothesis) pairs.
+
+    Args:
+        attention: attention including this step, shape (rows, steps, src_len).
+    """
+    first = slice(0, config.beam_size)
+    is_eos = candidates.tokens[:, first] == model.eos_id  # live x beam
+    ended = is_eos & candidates.scores[:, first].isfinite()  # live x beam
+    pairs = []
+    for live, slot in ended.nonzero().tolist():
+        row = int(candidates.rows[live, slot])
+        sentence = int(beams.sentences[live])
+        hypothesis = make_hypothesis(
+            beams.tokens[row, 1:].tolist() + [model.eos_id],
+            candidates.scores[live, slot].item(),
+            attention[row],
+            int(src_lengths[sentence]),
+            model.eos_id,
+            config.length_penalty,
+        )
+        pairs.append((sentence, hypothesis))
+    return pairs
+
+
+def _advance(
+    beams: _Beams,
+    candidates: _Candidates,
+    attention: Tensor,
+    state: DecoderState,
+    searching: Tensor,
+    eos_id: int,
+) -> _Beams:
+    """Grow the best non-eos candidates of the sentences still searching.
+
+    Args:
+        attention: attention including this step, shape (rows, steps, src_len).
+        state: the decoder state after this step, rows in ``beams`` order.
+        searching: which live sentences go on, shape (live,), dtype bool.
+    """
+    beam = beams.scores.size(1)
+    is_eos = (candidates.tokens == eos_id).int()  # live x 2beam
+    slots = is_eos.argsort(dim=1, stable=True)[:, :beam]  # live x beam, best first
+    rows = candidates.rows.gather(1, slots)[searching].view(-1)  # live' * beam
+    tokens = candidates.tokens.gather(1, slots)[searching].view(-1, 1)  # rows' x 1
+    return _Beams(
+        sentences=beams.sentences[searching],
+        tokens=torch.cat([beams.tokens[rows], tokens], dim=1),  # rows' x (steps + 2)
+        attention=attention[rows],
+        scores=candidates.scores.gather(1, slots)[searching],  # live' x beam
+        state=state.select(rows),
+    )
+
+
+def _unfinished(
+    model: Decodable, beams: _Beams, src_lengths: Tensor, config: DecodeConfig
+) -> list[tuple[int, Hypothesis]]:
+    """The beams still growing at ``max_length``, finished without eos."""
+    beam = beams.scores.size(1)
+    pairs = []
+    for live, sentence in enumerate(beams.sentences.tolist()):
+        for slot in range(beam):
+            row = live * beam + slot
+            hypothesis = make_hypothesis(
+                beams.tokens[row, 1:].tolist(),
+                beams.scores[live, slot].item(),
+                beams.attention[row],
+                int(src_lengths[sentence]),
+                model.eos_id,
+                config.length_penalty,
+            )
+            pairs.append((sentence, hypothesis))
+    return pairs
+
+
+def _best(finished: list[list[Hypothesis]], n_best: int) -> list[list[Hypothesis]]:
+    """The ``n_best`` highest-scoring hypotheses of each sentence, best first."""
+    return [
+        sorted(hypotheses, key=lambda h: h.score, reverse=True)[:n_best]
+        for hypotheses in finished
+    ]

@@ -1,0 +1,65 @@
+"""What a model must offer to be decoded: an encoder call and a one-token step.
+
+Every search method drives a model through these two calls only, so any seq2seq
+model (RNN or not) that implements them can be decoded, and tests can script one.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from torch import Tensor
+
+
+class DecoderState(Protocol):
+    """Whatever the decoder carries between steps: hidden state, encoder outputs,
+    source mask. Searches never look inside it; they only pick rows of it."""
+
+    def select(self, index: Tensor) -> DecoderState:
+        """The state of the rows at ``index``, in that order.
+
+        Beam search uses it to expand each sentence to its beams and to reorder
+        beams after every step; an index may repeat a row.
+
+        Args:
+            index: row numbers, shape (rows,), dtype long.
+        """
+        ...
+
+
+class Decodable(Protocol):
+    """A model that can be decoded one token at a time."""
+
+    @property
+    def pad_id(self) -> int: ...
+
+    @property
+    def bos_id(self) -> int: ...
+
+    @property
+    def eos_id(self) -> int: ...
+
+    def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
+        """Read a padded batch of sources.
+
+        Args:
+            src: token ids, shape (batch, src_len), dtype long, padded with pad_id.
+            src_lengths: real length of each source, shape (batch,).
+        """
+        ...
+
+    def step(
+        self, prev_tokens: Tensor, state: DecoderState
+    ) -> tuple[Tensor, Tensor, DecoderState]:
+        """Feed one token per row and predict the next.
+
+        Args:
+            prev_tokens: the previous token of each row, shape (rows,), dtype long;
+                bos_id at the first step, pad_id for rows that already ended.
+            state: the state returned by ``encode`` or the last ``step``.
+
+        Returns:
+            Unnormalised logits of shape (rows, vocab), attention weights over
+            source positions of shape (rows, src_len), and the new state.
+        """
+        ...

@@ -1,0 +1,99 @@
+"""Fetching files from Debian's archive without touching the machine's apt state.
+
+The images this project runs on set ``Acquire::Languages "none"``, so the system's
+lists hold no translated descriptions, and a plain ``apt-get update`` would delete any.
+A private lists folder inside a cache folder holds exactly what a source needs, and
+the system's own lists and package caches are left as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+LANGUAGES = ("en", "de", "fr", "it")
+APT_HELPER = "/usr/lib/apt/apt-helper"
+
+
+def default_cache_dir() -> Path:
+    """Where raw downloads are kept between runs of ``prepare``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "s2s-hub" / "sources"
+
+
+def _private_options(lists_dir: Path) -> list[str]:
+    # Empty pkgcache names keep apt from rewriting the system's binary caches.
+    return [
+        "-o", f"Dir::State::Lists={lists_dir}",
+        "-o", "Dir::Cache::pkgcache=",
+        "-o", "Dir::Cache::srcpkgcache=",
+    ]  # fmt: skip
+
+
+def _run(command: list[str], cwd: Path | None = None) -> None:
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    except FileNotFoundError as error:
+        raise RuntimeError(f"{command[0]} not found: this source needs apt") from error
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command[:2])} failed (exit {result.returncode}; apt needs "
+            f"root):\n{result.stderr.strip()[-2000:]}"
+        )
+
+
+def update_lists(cache_dir: Path, languages: tuple[str, ...] = LANGUAGES) -> Path:
+    """A private apt lists folder with Packages and Translation indexes, made once."""
+    lists_dir = cache_dir / "apt-lists"
+    if not any(lists_dir.glob("*_Packages*")):
+        (lists_dir / "partial").mkdir(parents=True, exist_ok=True)
+        _run(
+            ["apt-get", "update", *_private_options(lists_dir),
+             "-o", f"Acquire::Languages={','.join(languages)}"]
+        )  # fmt: skip
+    return lists_dir
+
+
+def main_translation_file(lists_dir: Path, language: str) -> Path:
+    """The stable suite's ``main`` Translation index of ``language``.
+
+    Security and update suites carry a few re-uploaded descriptions of their own; they
+    are left out so that one file per language defines the data.
+    """
+    candidates = sorted(
+        path
+        for path in lists_dir.glob(f"*_dists_*_main_i18n_Translation-{language}*")
+        if "-" not in path.name.split("_dists_")[1].split("_")[0]
+    )
+    if not candidates:
+        raise FileNotFoundError(f"no main Translation-{language} index in {lists_dir}")
+    return candidates[0]
+
+
+def cat_index(index: Path, target: Path) -> Path:
+    """Decompress an apt index (whatever format apt stored) to ``target``."""
+    with open(target, "wb") as handle:
+        result = subprocess.run([APT_HELPER, "cat-file", str(index)], stdout=handle)
+    if result.returncode != 0:
+        target.unlink()
+        raise RuntimeError(f"apt-helper cat-file {index} failed")
+    return target
+
+
+def download_package(cache_dir: Path, package: str) -> Path:
+    """Download and unpack a ``.deb`` into ``cache_dir/package``; return that folder."""
+    unpacked = cache_dir / package
+    if unpacked.is_dir():
+        return unpacked
+    lists_dir = update_lists(cache_dir)
+    debs = cache_dir / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "download", *_private_options(lists_dir), package], cwd=debs)
+    deb = sorted(debs.glob(f"{package}_*.deb"))[-1]
+    partial = cache_dir / f"{package}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    _run(["dpkg-deb", "-x", str(deb), str(partial)])
+    partial.rename(unpacked)
+    return unpacked

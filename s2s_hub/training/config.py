@@ -1,0 +1,100 @@
+"""The training recipe and the hardware it runs on, as dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from s2s_hub.training.schedules import SCHEDULERS
+
+LENGTH_POLICIES = ("filter", "truncate")
+LOGGERS = ("csv", "tensorboard", "both")
+
+
+@dataclass
+class TrainConfig:
+    """How to train: data, optimisation, stopping and logging.
+
+    Attributes:
+        out_dir: Run folder for tokenizer, checkpoints and logs.
+        batch_size: Sentences per batch (ignored when max_tokens is set).
+        max_tokens: Token budget per batch instead of a sentence count.
+        eval_batch_size: Sentences per validation/test batch.
+        limit_train: Use only the first N training pairs (quick runs).
+        vocab_size: SentencePiece vocabulary size (default: the task's).
+        tokenizer_type: SentencePiece model type, unigram or bpe.
+        length_policy: Over-long examples: filter them out or truncate them.
+        lr: Adam learning rate.
+        weight_decay: Adam weight decay.
+        label_smoothing: Label smoothing of the cross entropy.
+        scheduler: Learning-rate schedule: plateau, warmup or constant.
+        warmup_steps: Warm-up steps of the warmup schedule.
+        gradient_clip_val: Clip the gradient norm to this value (0: no clipping).
+        max_epochs: Stop after this many epochs.
+        max_steps: Stop after this many optimizer steps (-1: no limit).
+        max_time: Stop after this wall-clock time, DD:HH:MM:SS.
+        val_check_interval: Validate every N steps (int) or fraction of an epoch.
+        limit_val_batches: Validate on at most this many batches (int) or fraction.
+        early_stopping_patience: Stop after this many validations without a better
+            selection metric (0: never).
+        logger: csv, tensorboard or both.
+        seed: Seed for weights, data order and tokenizer training.
+        num_workers: DataLoader worker processes.
+        precision: Lightning precision, e.g. 32-true or bf16-mixed.
+    """
+
+    out_dir: str = "runs/{task}"
+    batch_size: int = 64
+    max_tokens: int | None = None
+    eval_batch_size: int = 128
+    limit_train: int | None = None
+    vocab_size: int | None = None
+    tokenizer_type: str = "unigram"
+    length_policy: str = "filter"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    label_smoothing: float = 0.1
+    scheduler: str = "plateau"
+    warmup_steps: int = 1000
+    gradient_clip_val: float = 1.0
+    max_epochs: int = 10
+    max_steps: int = -1
+    max_time: str | None = None
+    val_check_interval: float | int = 1.0
+    limit_val_batches: float | int = 1.0
+    early_stopping_patience: int = 0
+    logger: str = "csv"
+    seed: int = 0
+    num_workers: int = 0
+    precision: str = "32-true"
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("scheduler", self.scheduler, SCHEDULERS),
+            ("length_policy", self.length_policy, LENGTH_POLICIES),
+            ("logger", self.logger, LOGGERS),
+            ("tokenizer_type", self.tokenizer_type, ("unigram", "bpe")),
+        ]
+        for name, value, allowed in checks:
+            if value not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        if self.batch_size < 1 or (self.max_tokens is not None and self.max_tokens < 1):
+            raise ValueError("batch_size and max_tokens must be positive")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+
+
+@dataclass
+class DistributedConfig:
+    """Where training runs; passed straight to Lightning's Trainer.
+
+    Attributes:
+        accelerator: cpu, gpu, mps or auto.
+        devices: Devices per node: a count, a list of ids, or auto.
+        num_nodes: Number of machines.
+        strategy: auto, ddp, ddp_spawn, fsdp ... (see Lightning's Trainer).
+    """
+
+    accelerator: str = "auto"
+    devices: int | str = "auto"
+    num_nodes: int = 1
+    strategy: str = "auto"

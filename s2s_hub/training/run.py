@@ -1,0 +1,152 @@
+"""``train``: from a task and a recipe to a best checkpoint, through Lightning."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
+
+from s2s_hub.data.datamodule import Seq2SeqDataModule
+from s2s_hub.model import Seq2SeqConfig
+from s2s_hub.registry import Task
+from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.config import DistributedConfig, TrainConfig
+from s2s_hub.training.system import Seq2SeqSystem
+
+log = logging.getLogger(__name__)
+TOKENIZER_FILE = "tokenizer.model"
+
+
+def run_dir(task: Task, config: TrainConfig) -> Path:
+    return Path(config.out_dir.format(task=task.name))
+
+
+def build_tokenizer(task: Task, config: TrainConfig, folder: Path) -> Tokenizer:
+    """Train the task's SentencePiece model on its training pairs, or reuse the
+    run folder's one so that a resumed run keeps its vocabulary."""
+    path = folder / TOKENIZER_FILE
+    if path.exists():
+        return Tokenizer.load(path)
+    pairs = task.pairs("train")[: config.limit_train]
+    texts = [text for pair in pairs for text in pair]
+    vocab_size = config.vocab_size or task.vocab_size
+    tokenizer = Tokenizer.train(
+        texts,
+        vocab_size=vocab_size,
+        model_type=config.tokenizer_type,
+        seed=config.seed,
+        # byte pieces cost 256 entries: only real vocabularies can afford them
+        byte_fallback=vocab_size >= 1024,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(path)
+    return tokenizer
+
+
+def build_system(
+    task: Task, tokenizer: Tokenizer, model: dict[str, Any], config: TrainConfig
+) -> Seq2SeqSystem:
+    sizes = {"src_vocab_size": tokenizer.vocab_size, "tgt_vocab_size": tokenizer.vocab_size}
+    model_config = Seq2SeqConfig.from_dict({**task.model_defaults, **model, **sizes})
+    system = Seq2SeqSystem(
+        model=model_config.to_dict(),
+        task=task.name,
+        task_options=task.options(),
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        label_smoothing=config.label_smoothing,
+        scheduler=config.scheduler,
+        warmup_steps=config.warmup_steps,
+        val_max_length=task.max_target_tokens + 10,
+    )
+    system.tokenizer = tokenizer
+    return system
+
+
+def build_loggers(config: TrainConfig, folder: Path) -> list[Logger]:
+    loggers: list[Logger] = []
+    if config.logger in ("csv", "both"):
+        loggers.append(CSVLogger(folder, name="logs"))
+    if config.logger in ("tensorboard", "both"):
+        loggers.append(TensorBoardLogger(folder, name="tensorboard"))
+    return loggers
+
+
+def build_trainer(
+    task: Task, config: TrainConfig, hardware: DistributedConfig, folder: Path
+) -> pl.Trainer:
+    monitor, mode = f"val_{task.selection_metric}", task.selection_mode
+    callbacks: list[pl.Callback] = [
+        ModelCheckpoint(
+            dirpath=folder / "checkpoints",
+            filename="best",
+            monitor=monitor,
+            mode=mode,
+            save_top_k=1,
+            save_last=True,
+        ),
+        LearningRateMonitor(logging_interval="step"),
+    ]
+    if config.early_stopping_patience > 0:
+        callbacks.append(
+            EarlyStopping(monitor, mode=mode, patience=config.early_stopping_patience)
+        )
+    return pl.Trainer(
+        **asdict(hardware),
+        max_epochs=config.max_epochs,
+        max_steps=config.max_steps,
+        max_time=config.max_time,
+        val_check_interval=config.val_check_interval,
+        limit_val_batches=config.limit_val_batches,
+        gradient_clip_val=config.gradient_clip_val or None,
+        precision=config.precision,
+        callbacks=callbacks,
+        logger=build_loggers(config, folder),
+        use_distributed_sampler=False,
+        log_every_n_steps=10,
+        default_root_dir=folder,
+    )
+
+
+def train(
+    task: Task,
+    model: dict[str, Any] | None = None,
+    config: TrainConfig | None = None,
+    hardware: DistributedConfig | None = None,
+    resume: bool = False,
+) -> Path:
+    """Train a model for ``task``; returns the best checkpoint's path.
+
+    Args:
+        model: ``Seq2SeqConfig`` fields overriding the task's model defaults.
+        resume: continue from the run folder's ``last.ckpt``.
+    """
+    config = config or TrainConfig()
+    hardware = hardware or DistributedConfig()
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    folder = run_dir(task, config)
+    last = folder / "checkpoints" / "last.ckpt"
+    if resume and not last.exists():
+        raise FileNotFoundError(f"--resume: no {last} to resume from")
+    tokenizer = build_tokenizer(task, config, folder)
+    system = build_system(task, tokenizer, model or {}, config)
+    data = Seq2SeqDataModule(
+        task,
+        tokenizer,
+        batch_size=config.batch_size,
+        max_tokens=config.max_tokens,
+        eval_batch_size=config.eval_batch_size,
+        length_policy=config.length_policy,
+        num_workers=config.num_workers,
+        seed=config.seed,
+        limit_train=config.limit_train,
+    )
+    trainer = build_trainer(task, config, hardware, folder)
+    trainer.fit(system, datamodule=data, ckpt_path=str(last) if resume else None)
+    best = trainer.checkpoint_callback.best_model_path
+    return Path(best) if best else last

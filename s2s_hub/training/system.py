@@ -1,0 +1,142 @@
+"""The one LightningModule that trains a ``Seq2Seq`` for any registered task."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import Tensor
+
+from s2s_hub.data.collate import Batch
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.registry import Task, get_task
+from s2s_hub.search import decode
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.schedules import build_scheduler
+
+class Seq2SeqSystem(pl.LightningModule):
+    """Teacher-forced training with label smoothing; validation on decoded text.
+
+    The tokenizer travels inside the Lightning checkpoint (as its serialized
+    SentencePiece proto), so a ``.ckpt`` is enough to resume, evaluate or export.
+    """
+
+    def __init__(
+        self,
+        model: dict[str, Any],
+        task: str,
+        task_options: dict[str, Any] | None = None,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        label_smoothing: float = 0.1,
+        scheduler: str = "plateau",
+        warmup_steps: int = 1000,
+        plateau_patience: int = 2,
+        plateau_factor: float = 0.5,
+        val_max_length: int = 100,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = Seq2Seq(Seq2SeqConfig.from_dict(model))
+        self.task: Task = get_task(task, **(task_options or {}))
+        self.tokenizer: Tokenizer | None = None
+        self._val_outputs: dict[int, str] = {}
+
+    def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> Tensor:
+        return self.model(src, src_lengths, tgt_in).logits
+
+    def _losses(self, batch: Batch) -> tuple[Tensor, Tensor]:
+        """Label-smoothed loss and plain NLL, both per non-pad target token.
+
+        Only non-pad positions are projected to the vocabulary: padding would
+        otherwise cost a (batch x tgt_len x vocab) logit tensor for nothing.
+        """
+        vectors, _ = self.model.features(batch.src, batch.src_lengths, batch.tgt_in)
+        keep = batch.tgt_out != self.model.pad_id  # batch x tgt_len
+        logits = self.model.output_layer(vectors[keep])  # tokens x vocab
+        gold = batch.tgt_out[keep]
+        smoothed = F.cross_entropy(
+            logits, gold, label_smoothing=self.hparams.label_smoothing
+        )
+        with torch.no_grad():
+            nll = F.cross_entropy(logits, gold)
+        return smoothed, nll
+
+    def _step(self, batch: Batch, stage: str) -> Tensor:
+        loss, nll = self._losses(batch)
+        on_step = stage == "train"
+        size = int(batch.n_tokens)
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step,
+                 on_epoch=not on_step, batch_size=size, sync_dist=not on_step)
+        self.log(f"{stage}_nll", nll, on_step=on_step, on_epoch=not on_step,
+                 batch_size=size, sync_dist=not on_step)
+        return loss
+
+    def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
+        return self._step(batch, "train")
+
+    def validation_step(self, batch: Batch, batch_idx: int) -> None:
+        self._step(batch, "val")
+        if self.tokenizer is None:
+            return
+        config = DecodeConfig(method="greedy", max_length=self.hparams.val_max_length)
+        hypotheses = decode(self.model, batch.src, batch.src_lengths, config)
+        for index, nbest in zip(batch.index.tolist(), hypotheses, strict=True):
+            self._val_outputs[index] = self.tokenizer.decode(nbest[0].tokens)
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_outputs = {}
+
+    def on_validation_epoch_end(self) -> None:
+        outputs = _gather_dicts(self._val_outputs)
+        self._val_outputs = {}
+        if not outputs or self.trainer.sanity_checking:
+            return
+        pairs = self.trainer.datamodule.val_pairs
+        order = sorted(outputs)
+        scores = self.task.metrics(
+            [outputs[i] for i in order],
+            [pairs[i].target for i in order],
+            [pairs[i].source for i in order],
+        )
+        nll = self.trainer.callback_metrics.get("val_nll")
+        if nll is not None:
+            scores["ppl"] = math.exp(min(float(nll), 50.0))
+        for name, value in scores.items():
+            # every rank holds the gathered outputs, so no sync is needed
+            prog_bar = name == self.task.selection_metric
+            self.log(f"val_{name}", float(value), prog_bar=prog_bar)
+
+    def test_step(self, batch: Batch, batch_idx: int) -> None:
+        self._step(batch, "test")
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        optimizer = torch.optim.Adam(
+            self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+        )
+        return build_scheduler(optimizer, self.hparams)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if self.tokenizer is not None:
+            checkpoint["tokenizer_model"] = self.tokenizer.to_bytes()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if "tokenizer_model" in checkpoint:
+            self.tokenizer = Tokenizer.from_bytes(checkpoint["tokenizer_model"])
+
+
+def _gather_dicts(local: dict[int, str]) -> dict[int, str]:
+    """Merge every rank's {example index: hypothesis} so metrics see the whole set."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return local
+    parts: list[dict[int, str] | None] = [None] * dist.get_world_size()
+    dist.all_gather_object(parts, local)
+    merged: dict[int, str] = {}
+    for part in parts:
+        merged.update(part or {})
+    return merged

@@ -1,0 +1,191 @@
+"""Translate between English and German, French or Italian.
+
+The data are Debian package descriptions and their human translations (DDTP):
+synopses, and long-description paragraphs where both sides have as many. For
+English-German, example sentences of the Ding dictionary add general language.
+Splits keep each package family on one side, so ``libfoo-dev`` cannot test what
+``libfoo1`` trained.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from s2s_hub.data.readers import read_pairs
+from s2s_hub.metrics import bleu, bleu_tokenizer_for, chrf
+from s2s_hub.registry import Task, find_split_file, register_task
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.sources import ddtp, ding
+from s2s_hub.sources.card import write_card
+from s2s_hub.sources.hf import HFDatasetOptions
+from s2s_hub.sources.splitting import package_family, split_records, write_splits
+
+DATA = Path(__file__).parent / "data"
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian"}
+GPL_2 = Path("/usr/share/common-licenses/GPL-2")
+
+CARD = """
+# Translation data: {pair}
+
+English-{language} pairs for `s2s-hub`'s `translation` task, built by
+`s2s-hub data prepare translation` (task options `{options}`).
+
+## Sources and licenses
+
+- **DDTP**: descriptions of the packages in Debian main (bookworm) and their
+  translations by the Debian Description Translation Project, read from apt's
+  `Translation-en` and `Translation-xx` indexes. Credit: Debian / DDTP. The packages
+  are DFSG-free; the descriptions carry no single license.
+- **Ding** (English-German only): example sentences of the Ding dictionary by Frank
+  Richter (Debian package `trans-de-en`), **GPL-2+**; see `LICENSE-Ding.txt`. These
+  data files keep that license; the project's code is Apache-2.0.
+
+Composition (pairs by source):
+
+{composition}
+
+## Splits
+
+{statistics}
+
+Word counts are whitespace tokens. DDTP pairs are synopsis pairs and paragraph pairs
+of descriptions joined by `Description-md5` (paragraphs only where both sides have the
+same number); untranslated (identical) pairs are dropped. Ding pairs are example
+sentences of at least 4 English words ending in `.`, `?` or `!`; pairs whose English
+sentence has a SHA-1 digest starting with `f` are reserved for the project's held-out
+check and are in no split.
+
+Exact duplicates are removed; records are grouped by package family (`libfoo2-dev`,
+`foo-doc` -> `foo`) or, for Ding, by English sentence, and groups go to test, dev or
+train in the order of their key's SHA-1, so reruns give the same files. No English or
+{language} text appears in two splits: train loses pairs that share a side with dev or
+test. Files are gzipped with a zero timestamp, so a rebuild is byte-identical while
+Debian's indexes are unchanged (they change with stable point releases).
+"""
+
+
+@register_task("translation")
+@dataclass
+class Translation(HFDatasetOptions, Task):
+    description = "Translate English <-> German/French/Italian software descriptions."
+    data_license = "DDTP (Debian, no single license); Ding sentences GPL-2+ (en-de)"
+    data_source = "Debian DDTP package descriptions + Ding example sentences (en-de)"
+    selection_metric = "bleu"
+    decoding = DecodeConfig(method="beam", beam_size=5, length_penalty=1.0,
+                            max_length=100)  # fmt: skip
+    max_source_tokens = 80
+    max_target_tokens = 100
+    vocab_size = 8000
+    model_defaults = {"emb_size": 256, "hidden_size": 256, "encoder_layers": 1,
+                      "decoder_layers": 1, "bidirectional": True,
+                      "attention": "bahdanau", "dropout": 0.2}  # fmt: skip
+    training_defaults = {"max_tokens": 3000, "lr": 0.002, "max_epochs": 8,
+                         "max_time": "00:00:24:00", "scheduler": "plateau",
+                         "val_check_interval": 0.5, "limit_val_batches": 4,
+                         "early_stopping_patience": 4}  # fmt: skip
+
+    source_lang: str = "en"
+    target_lang: str = "de"
+
+    def __post_init__(self) -> None:
+        pair = {self.source_lang, self.target_lang}
+        if "en" not in pair or len(pair) != 2 or not pair <= set(LANGUAGE_NAMES):
+            raise ValueError(
+                "translation needs English and one of de, fr, it; got "
+                f"{self.source_lang}->{self.target_lang}"
+            )
+        self.source_label = LANGUAGE_NAMES[self.source_lang]
+        self.target_label = LANGUAGE_NAMES[self.target_lang]
+
+    @property
+    def other_lang(self) -> str:
+        return self.target_lang if self.source_lang == "en" else self.source_lang
+
+    def default_data_dir(self) -> Path:
+        return DATA / f"translation-{self.source_lang}-{self.target_lang}"
+
+    def records(self, split: str) -> Iterator[dict[str, str]]:
+        mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
+        uses_default = not (self.hf_dataset or self.data_dir)
+        if not (uses_default and mirrored.is_dir()):
+            return super().records(split)
+        # The shipped en-de folder serves de-en too, its columns swapped.
+        rows = read_pairs(find_split_file(mirrored, split))
+        return ({"source": r["target"], "target": r["source"]} for r in rows)
+
+    def metrics(
+        self, hypotheses: list[str], references: list[str], sources: list[str]
+    ) -> dict[str, float]:
+        tokenize = bleu_tokenizer_for(self.target_lang)
+        return {
+            "bleu": bleu(hypotheses, references, tokenize).value,
+            "chrf": chrf(hypotheses, references, word_order=2).value,
+        }
+
+    def signatures(self) -> dict[str, str]:
+        """sacrebleu signatures of :meth:`metrics`, for cards and result tables."""
+        sample = ["a b c d"]
+        tokenize = bleu_tokenizer_for(self.target_lang)
+        return {
+            "bleu": bleu(sample, sample, tokenize).signature,
+            "chrf": chrf(sample, sample, word_order=2).signature,
+        }
+
+    def demo_examples(self) -> list[str]:
+        if self.source_lang != "en":
+            return []
+        return [
+            "Command-line tool to convert images between many file formats.",
+            "This package contains the documentation and some example programs.",
+            "I look forward to hearing from you.",
+            "The weather will be fine tomorrow, so we are going to the lake.",
+        ]
+
+    def _records_from_sources(self) -> list[dict[str, str]]:
+        english_first = self.source_lang == "en"
+        records = []
+        for row in ddtp.read_translation_pairs(self.other_lang):
+            source, target = (row["en"], row["xx"])[:: 1 if english_first else -1]
+            group = "ddtp:" + package_family(row["package"])
+            records.append({"source": source, "target": target, "group": group,
+                            "origin": "DDTP"})  # fmt: skip
+        if self.other_lang == "de":
+            for row in ding.read_example_sentences():
+                source, target = (row["en"], row["de"])[:: 1 if english_first else -1]
+                records.append({"source": source, "target": target,
+                                "group": "ding:" + row["en"], "origin": "Ding"})  # fmt: skip
+        return records
+
+    def prepare(self, out_dir: Path) -> dict[str, int]:
+        """Rebuild ``{train,dev,test}.tsv.gz``, the license notes and ``DATA.md``."""
+        splits = split_records(
+            self._records_from_sources(),
+            group_of=lambda r: r["group"],
+            fenced=("source", "target"),
+        )
+        counts = write_splits(splits, out_dir)
+        if self.other_lang == "de":
+            notice = ding.license_text()
+            if GPL_2.exists():
+                notice += "\n\n" + GPL_2.read_text("utf-8")
+            (Path(out_dir) / "LICENSE-Ding.txt").write_text(notice, "utf-8")
+        composition = "\n".join(
+            f"- {name}: " + ", ".join(
+                f"{n:,} {origin}"
+                for origin, n in sorted(Counter(r["origin"] for r in rows).items())
+            )
+            for name, rows in splits.items()
+        )
+        write_card(
+            out_dir,
+            CARD,
+            pair=f"{self.source_lang}-{self.target_lang}",
+            language=LANGUAGE_NAMES[self.other_lang],
+            options=f"source_lang={self.source_lang}, target_lang={self.target_lang}",
+            composition=composition,
+        )
+        return counts
