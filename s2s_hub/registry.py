@@ -42,6 +42,7 @@ class Task:
     data_source: ClassVar[str] = ""
     source_label: ClassVar[str] = "Source"
     target_label: ClassVar[str] = "Target"
+    demo_kind: ClassVar[str] = "text"  # "chat": the demo shows a chat window
     selection_metric: ClassVar[str] = "bleu"
     selection_mode: ClassVar[str] = "max"
     decoding: ClassVar[DecodeConfig] = DecodeConfig()

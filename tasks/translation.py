@@ -9,18 +9,16 @@ Splits keep each package family on one side, so ``libfoo-dev`` cannot test what
 
 from __future__ import annotations
 
-import shutil
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub.data.readers import read_pairs
-from s2s_hub.metrics import bleu, bleu_tokenizer_for, chrf
+from s2s_hub.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.registry import Task, find_split_file, register_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import ddtp, ding
-from s2s_hub.sources.card import write_card
+from s2s_hub.sources.card import composition, write_card
 from s2s_hub.sources.hf import HFDatasetOptions
 from s2s_hub.sources.splitting import package_family, split_records, write_splits
 
@@ -36,7 +34,7 @@ English-{language} pairs for `s2s-hub`'s `translation` task, built by
 
 ## Sources and licenses
 
-- **DDTP**: descriptions of the packages in Debian main (bookworm) and their
+- **DDTP**: descriptions of the packages in Debian main (`{release}`) and their
   translations by the Debian Description Translation Project, read from apt's
   `Translation-en` and `Translation-xx` indexes. Credit: Debian / DDTP. The packages
   are DFSG-free; the descriptions carry no single license.
@@ -55,9 +53,10 @@ Composition (pairs by source):
 Word counts are whitespace tokens. DDTP pairs are synopsis pairs and paragraph pairs
 of descriptions joined by `Description-md5` (paragraphs only where both sides have the
 same number); untranslated (identical) pairs are dropped. Ding pairs are example
-sentences of at least 4 English words ending in `.`, `?` or `!`; pairs whose English
-sentence has a SHA-1 digest starting with `f` are reserved for the project's held-out
-check and are in no split.
+sentences of at least 4 English words ending in `.`, `?` or `!`. Ding pairs whose
+English sentence has a SHA-1 digest starting with `f` are reserved for the project's
+held-out check; so that the files alone show that none slipped in, English-German
+drops that bucket from DDTP too: no English text here hashes to `f...`.
 
 Exact duplicates are removed; records are grouped by package family (`libfoo2-dev`,
 `foo-doc` -> `foo`) or, for Ding, by English sentence, and groups go to test, dev or
@@ -75,18 +74,27 @@ class Translation(HFDatasetOptions, Task):
     data_license = "DDTP (Debian, no single license); Ding sentences GPL-2+ (en-de)"
     data_source = "Debian DDTP package descriptions + Ding example sentences (en-de)"
     selection_metric = "bleu"
-    decoding = DecodeConfig(method="beam", beam_size=5, length_penalty=1.0,
-                            max_length=100)  # fmt: skip
-    max_source_tokens = 80
-    max_target_tokens = 100
+    decoding = DecodeConfig(method="beam", beam_size=5, max_length=100)
+    max_source_tokens = 100
+    max_target_tokens = 110
     vocab_size = 8000
-    model_defaults = {"emb_size": 256, "hidden_size": 256, "encoder_layers": 1,
-                      "decoder_layers": 1, "bidirectional": True,
-                      "attention": "bahdanau", "dropout": 0.2}  # fmt: skip
-    training_defaults = {"max_tokens": 3000, "lr": 0.002, "max_epochs": 8,
-                         "max_time": "00:00:24:00", "scheduler": "plateau",
-                         "val_check_interval": 0.5, "limit_val_batches": 4,
-                         "early_stopping_patience": 4}  # fmt: skip
+    model_defaults = {
+        "emb_size": 256,
+        "hidden_size": 256,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "bidirectional": True,
+        "attention": "bahdanau",
+        "dropout": 0.2,
+    }
+    training_defaults = {
+        "max_tokens": 3000,
+        "lr": 0.002,
+        "max_epochs": 8,
+        "max_time": "00:00:24:00",
+        "val_check_interval": 0.5,
+        "limit_val_batches": 4,
+    }
 
     source_lang: str = "en"
     target_lang: str = "de"
@@ -110,8 +118,8 @@ class Translation(HFDatasetOptions, Task):
 
     def records(self, split: str) -> Iterator[dict[str, str]]:
         mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
-        uses_default = not (self.hf_dataset or self.data_dir)
-        if not (uses_default and mirrored.is_dir()):
+        own_files = self.hf_dataset or self.data_dir or self.default_data_dir().is_dir()
+        if own_files or not mirrored.is_dir():
             return super().records(split)
         # The shipped en-de folder serves de-en too, its columns swapped.
         rows = read_pairs(find_split_file(mirrored, split))
@@ -122,43 +130,37 @@ class Translation(HFDatasetOptions, Task):
     ) -> dict[str, float]:
         tokenize = bleu_tokenizer_for(self.target_lang)
         return {
-            "bleu": bleu(hypotheses, references, tokenize).value,
-            "chrf": chrf(hypotheses, references, word_order=2).value,
-        }
-
-    def signatures(self) -> dict[str, str]:
-        """sacrebleu signatures of :meth:`metrics`, for cards and result tables."""
-        sample = ["a b c d"]
-        tokenize = bleu_tokenizer_for(self.target_lang)
-        return {
-            "bleu": bleu(sample, sample, tokenize).signature,
-            "chrf": chrf(sample, sample, word_order=2).signature,
+            "bleu": corpus_bleu(hypotheses, references, tokenize),
+            "chrf": corpus_chrf(hypotheses, references, word_order=2),
         }
 
     def demo_examples(self) -> list[str]:
         if self.source_lang != "en":
             return []
+        # Sentences of the shipped test split: real, and never trained on.
         return [
-            "Command-line tool to convert images between many file formats.",
-            "This package contains the documentation and some example programs.",
-            "I look forward to hearing from you.",
-            "The weather will be fine tomorrow, so we are going to the lake.",
+            "small and simple console-based bandwidth monitor",
+            "library for simple use of LV2 plugins",
+            "This package contains the documentation for AFNIX.",
+            "They arranged a weekend trip to the mountains to please their daughter.",
+            "No one has as yet managed to get across the river.",
         ]
 
     def _records_from_sources(self) -> list[dict[str, str]]:
-        english_first = self.source_lang == "en"
-        records = []
-        for row in ddtp.read_translation_pairs(self.other_lang):
-            source, target = (row["en"], row["xx"])[:: 1 if english_first else -1]
-            group = "ddtp:" + package_family(row["package"])
-            records.append({"source": source, "target": target, "group": group,
-                            "origin": "DDTP"})  # fmt: skip
+        rows = [
+            {**row, "origin": "DDTP", "group": "ddtp:" + package_family(row["package"])}
+            for row in ddtp.read_translation_pairs(self.other_lang)
+        ]
         if self.other_lang == "de":
-            for row in ding.read_example_sentences():
-                source, target = (row["en"], row["de"])[:: 1 if english_first else -1]
-                records.append({"source": source, "target": target,
-                                "group": "ding:" + row["en"], "origin": "Ding"})  # fmt: skip
-        return records
+            rows += [
+                {"en": row["en"], "xx": row["de"], "origin": "Ding", "group": row["en"]}
+                for row in ding.read_example_sentences()
+            ]
+            # Ding's reader drops the reserved bucket; dropping it from DDTP too lets
+            # the shipped files alone show that no reserved sentence is in them.
+            rows = [row for row in rows if not ding.is_reserved(row["en"])]
+        source, target = ("en", "xx") if self.source_lang == "en" else ("xx", "en")
+        return [{**row, "source": row[source], "target": row[target]} for row in rows]
 
     def prepare(self, out_dir: Path) -> dict[str, int]:
         """Rebuild ``{train,dev,test}.tsv.gz``, the license notes and ``DATA.md``."""
@@ -173,19 +175,13 @@ class Translation(HFDatasetOptions, Task):
             if GPL_2.exists():
                 notice += "\n\n" + GPL_2.read_text("utf-8")
             (Path(out_dir) / "LICENSE-Ding.txt").write_text(notice, "utf-8")
-        composition = "\n".join(
-            f"- {name}: " + ", ".join(
-                f"{n:,} {origin}"
-                for origin, n in sorted(Counter(r["origin"] for r in rows).items())
-            )
-            for name, rows in splits.items()
-        )
         write_card(
             out_dir,
             CARD,
             pair=f"{self.source_lang}-{self.target_lang}",
+            release=ddtp.debian_release(),
             language=LANGUAGE_NAMES[self.other_lang],
             options=f"source_lang={self.source_lang}, target_lang={self.target_lang}",
-            composition=composition,
+            composition=composition(splits, "origin"),
         )
         return counts

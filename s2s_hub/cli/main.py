@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonargparse import ActionConfigFile, ArgumentParser, Namespace
+from pytorch_lightning.utilities import rank_zero_only
 
 from s2s_hub.cli.options import add_dataclass_options, given
 from s2s_hub.model import Seq2SeqConfig
@@ -85,16 +86,48 @@ def _predict_parser() -> ArgumentParser:
     return parser
 
 
-def _data_parser() -> ArgumentParser:
-    prepare = _parser("Rebuild a task's shipped data splits from their sources.")
-    prepare.add_argument("task", type=str, help="Registered task name")
-    prepare.add_argument("--out", type=str | None, default=None,
-                         help="Output folder (default: the task's data folder)")
-    prepare.add_argument("--task_options", type=dict[str, Any], default={},
-                         help="Task options")
-    parser = ArgumentParser(description="Data commands.", exit_on_error=False)
-    sub = parser.add_subcommands(dest="action")
-    sub.add_subcommand("prepare", prepare, help=prepare.description)
+def _prepare_parser() -> ArgumentParser:
+    parser = _parser("Rebuild a task's shipped data splits from their sources.")
+    parser.add_argument("task", type=str, help="Registered task name")
+    parser.add_argument("--out", type=str | None, default=None,
+                        help="Output folder (default: the task's data folder)")
+    parser.add_argument("--task_options", type=dict[str, Any], default={},
+                        help="Task options")
+    return parser
+
+
+def _export_parser(description: str) -> ArgumentParser:
+    parser = _parser(description)
+    parser.add_argument("checkpoint", type=str, help="The best .ckpt of a training run")
+    parser.add_argument("--reuse_scores", type=str | None, default=None,
+                        help="Evaluation JSON (evaluate --output, eval_results.json) "
+                             "to publish instead of scoring the test split")
+    return parser
+
+
+def _push_parser() -> ArgumentParser:
+    parser = _export_parser("Export, score and upload a checkpoint to the Hugging Face Hub.")
+    parser.add_argument("--repo_id", type=str, required=True, help="Hub repo, ORG/NAME")
+    parser.add_argument("--private", action="store_true", help="Create the repo as private")
+    parser.add_argument("--revision", type=str | None, default=None,
+                        help="Branch to push to (created if missing)")
+    return parser
+
+
+def _export_folder_parser() -> ArgumentParser:
+    parser = _export_parser("Write a checkpoint in the Hub layout: what push uploads.")
+    parser.add_argument("out_dir", type=str, help="Folder to write")
+    parser.add_argument("--repo_id", type=str | None, default=None,
+                        help="Repo named in the model card (default: the folder name)")
+    return parser
+
+
+def _space_card_parser() -> ArgumentParser:
+    parser = _parser("Write the Gradio Space front matter into a README.")
+    parser.add_argument("readme", type=str, nargs="?", default="README.md",
+                        help="README of the Space; its folder holds app.py")
+    parser.add_argument("--models", type=list[str] | None, default=None,
+                        help="Hub repo ids the app loads (default: from S2S_HUB_MODELS)")
     return parser
 
 
@@ -106,9 +139,17 @@ def build_parser() -> ArgumentParser:
     sub.add_subcommand("tasks", ArgumentParser(exit_on_error=False),
                        help="List the registered tasks")
     for name, make in (("train", _train_parser), ("evaluate", _evaluate_parser),
-                       ("predict", _predict_parser), ("data", _data_parser)):
+                       ("predict", _predict_parser), ("push", _push_parser),
+                       ("export", _export_folder_parser),
+                       ("space-card", _space_card_parser)):
         child = make()
         sub.add_subcommand(name, child, help=child.description)
+    data = ArgumentParser(description="Data commands.", exit_on_error=False)
+    sub.add_subcommand("data", data, help=data.description)
+    prepare = _prepare_parser()
+    data.add_subcommands(dest="action").add_subcommand(
+        "prepare", prepare, help=prepare.description
+    )
     return parser
 
 
@@ -143,7 +184,8 @@ def cmd_train(args: Namespace) -> None:
     hardware = DistributedConfig(args.accelerator, args.devices, args.num_nodes,
                                  args.strategy)
     best = train(task, given(args, "model"), config, hardware, resume=args.resume)
-    print(f"best checkpoint: {best}")
+    if rank_zero_only.rank == 0:
+        print(f"best checkpoint: {best}")
 
 
 def _predictor(args: Namespace):
@@ -192,8 +234,36 @@ def cmd_data(args: Namespace) -> None:
     print(json.dumps({"task": task.name, "out": str(out), "counts": counts}, indent=2))
 
 
+def cmd_push(args: Namespace) -> None:
+    from s2s_hub.hub import push
+
+    url = push(args.checkpoint, args.repo_id, private=args.private,
+               revision=args.revision, reuse_scores=args.reuse_scores)
+    print(f"pushed: {url}")
+
+
+def cmd_export(args: Namespace) -> None:
+    from s2s_hub.hub.push import export_checkpoint
+
+    folder = export_checkpoint(args.checkpoint, args.out_dir, args.repo_id,
+                               args.reuse_scores)
+    print(f"exported: {folder}")
+
+
+def cmd_space_card(args: Namespace) -> None:
+    from s2s_hub.hub.space import default_model_sources, hub_models, write_space_readme
+
+    readme = Path(args.readme)
+    models = args.models
+    if models is None:
+        models = hub_models(default_model_sources(readme.parent))
+    write_space_readme(readme, models)
+    print(f"wrote Space front matter to {readme}")
+
+
 COMMANDS = {"tasks": cmd_tasks, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "data": cmd_data}
+            "predict": cmd_predict, "data": cmd_data, "push": cmd_push,
+            "export": cmd_export, "space-card": cmd_space_card}
 
 
 def _one_line(error: BaseException) -> str:

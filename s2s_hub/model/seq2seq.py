@@ -6,13 +6,24 @@ Training (``s2s_hub.training``) and decoding (``s2s_hub.search``) both hold a
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import os
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, NamedTuple
 
+import safetensors
+import safetensors.torch
+import torch
+from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import Tensor, nn
 
 from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.model.decoder import Decoder, DecoderState
 from s2s_hub.model.encoder import Encoder
+
+REPO_URL = "https://github.com/s2s-hub/s2s-hub"
+LICENSE = "apache-2.0"
+MODEL_FIELDS = frozenset(f.name for f in fields(Seq2SeqConfig))
 
 
 class Seq2SeqOutput(NamedTuple):
@@ -20,8 +31,20 @@ class Seq2SeqOutput(NamedTuple):
     attention: Tensor  # batch x tgt_len x src_len
 
 
-class Seq2Seq(nn.Module):
-    """Attentional RNN encoder-decoder (Bahdanau et al., 2015; Luong et al., 2015)."""
+class Seq2Seq(
+    nn.Module,
+    PyTorchModelHubMixin,
+    library_name="s2s-hub",
+    tags=["s2s-hub", "seq2seq", "rnn", "attention"],
+    license=LICENSE,
+    repo_url=REPO_URL,
+):
+    """Attentional RNN encoder-decoder (Bahdanau et al., 2015; Luong et al., 2015).
+
+    The Hub mixin gives ``save_pretrained`` / ``from_pretrained`` / ``push_to_hub``
+    with ``model.safetensors`` and ``config.json``; ``s2s_hub.hub`` adds the tokenizer,
+    task and card around them.
+    """
 
     def __init__(self, config: Seq2SeqConfig) -> None:
         super().__init__()
@@ -47,7 +70,8 @@ class Seq2Seq(nn.Module):
     def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
         """Encode ``src`` (batch, src_len) into the decoder's initial state."""
         memory, final = self.encoder(src, src_lengths)
-        mask = src != self.pad_id  # batch x src_len
+        positions = torch.arange(src.size(1), device=src.device)
+        mask = positions.unsqueeze(0) < src_lengths.unsqueeze(1)  # batch x src_len
         return self.decoder.init_state(memory, final, mask)
 
     def step(self, prev_tokens: Tensor, state: DecoderState) -> tuple[Tensor, Tensor, DecoderState]:
@@ -65,3 +89,58 @@ class Seq2Seq(nn.Module):
         """Teacher-forced logits for bos-prefixed targets ``tgt_in`` (batch, tgt_len)."""
         vectors, attention = self.features(src, src_lengths, tgt_in)
         return Seq2SeqOutput(self.output_layer(vectors), attention)
+
+    @classmethod
+    def _from_pretrained(
+        cls,
+        *,
+        model_id: str,
+        revision: str | None,
+        cache_dir: str | Path | None,
+        force_download: bool,
+        local_files_only: bool,
+        token: str | bool | None,
+        config: Seq2SeqConfig | dict[str, Any] | None = None,
+        map_location: str = "cpu",
+    ) -> Seq2Seq:
+        """The mixin's loader, made strict: safetensors only, every tensor must fit.
+
+        The mixin would fall back to a pickled ``pytorch_model.bin`` and load with
+        ``strict=False``, silently keeping random weights for missing tensors.
+        ``config`` arrives as the raw ``config.json`` dict (this module's postponed
+        annotations hide the dataclass from the mixin) or as a ``Seq2SeqConfig``
+        passed by the caller; keys that are not architecture fields (task,
+        decoding, ...) belong to ``s2s_hub.hub`` and are left to it.
+        """
+        if config is None:
+            raise FileNotFoundError(f"no {constants.CONFIG_NAME} in {model_id}")
+        if not isinstance(config, Seq2SeqConfig):
+            model_keys = {k: v for k, v in config.items() if k in MODEL_FIELDS}
+            config = Seq2SeqConfig.from_dict(model_keys)
+        if os.path.isdir(model_id):
+            weights = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
+        else:
+            weights = hf_hub_download(
+                model_id,
+                constants.SAFETENSORS_SINGLE_FILE,
+                revision=revision,
+                cache_dir=cache_dir,
+                force_download=force_download,
+                local_files_only=local_files_only,
+                token=token,
+            )
+        model = cls(config)
+        _load_weights(model, weights, map_location)
+        return model.eval()
+
+
+def _load_weights(model: Seq2Seq, path: str, device: str) -> None:
+    """Fill ``model`` from a safetensors file; every failure names the file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"missing weights file {path}")
+    try:
+        safetensors.torch.load_model(model, path, strict=True, device=device)
+    except safetensors.SafetensorError as error:
+        raise ValueError(f"{path} is not a readable safetensors file: {error}") from error
+    except RuntimeError as error:
+        raise ValueError(f"{path} does not match the model config: {error}") from error

@@ -142,11 +142,13 @@ def _ended(
     src_lengths: Tensor,
     config: DecodeConfig,
 ) -> list[tuple[int, Hypothesis]]:
-    """The hypotheses finished by an eos among each sentence's first ``beam``
-    candidates, as (sentence, hypothesis) pairs.
+    """Hypotheses finished by an eos among each sentence's first ``beam`` candidates.
 
     Args:
         attention: attention including this step, shape (rows, steps, src_len).
+
+    Returns:
+        (batch index of the sentence, hypothesis) pairs.
     """
     first = slice(0, config.beam_size)
     is_eos = candidates.tokens[:, first] == model.eos_id  # live x beam
@@ -199,7 +201,11 @@ def _advance(
 def _unfinished(
     model: Decodable, beams: _Beams, src_lengths: Tensor, config: DecodeConfig
 ) -> list[tuple[int, Hypothesis]]:
-    """The beams still growing at ``max_length``, finished without eos."""
+    """The beams still growing at ``max_length``, finished without eos.
+
+    Returns:
+        (batch index of the sentence, hypothesis) pairs.
+    """
     beam = beams.scores.size(1)
     pairs = []
     for live, sentence in enumerate(beams.sentences.tolist()):

@@ -55,7 +55,8 @@ class Decodable(Protocol):
 
         Args:
             prev_tokens: the previous token of each row, shape (rows,), dtype long;
-                bos_id at the first step, pad_id for rows that already ended.
+                bos_id at the first step. A row that ended is fed its eos and then
+                pad_id while other rows go on; its outputs are ignored.
             state: the state returned by ``encode`` or the last ``step``.
 
         Returns:

@@ -29,8 +29,8 @@ def rollout(
 ) -> list[Hypothesis]:
     """Decode every row until it emits eos or reaches ``config.max_length``.
 
-    Rows that ended keep being fed pad_id (their outputs are ignored) until all rows
-    have ended, so no row's result depends on the others.
+    Rows that ended are fed their eos, then pad_id, and their outputs are ignored
+    until all rows have ended, so no row's result depends on the others.
 
     Args:
         model: the model to decode.
@@ -52,6 +52,8 @@ def rollout(
         logits, step_attention, state = model.step(history[:, -1], state)
         log_probs = torch.log_softmax(logits.float(), dim=-1)  # rows x vocab
         allowed = constrain(log_probs, history[:, 1:], config, model.eos_id)
+        # an ended row's choice is discarded; give it a valid distribution to pick from
+        allowed = allowed.masked_fill(ended.unsqueeze(1), 0.0)  # rows x vocab
         token = pick(allowed).masked_fill(ended, model.pad_id)  # rows
         chosen = log_probs.gather(1, token.unsqueeze(1)).squeeze(1)  # rows
         log_prob += chosen.masked_fill(ended, 0.0)

@@ -25,11 +25,12 @@ def default_cache_dir() -> Path:
 
 def _private_options(lists_dir: Path) -> list[str]:
     # Empty pkgcache names keep apt from rewriting the system's binary caches.
-    return [
-        "-o", f"Dir::State::Lists={lists_dir}",
-        "-o", "Dir::Cache::pkgcache=",
-        "-o", "Dir::Cache::srcpkgcache=",
-    ]  # fmt: skip
+    settings = {
+        "Dir::State::Lists": lists_dir,
+        "Dir::Cache::pkgcache": "",
+        "Dir::Cache::srcpkgcache": "",
+    }
+    return [arg for key, value in settings.items() for arg in ("-o", f"{key}={value}")]
 
 
 def _run(command: list[str], cwd: Path | None = None) -> None:
@@ -49,11 +50,14 @@ def update_lists(cache_dir: Path, languages: tuple[str, ...] = LANGUAGES) -> Pat
     lists_dir = cache_dir / "apt-lists"
     if not any(lists_dir.glob("*_Packages*")):
         (lists_dir / "partial").mkdir(parents=True, exist_ok=True)
-        _run(
-            ["apt-get", "update", *_private_options(lists_dir),
-             "-o", f"Acquire::Languages={','.join(languages)}"]
-        )  # fmt: skip
+        wanted = f"Acquire::Languages={','.join(languages)}"
+        _run(["apt-get", "update", *_private_options(lists_dir), "-o", wanted])
     return lists_dir
+
+
+def suite(index: Path) -> str:
+    """The suite of an index, from its file name: ``bookworm``, ``trixie-updates``."""
+    return index.name.split("_dists_")[1].split("_")[0]
 
 
 def main_translation_file(lists_dir: Path, language: str) -> Path:
@@ -65,7 +69,7 @@ def main_translation_file(lists_dir: Path, language: str) -> Path:
     candidates = sorted(
         path
         for path in lists_dir.glob(f"*_dists_*_main_i18n_Translation-{language}*")
-        if "-" not in path.name.split("_dists_")[1].split("_")[0]
+        if "-" not in suite(path)
     )
     if not candidates:
         raise FileNotFoundError(f"no main Translation-{language} index in {lists_dir}")

@@ -7,6 +7,7 @@ here, so the numbers in a card always describe the files next to it.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from pathlib import Path
 
 from s2s_hub.data.readers import read_pairs
@@ -51,9 +52,26 @@ def statistics_table(out_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def write_card(out_dir: Path, text: str) -> Path:
-    """``DATA.md`` of ``text`` with ``{statistics}`` replaced by the measured table."""
+def composition(splits: dict[str, list[dict[str, str]]], field: str) -> str:
+    """A Markdown list of how many records of each split have each ``field`` value.
+
+    The written files hold only source and target, so where a split mixes sources
+    this is counted before writing, from the records themselves.
+    """
+    lines = []
+    for name, records in splits.items():
+        counts = sorted(Counter(record[field] for record in records).items())
+        lines.append(f"- {name}: " + ", ".join(f"{n:,} {value}" for value, n in counts))
+    return "\n".join(lines)
+
+
+def write_card(out_dir: Path, template: str, **sections: str) -> Path:
+    """Write ``DATA.md`` from ``template`` with its ``{placeholders}`` filled.
+
+    ``{statistics}`` becomes the measured table of the split files in ``out_dir``;
+    every other placeholder comes from ``sections``.
+    """
+    text = template.format(statistics=statistics_table(out_dir), **sections)
     path = Path(out_dir) / "DATA.md"
-    table = statistics_table(out_dir)
-    path.write_text(text.strip().replace("{statistics}", table) + "\n", "utf-8")
+    path.write_text(text.strip() + "\n", "utf-8")
     return path

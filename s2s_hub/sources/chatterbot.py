@@ -41,7 +41,7 @@ def read_conversations(
             document = yaml.safe_load(handle) or {}
         for turns in document.get("conversations") or []:
             texts = [str(turn).strip() for turn in turns]
-            for source, target in zip(texts, texts[1:]):
+            for source, target in zip(texts, texts[1:], strict=False):
                 if source and target:
                     yield {
                         "source": source,

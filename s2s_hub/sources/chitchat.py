@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SEPARATOR = " <sep> "
-URL_OR_EMAIL = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.\w|\b\w+\.(com|org|net)\b")
+URL_OR_EMAIL = re.compile(
+    r"https?://|www\.|\b[\w.+-]+@[\w-]+\.\w|\b\w+\.(com|org|net)\b"
+)
 # A short list is enough for informal chat: it catches the common slurs and
 # obscenities; milder words (damn, crap) are kept as ordinary informal speech.
 PROFANITY = re.compile(

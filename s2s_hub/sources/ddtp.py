@@ -19,6 +19,7 @@ from s2s_hub.sources.apt import (
     cat_index,
     default_cache_dir,
     main_translation_file,
+    suite,
     update_lists,
 )
 
@@ -47,6 +48,12 @@ def fetch_translations(
         for lang in missing:
             cat_index(main_translation_file(lists_dir, lang), files[lang])
     return files
+
+
+def debian_release(cache_dir: Path | None = None) -> str:
+    """The Debian release (``bookworm``) whose indexes the cache holds."""
+    lists_dir = update_lists(cache_dir or default_cache_dir())
+    return suite(main_translation_file(lists_dir, "en"))
 
 
 def _clean(text: str) -> str:

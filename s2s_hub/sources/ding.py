@@ -46,7 +46,8 @@ def _touches_reserved(english_part: str) -> bool:
     # The held-out check may hash the raw part, any alternative, or a cleaned form:
     # a pair is excluded if any of these falls in the reserved bucket.
     alternatives = english_part.split("; ")
-    forms = {english_part.strip(), *map(str.strip, alternatives), *map(_clean, alternatives)}
+    forms = {english_part.strip(), *map(str.strip, alternatives)}
+    forms.update(map(_clean, alternatives))
     return any(map(is_reserved, forms))
 
 

@@ -99,7 +99,7 @@ def split_records(
             splits["train"] += group
     splits["dev"] = _fence(splits["dev"], splits["test"], fenced)
     splits["train"] = _fence(splits["train"], splits["dev"] + splits["test"], fenced)
-    for name, split in splits.items():
+    for split in splits.values():
         split.sort(key=lambda r: stable_hash(r["source"] + "\t" + r["target"]))
     splits["train"] = splits["train"][:max_train]
     return splits

@@ -108,9 +108,9 @@ class Seq2SeqSystem(pl.LightningModule):
         if nll is not None:
             scores["ppl"] = math.exp(min(float(nll), 50.0))
         for name, value in scores.items():
-            # every rank holds the gathered outputs, so no sync is needed
+            # every rank holds the same gathered value: syncing averages equals
             prog_bar = name == self.task.selection_metric
-            self.log(f"val_{name}", float(value), prog_bar=prog_bar)
+            self.log(f"val_{name}", float(value), prog_bar=prog_bar, sync_dist=True)
 
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         self._step(batch, "test")

@@ -1,0 +1,71 @@
+"""The model behind each tab, loaded through the Hub loader once per process."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from s2s_hub import hub
+from s2s_hub.hub.space import default_model_sources
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import Task, iter_tasks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TabModel:
+    """A task and its predictor, or the reason it has none.
+
+    Attributes:
+        task: what the tab shows; the checkpoint's own task options when they
+            describe the same task (e.g. its language pair), else the registry's.
+        source: the repo id or path the model was loaded from.
+        predictor: the loaded model, None when there is none.
+        problem: why ``predictor`` is None, in a sentence.
+    """
+
+    task: Task
+    source: str | None = None
+    predictor: Predictor | None = None
+    problem: str | None = None
+
+
+@functools.cache
+def load_predictor(source: str) -> Predictor:
+    """The predictor at ``source``; loaded on the first call, shared afterwards."""
+    return hub.load(source)
+
+
+def tab_model(task: Task, source: str | None) -> TabModel:
+    """Load ``task``'s model from ``source``; a failure becomes ``problem``."""
+    if source is None:
+        return TabModel(task, problem="No trained model is configured for this task.")
+    try:
+        predictor = load_predictor(source)
+    except Exception as error:  # one broken model must not take the other tabs down
+        log.exception("cannot load the %s model from %s", task.name, source)
+        return TabModel(
+            task, source, problem=f"The model at {source} could not be loaded: {error}"
+        )
+    if predictor.task.name != task.name:
+        log.warning(
+            "the %s tab uses %s, a model trained for %s",
+            task.name,
+            source,
+            predictor.task.name,
+        )
+        return TabModel(task, source, predictor)
+    return TabModel(predictor.task, source, predictor)
+
+
+def tab_models(
+    tasks: Iterable[Task] | None = None, sources: Mapping[str, str] | None = None
+) -> list[TabModel]:
+    """One ``TabModel`` per task, by default every registered task with the
+    sources of ``S2S_HUB_MODELS`` or the bundled checkpoints."""
+    tasks = iter_tasks() if tasks is None else tasks
+    sources = default_model_sources() if sources is None else sources
+    return [tab_model(task, sources.get(task.name)) for task in tasks]

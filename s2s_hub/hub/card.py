@@ -1,0 +1,169 @@
+"""The model card: README.md of an exported model, metadata and prose.
+
+The metadata starts from what the model class declares to its Hub mixin (library,
+tags, license) and adds a ``model-index`` built from an evaluation run, so the Hub
+shows the same numbers as ``s2s-hub evaluate`` printed. The prose says what the
+model is for, what it was trained on, and how to load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import yaml
+from huggingface_hub import EvalResult, ModelCard
+
+from s2s_hub import __version__
+from s2s_hub.evaluation import Evaluation
+from s2s_hub.model.seq2seq import REPO_URL
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import Task
+
+HUB_TASK_TYPE = "text2text-generation"
+
+TEMPLATE = """---
+{{ card_data }}
+---
+
+# {{ repo_id }}
+
+An attentional RNN encoder-decoder trained with [s2s-hub]({{ repo_url }})
+{{ version }} for the `{{ task }}` task: {{ description }}
+
+## How to use
+
+```python
+import s2s_hub
+
+predictor = s2s_hub.load({{ repo_id | tojson }})
+print(predictor.translate([{{ example | tojson }}]))
+```
+
+Or from the shell: `s2s-hub predict {{ repo_id }} "{{ example }}"`.
+
+## Results
+
+{% if scores -%}
+| metric | split | value |
+|---|---|---|
+{% for name, value in scores.items() -%}
+| {{ name }} | {{ split }} | {{ value }} |
+{% endfor %}
+Measured on {{ examples }} examples of the `{{ split }}` split, decoding with:
+
+```yaml
+{{ decoding }}```
+{%- else -%}
+Not evaluated. Decoding defaults:
+
+```yaml
+{{ decoding }}```
+{%- endif %}
+
+## Training
+
+Architecture (also in `config.json`):
+
+```yaml
+{{ architecture }}```
+{% if training %}
+Training recipe and progress:
+
+```yaml
+{{ training }}```
+{% endif %}
+## Data
+
+- Source: {{ data_source }}
+- License of the data: {{ data_license }}
+- Task options: {{ task_options }}
+
+## Intended use and limits
+
+Intended for research, teaching and demos of attention-based sequence-to-sequence
+models on the `{{ task }}` task. It knows only what its training data shows: inputs
+unlike that data, longer than {{ max_source_tokens }} subword tokens (the rest is
+cut off) or outputs needing more than {{ max_length }} tokens will be handled badly,
+and it repeats the biases and errors of its data. Do not use its outputs for
+decisions about people or where a mistake causes harm.
+"""
+
+
+def eval_results(evaluation: Evaluation, task: Task) -> list[EvalResult]:
+    """One ``model-index`` entry per metric, carrying the decoding settings used."""
+    return [
+        EvalResult(
+            task_type=HUB_TASK_TYPE,
+            task_name=task.name,
+            dataset_type=task.name,
+            dataset_name=task.data_source or task.name,
+            dataset_split=evaluation.split,
+            dataset_args=public_options(task),
+            metric_type=metric,
+            metric_name=f"{evaluation.split} {metric}",
+            metric_value=value,
+            metric_args=_without_none(evaluation.decoding),
+        )
+        for metric, value in evaluation.scores.items()
+    ]
+
+
+def build_card(
+    predictor: Predictor,
+    repo_id: str,
+    evaluation: Evaluation | None = None,
+    train_info: dict[str, Any] | None = None,
+) -> ModelCard:
+    """The card of ``predictor`` published as ``repo_id``.
+
+    Args:
+        evaluation: a run whose scores become the card's ``model-index``.
+        train_info: the training recipe and progress to show.
+    """
+    task = predictor.task
+    data = predictor.model.generate_model_card().data
+    data.model_name = repo_id
+    data.tags = sorted({*(data.tags or []), task.name})
+    if evaluation is not None:
+        data.metrics = sorted(evaluation.scores)
+        data.eval_results = eval_results(evaluation, task)
+    decoding = evaluation.decoding if evaluation else asdict(task.decoding)
+    examples = task.demo_examples()
+    return ModelCard.from_template(
+        data,
+        template_str=TEMPLATE,
+        repo_id=repo_id,
+        repo_url=REPO_URL,
+        version=__version__,
+        task=task.name,
+        description=task.description,
+        example=examples[0] if examples else "your input text",
+        scores=evaluation.scores if evaluation else {},
+        split=evaluation.split if evaluation else "",
+        examples=evaluation.examples if evaluation else 0,
+        decoding=_yaml(decoding),
+        architecture=_yaml(predictor.model.config.to_dict()),
+        training=_yaml(train_info) if train_info else "",
+        data_source=task.data_source or "not stated",
+        data_license=task.data_license,
+        task_options=", ".join(f"`{k}={v!r}`" for k, v in public_options(task).items())
+        or "none",
+        max_source_tokens=task.max_source_tokens,
+        max_length=decoding["max_length"],
+    )
+
+
+def public_options(task: Task) -> dict[str, Any]:
+    """Task options without the local data folder, which means nothing elsewhere."""
+    return {k: v for k, v in task.options().items() if k != "data_dir"}
+
+
+def _without_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Card metadata drops null values; dropping them first keeps the card's
+    ``model-index`` equal to what it was built from."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _yaml(values: dict[str, Any]) -> str:
+    return yaml.safe_dump(values, sort_keys=False)

@@ -1,0 +1,150 @@
+"""The one folder layout of an exported model, on disk and in a Hub repo.
+
+``model.safetensors`` and ``config.json`` are written by the model's Hub mixin
+(``save_pretrained``); this module adds what the mixin does not know about: the
+SentencePiece model, the task and its decoding defaults (extra keys of the same
+``config.json``), the model card and the measured scores. Reading checks every file
+and names the one at fault, because a half-matching folder would otherwise load
+into a model that decodes garbage.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import constants
+
+from s2s_hub import __version__
+from s2s_hub.evaluation import Evaluation
+from s2s_hub.hub.card import build_card, public_options
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import Task, get_task
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.tokenizer import Tokenizer
+
+WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE
+CONFIG_FILE = constants.CONFIG_NAME
+TOKENIZER_FILE = "tokenizer.model"
+CARD_FILE = "README.md"
+EVAL_FILE = "eval_results.json"
+REQUIRED_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
+LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE)
+
+
+@dataclass
+class HubConfig:
+    """``config.json``: the architecture's fields, flat as the mixin writes them,
+    plus what turns a model into a predictor.
+
+    Attributes:
+        model: The architecture.
+        task: Registered task name.
+        task_options: Options of the task (its dataclass fields).
+        decoding: Decoding defaults, those the card's scores were measured with.
+        s2s_hub_version: Version of s2s-hub that wrote the file.
+    """
+
+    model: Seq2SeqConfig
+    task: str
+    task_options: dict[str, Any]
+    decoding: DecodeConfig
+    s2s_hub_version: str = __version__
+
+    @classmethod
+    def of(cls, predictor: Predictor) -> HubConfig:
+        task = predictor.task
+        return cls(predictor.model.config, task.name, public_options(task), task.decoding)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.model.to_dict(),
+            "task": self.task,
+            "task_options": self.task_options,
+            "decoding": asdict(self.decoding),
+            "s2s_hub_version": self.s2s_hub_version,
+        }
+
+    @classmethod
+    def read(cls, path: Path) -> HubConfig:
+        """Parse ``path``; an unknown, missing or invalid key is an error naming it."""
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+            extras = {f.name for f in fields(cls)} - {"model"}
+            missing = sorted(extras - set(values))
+            if missing:
+                raise ValueError(f"missing keys {missing}")
+            model = {k: v for k, v in values.items() if k not in extras}
+            return cls(
+                model=Seq2SeqConfig.from_dict(model),
+                task=values["task"],
+                task_options=values["task_options"],
+                decoding=DecodeConfig(**values["decoding"]),
+                s2s_hub_version=values["s2s_hub_version"],
+            )
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{path}: {error}") from error
+
+    def build_task(self, origin: Path) -> Task:
+        """The task, with the decoding defaults stored here taking precedence over
+        the task class's, so the model decodes as its card says."""
+        try:
+            task = get_task(self.task, **self.task_options)
+        except (KeyError, ValueError) as error:
+            message = error.args[0] if error.args else error
+            raise ValueError(f"{origin}: {message}") from error
+        task.decoding = self.decoding
+        return task
+
+
+def export(
+    predictor: Predictor,
+    folder: str | Path,
+    evaluation: Evaluation | None = None,
+    train_info: dict[str, Any] | None = None,
+    repo_id: str | None = None,
+) -> Path:
+    """Write ``predictor`` to ``folder`` in the layout; returns the folder.
+
+    Args:
+        evaluation: scores to publish in the card and ``eval_results.json``.
+        train_info: training recipe and progress, shown in the card.
+        repo_id: the repo the folder is meant for, named in the card (default:
+            the folder's name, as ``save_pretrained`` does).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    predictor.tokenizer.save(folder / TOKENIZER_FILE)
+    if evaluation is not None:
+        text = json.dumps(evaluation.to_dict(), indent=2)
+        (folder / EVAL_FILE).write_text(text + "\n", encoding="utf-8")
+    card = build_card(predictor, repo_id or folder.resolve().name, evaluation, train_info)
+    card.save(folder / CARD_FILE)
+    # Last, so the mixin finds our card and keeps it; it writes the weights and
+    # config.json from the dict we give it.
+    predictor.model.save_pretrained(folder, config=HubConfig.of(predictor).to_dict())
+    return folder
+
+
+def read(folder: str | Path) -> Predictor:
+    """Load a folder in the layout, checking that its files agree."""
+    folder = Path(folder)
+    for name in REQUIRED_FILES:
+        if not (folder / name).is_file():
+            raise FileNotFoundError(
+                f"{folder / name} is missing: an s2s-hub model needs {list(REQUIRED_FILES)}"
+            )
+    config = HubConfig.read(folder / CONFIG_FILE)
+    tokenizer = Tokenizer.load(folder / TOKENIZER_FILE)
+    sizes = {config.model.src_vocab_size, config.model.tgt_vocab_size}
+    if sizes != {tokenizer.vocab_size}:
+        raise ValueError(
+            f"{folder / TOKENIZER_FILE} has {tokenizer.vocab_size} pieces but "
+            f"{CONFIG_FILE} expects vocabularies of {sorted(sizes)}: the files come "
+            "from different models"
+        )
+    model = Seq2Seq.from_pretrained(folder, config=config.model)
+    return Predictor(model, tokenizer, config.build_task(folder / CONFIG_FILE))

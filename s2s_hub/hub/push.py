@@ -1,0 +1,139 @@
+"""``push``: publish the best Lightning checkpoint of a run as a Hub model repo.
+
+The checkpoint is exported to a temporary folder in the layout, scored on its
+task's test split (or given stored scores), described by a card and uploaded in one
+commit. The ``.ckpt`` itself never leaves the machine: it is a pickle, and a repo
+must load without running code.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import torch
+from huggingface_hub import HfApi, constants
+from huggingface_hub.errors import OfflineModeIsEnabled
+
+from s2s_hub.evaluation import Evaluation, evaluate
+from s2s_hub.hub.layout import LAYOUT_FILES, export
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import Task
+
+# Hyper-parameters that config.json already holds.
+ARCHITECTURE_KEYS = ("model", "task", "task_options")
+
+
+def training_info(checkpoint: str | Path) -> dict[str, Any]:
+    """Recipe (hyper-parameters) and progress of the run that wrote ``checkpoint``."""
+    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    recipe = {
+        k: v for k, v in state["hyper_parameters"].items() if k not in ARCHITECTURE_KEYS
+    }
+    return {**recipe, "epoch": state.get("epoch"), "global_step": state.get("global_step")}
+
+
+def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
+    """Scores written by ``s2s-hub evaluate --output`` or an exported
+    ``eval_results.json``, checked to be about ``task``."""
+    path = Path(path)
+    try:
+        evaluation = Evaluation(**json.loads(path.read_text(encoding="utf-8")))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{path} is not an s2s-hub evaluation JSON: {error}") from error
+    if evaluation.task != task.name:
+        raise ValueError(
+            f"{path} holds scores of task {evaluation.task!r}, not {task.name!r}"
+        )
+    return evaluation
+
+
+def export_checkpoint(
+    checkpoint: str | Path,
+    folder: str | Path,
+    repo_id: str | None = None,
+    reuse_scores: str | Path | None = None,
+) -> Path:
+    """Write ``checkpoint`` to ``folder`` exactly as ``push`` would upload it.
+
+    Args:
+        repo_id: the repo named in the card (default: the folder's name).
+        reuse_scores: an evaluation JSON to publish instead of scoring the test
+            split again.
+    """
+    predictor = Predictor.from_checkpoint(checkpoint)
+    evaluation = (
+        stored_evaluation(reuse_scores, predictor.task)
+        if reuse_scores
+        else evaluate(predictor, "test")
+    )
+    return export(predictor, folder, evaluation, training_info(checkpoint), repo_id)
+
+
+def push(
+    checkpoint: str | Path,
+    repo_id: str,
+    private: bool = False,
+    revision: str | None = None,
+    token: str | None = None,
+    reuse_scores: str | Path | None = None,
+) -> str:
+    """Export, score and upload ``checkpoint`` to the model repo ``repo_id``.
+
+    Args:
+        private: create the repo as private (an existing repo keeps its setting).
+        revision: branch to commit to, created from main if missing.
+        token: Hub token; default: the logged-in one or ``HF_TOKEN``.
+        reuse_scores: an evaluation JSON to publish instead of a fresh test run.
+
+    Returns:
+        The URL of the commit.
+
+    Raises:
+        ConnectionError: offline mode is on or the Hub cannot be reached; checked
+            before the (possibly long) evaluation where possible.
+    """
+    if constants.is_offline_mode():
+        raise ConnectionError(_offline_message(repo_id))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = export_checkpoint(checkpoint, tmp, repo_id, reuse_scores)
+        return upload(folder, repo_id, private, revision, token)
+
+
+def upload(
+    folder: Path,
+    repo_id: str,
+    private: bool = False,
+    revision: str | None = None,
+    token: str | None = None,
+) -> str:
+    """One commit of the layout's files of ``folder``; returns the commit URL."""
+    api = HfApi(token=token)
+    try:
+        repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
+        if revision:
+            api.create_branch(repo_id, branch=revision, exist_ok=True)
+        commit = api.upload_folder(
+            repo_id=repo_id,
+            folder_path=folder,
+            revision=revision,
+            allow_patterns=list(LAYOUT_FILES),
+            commit_message="Upload s2s-hub model",
+        )
+    except OfflineModeIsEnabled as error:
+        raise ConnectionError(_offline_message(repo_id)) from error
+    except httpx2.TransportError as error:
+        raise ConnectionError(
+            f"cannot reach the Hugging Face Hub to push {repo_id}: {error}"
+        ) from error
+    return str(commit)
+
+
+def _offline_message(repo_id: str) -> str:
+    return (
+        f"cannot push {repo_id}: HF_HUB_OFFLINE=1 is set; unset it (and log in with "
+        "`hf auth login` or set HF_TOKEN) to push"
+    )

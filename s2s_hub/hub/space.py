@@ -1,0 +1,97 @@
+"""Running this repository as a Gradio Space: which models to serve, and the
+README front matter that tells the Space how to start.
+
+A Space runs ``app.py`` from the repository root. It serves the models named by the
+``S2S_HUB_MODELS`` environment variable (a Space variable, set without a commit),
+else the exported models bundled in ``checkpoints/<task>/`` next to ``app.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import version
+from pathlib import Path
+
+from huggingface_hub import SpaceCard, SpaceCardData
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
+
+from s2s_hub.model.seq2seq import LICENSE
+
+MODELS_ENV = "S2S_HUB_MODELS"
+BUNDLED_DIR = "checkpoints"
+
+
+def default_model_sources(root: str | Path = ".") -> dict[str, str]:
+    """``{task: repo id or path}`` of the models the demo serves.
+
+    Args:
+        root: the folder of ``app.py``, which holds the bundled ``checkpoints/``.
+
+    Raises:
+        ValueError: an entry of ``S2S_HUB_MODELS`` is not ``task=repo_or_path``
+            or names a task twice.
+    """
+    spec = os.environ.get(MODELS_ENV, "").strip()
+    if spec:
+        return _parse_sources(spec)
+    bundled = Path(root) / BUNDLED_DIR
+    if not bundled.is_dir():
+        return {}
+    return {
+        folder.name: str(folder)
+        for folder in sorted(bundled.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".")
+    }
+
+
+def _parse_sources(spec: str) -> dict[str, str]:
+    """Parse ``task=repo_or_path`` entries separated by commas."""
+    sources: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in spec.split(","))):
+        task, _, source = (part.strip() for part in entry.partition("="))
+        if not task or not source:
+            raise ValueError(
+                f"{MODELS_ENV} entry {entry!r} is not task=repo_or_path "
+                "(e.g. reverse=org/reverse-bahdanau,chitchat=checkpoints/chitchat)"
+            )
+        if task in sources:
+            raise ValueError(f"{MODELS_ENV} names task {task!r} twice")
+        sources[task] = source
+    return sources
+
+
+def hub_models(sources: dict[str, str]) -> list[str]:
+    """The sources that are Hub repo ids, for the Space's ``models:`` metadata."""
+    return sorted(s for s in sources.values() if not Path(s).exists() and _is_repo_id(s))
+
+
+def _is_repo_id(name: str) -> bool:
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return "/" in name
+
+
+def write_space_readme(
+    readme: str | Path, models: list[str], title: str = "s2s-hub"
+) -> None:
+    """Set the Space front matter of ``readme``, keeping (or starting) its text.
+
+    Args:
+        models: Hub repo ids the app loads; the Hub links them to the Space.
+    """
+    readme = Path(readme)
+    card = SpaceCard(
+        readme.read_text(encoding="utf-8") if readme.exists() else f"# {title}\n"
+    )
+    card.data = SpaceCardData(
+        title=title,
+        sdk="gradio",
+        sdk_version=version("gradio"),
+        app_file="app.py",
+        license=LICENSE,
+        models=models,
+    )
+    card.save(readme)

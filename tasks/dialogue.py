@@ -1,0 +1,163 @@
+"""Reply to a chat: the last turns of a human-to-human conversation -> the next turn.
+
+The data are BYU's Chit-Chat Challenge conversations, informal typing included. The
+source is the last ``context_turns`` turns joined with `` <sep> ``; splits keep each
+conversation on one side, since neighbouring pairs share turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from s2s_hub.data.pairs import Pair
+from s2s_hub.metrics import corpus_bleu, distinct_n
+from s2s_hub.registry import Task, register_task
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.sources import chatterbot, chitchat
+from s2s_hub.sources.card import write_card
+from s2s_hub.sources.hf import HFDatasetOptions
+from s2s_hub.sources.splitting import split_records, stable_hash, write_splits
+
+DATA = Path(__file__).parent / "data"
+SHIPPED_CONTEXT_TURNS = 2
+# A CPU can train on only part of the conversations in the time budget; a smaller
+# train file also keeps the shipped data under 8 MB.
+MAX_TRAIN = 80_000
+MAX_WORDS = 60
+DEMO_PROMPTS = 8
+# ChatterBot's other categories are trivia and tech support, not chit-chat.
+DEMO_CATEGORIES = ("conversations", "greetings")
+
+CARD = """
+# Dialogue data: Chit-Chat Challenge
+
+(context -> reply) pairs of human-to-human chats for `s2s-hub`'s `dialogue` task,
+built by `s2s-hub data prepare dialogue` (task option `context_turns={turns}`).
+
+## Sources and licenses
+
+- **chitchat-dataset** (PyPI, MIT): BYU's Chit-Chat Challenge, 7,168 conversations
+  collected from students chatting with each other.
+- **chatterbot-corpus** (PyPI, BSD-3-Clause): the English prompts of `demo.txt`,
+  used only by the demo.
+
+## Splits
+
+{statistics}
+
+Word counts are whitespace tokens (`<sep>` included). A turn is one speaker's
+consecutive messages joined by spaces; each turn after the first is a reply to up to
+{turns} turns before it, joined with ` <sep> `. Pairs are dropped when a turn has a
+URL, an e-mail address or a profanity from a short word list, or when source or reply
+is longer than {max_words} words. Exact duplicates are removed; pairs are grouped by
+conversation and groups go to test, dev or train in the order of their id's SHA-1, so
+reruns give the same files and no conversation straddles two splits. No source text
+appears in two splits (train loses the few short contexts shared with dev or test).
+Train is capped at {max_train:,} pairs (those with the smallest SHA-1 of their
+text) to keep the files small and fit a CPU training budget.
+"""
+
+
+@register_task("dialogue")
+@dataclass
+class Dialogue(HFDatasetOptions, Task):
+    description = "Reply to the last turns of an informal chat (Chit-Chat Challenge)."
+    data_license = "MIT (chitchat-dataset); demo prompts BSD-3-Clause (chatterbot)"
+    data_source = "BYU Chit-Chat Challenge via the chitchat-dataset package"
+    source_label = "Conversation so far (turns separated by <sep>)"
+    target_label = "Reply"
+    selection_metric = "bleu"
+    decoding = DecodeConfig(
+        method="sample",
+        temperature=0.8,
+        top_p=0.9,
+        max_length=40,
+        no_repeat_ngram_size=3,
+    )
+    max_source_tokens = 96
+    max_target_tokens = 48
+    vocab_size = 8000
+    model_defaults = {
+        "emb_size": 256,
+        "hidden_size": 256,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "bidirectional": True,
+        "attention": "bahdanau",
+        "dropout": 0.2,
+    }
+    training_defaults = {
+        "max_tokens": 4000,
+        "lr": 0.002,
+        "max_epochs": 4,
+        "max_time": "00:00:24:00",
+        "val_check_interval": 0.5,
+        "limit_val_batches": 4,
+    }
+
+    context_turns: int = SHIPPED_CONTEXT_TURNS
+
+    def __post_init__(self) -> None:
+        if self.context_turns < 1:
+            raise ValueError(f"context_turns must be >= 1, got {self.context_turns}")
+
+    def default_data_dir(self) -> Path:
+        return DATA / "dialogue"
+
+    def make_pair(self, record: dict[str, str]) -> Pair:
+        """A pair whose source keeps only the last ``context_turns`` turns.
+
+        So the shipped two-turn data also serve ``context_turns=1``; more turns than a
+        file holds need ``prepare`` with that option.
+        """
+        turns = record["source"].split(chitchat.SEPARATOR)
+        return Pair(
+            chitchat.SEPARATOR.join(turns[-self.context_turns :]), record["target"]
+        )
+
+    def metrics(
+        self, hypotheses: list[str], references: list[str], sources: list[str]
+    ) -> dict[str, float]:
+        return {
+            "bleu": corpus_bleu(hypotheses, references),
+            "distinct_1": distinct_n(hypotheses, 1),
+            "distinct_2": distinct_n(hypotheses, 2),
+        }
+
+    def demo_examples(self) -> list[str]:
+        demo = DATA / "dialogue" / "demo.txt"
+        return demo.read_text("utf-8").splitlines() if demo.exists() else []
+
+    def prepare(self, out_dir: Path) -> dict[str, int]:
+        """Rebuild the splits, ``demo.txt`` and ``DATA.md`` from installed corpora."""
+        records = [
+            row
+            for row in chitchat.read_exchanges(context_turns=self.context_turns)
+            if max(len(row["source"].split()), len(row["target"].split())) <= MAX_WORDS
+        ]
+        splits = split_records(
+            records, group_of=lambda r: r["conversation"], max_train=MAX_TRAIN
+        )
+        counts = write_splits(splits, out_dir)
+        (Path(out_dir) / "demo.txt").write_text("\n".join(_demo_prompts()) + "\n")
+        write_card(
+            out_dir,
+            CARD,
+            turns=self.context_turns,
+            max_words=MAX_WORDS,
+            max_train=MAX_TRAIN,
+        )
+        return counts
+
+
+def _demo_prompts() -> list[str]:
+    """A fixed sample of the questions in ChatterBot's English small talk."""
+    openers = {
+        row["source"]
+        for row in chatterbot.read_conversations(languages=("english",))
+        if row["category"] in DEMO_CATEGORIES
+        and row["source"].endswith("?")
+        and 3 <= len(row["source"].split()) <= 10
+    }
+    return sorted(openers, key=stable_hash)[:DEMO_PROMPTS]

@@ -1,0 +1,97 @@
+"""The command line end to end: train a toy model, evaluate it, predict with it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from s2s_hub.cli.main import main
+
+TINY = [
+    "--task", "reverse", "--task_options", '{"train_size": 600, "eval_size": 40}',
+    "--model.hidden_size", "16", "--model.emb_size", "8",
+    "--train.max_epochs", "1", "--train.vocab_size", "20", "--train.logger", "csv",
+    "--accelerator", "cpu", "--devices", "1",
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "run"
+    assert main(["train", *TINY, "--train.out_dir", str(out)]) == 0
+    return out
+
+
+def test_train_writes_tokenizer_checkpoints_and_logs(trained):
+    assert (trained / "tokenizer.model").is_file()
+    assert (trained / "checkpoints" / "best.ckpt").is_file()
+    assert (trained / "checkpoints" / "last.ckpt").is_file()
+    metrics = next((trained / "logs").glob("version_*/metrics.csv")).read_text()
+    assert "val_exact" in metrics and "train_loss" in metrics
+
+
+def test_evaluate_writes_scores_and_hypotheses(trained, tmp_path, capsys):
+    out = tmp_path / "eval.json"
+    checkpoint = str(trained / "checkpoints" / "best.ckpt")
+    args = ["evaluate", checkpoint, "--split", "test", "--output", str(out),
+            "--decode.method", "beam", "--decode.beam_size", "2"]
+    assert main(args) == 0
+    result = json.loads(out.read_text())
+    assert result["examples"] == 40 and set(result["scores"]) == {"exact", "bleu"}
+    assert result["decoding"]["beam_size"] == 2
+    assert len(out.with_suffix(".txt").read_text().splitlines()) == 40
+
+
+def test_predict_prints_nbest_with_probabilities(trained, capsys):
+    checkpoint = str(trained / "checkpoints" / "best.ckpt")
+    args = ["predict", checkpoint, "a b c", "--decode.method", "beam",
+            "--decode.beam_size", "3", "--decode.n_best", "3"]
+    assert main(args) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 3 and all(row[0] == "0" for row in rows)
+    scores = [float(row[1]) for row in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= float(row[2]) <= 1 for row in rows)
+
+
+def test_yaml_config_then_flags_override(tmp_path):
+    from s2s_hub.cli.main import build_parser
+    from s2s_hub.cli.options import given
+
+    config = tmp_path / "recipe.yaml"
+    config.write_text("task: reverse\nmodel:\n  hidden_size: 32\n  cell: gru\n")
+    args = build_parser().parse_args(
+        ["train", "--config", str(config), "--model.hidden_size", "24"]
+    )
+    assert given(args.train, "model") == {"hidden_size": 24, "cell": "gru"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--task", "nope"], "unknown task 'nope'"),
+        (["train", "--task", "reverse", "--model.hidden_size", "abc"], "hidden_size"),
+        (["train", "--task", "reverse", "--model.attention", "cosine",
+          "--train.max_epochs", "1"], "attention must be one of"),
+        (["predict", "missing.ckpt", "hi"], "missing.ckpt"),
+        (["evaluate", "x.ckpt", "--decode.beam_size", "0"], "x.ckpt"),
+    ],
+)
+def test_bad_arguments_give_one_line_errors(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("s2s-hub: error:") and message in err
+    assert "\n" not in err and "Traceback" not in err
+
+
+def test_help_documents_every_option():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "s2s_hub.cli.main", "train", "--help"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    for option in ("--model.attention", "--train.max_tokens", "--devices",
+                   "--num_nodes", "--strategy", "--resume"):
+        assert option in help_text
+    assert "Luong's D" in help_text

@@ -1,0 +1,67 @@
+"""Task registry: built-in discovery by path, names, errors and third-party plugins."""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from s2s_hub import registry
+from s2s_hub.registry import Task, get_task, register_task, task_names
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_builtin_tasks_are_found_without_a_tasks_package():
+    assert "reverse" in task_names()
+    assert "tasks" not in sys.modules
+    assert get_task("reverse").pairs("dev")[0].target.count(" ") == 7
+
+
+def test_unknown_task_lists_the_known_ones():
+    with pytest.raises(KeyError, match="unknown task 'nope'; known tasks: .*reverse"):
+        get_task("nope")
+
+
+def test_unknown_option_is_named():
+    with pytest.raises(ValueError, match="no option\\(s\\) \\['lenght'\\]"):
+        get_task("reverse", lenght=3)
+
+
+def test_a_taken_name_is_refused():
+    with pytest.raises(ValueError, match="task name 'reverse' is taken"):
+
+        @register_task("reverse")
+        @dataclass
+        class Impostor(Task):
+            pass
+
+
+def test_user_dir_tasks_register(tmp_path, monkeypatch):
+    (tmp_path / "echo_task.py").write_text(
+        "from s2s_hub.registry import Task, register_task\n"
+        "@register_task('echo-user-dir')\n"
+        "class Echo(Task):\n"
+        "    description = 'echo'\n"
+    )
+    registry.import_tasks_dir(tmp_path)
+    assert "echo-user-dir" in task_names()
+    assert get_task("echo-user-dir").options() == {"data_dir": None}
+
+
+def test_installed_plugin_is_found_by_entry_point(tmp_path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+         "--no-build-isolation", "--target", str(target),
+         str(FIXTURES / "s2s_hub_upper_plugin")],
+        check=True,
+    )
+    env = {"PYTHONPATH": str(target), "PATH": ""}
+    listing = subprocess.run(
+        [sys.executable, "-m", "s2s_hub.cli.main", "tasks"],
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout
+    assert "upper " in listing and "third-party plugin" in listing
+    assert "reverse " in listing
