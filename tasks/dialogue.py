@@ -54,8 +54,8 @@ is longer than {max_words} words. Exact duplicates are removed; pairs are groupe
 conversation and groups go to test, dev or train in the order of their id's SHA-1, so
 reruns give the same files and no conversation straddles two splits. No source text
 appears in two splits (train loses the few short contexts shared with dev or test).
-Train is capped at {max_train:,} pairs (those with the smallest SHA-1 of their
-text) to keep the files small and fit a CPU training budget.
+Train is capped at {max_train:,} of its {available:,} pairs (those with the smallest
+SHA-1 of their text) to keep the files small and fit a CPU training budget.
 """
 
 
@@ -74,6 +74,7 @@ class Dialogue(HFDatasetOptions, Task):
         top_p=0.9,
         max_length=40,
         no_repeat_ngram_size=3,
+        seed=0,
     )
     max_source_tokens = 96
     max_target_tokens = 48
@@ -136,17 +137,20 @@ class Dialogue(HFDatasetOptions, Task):
             for row in chitchat.read_exchanges(context_turns=self.context_turns)
             if max(len(row["source"].split()), len(row["target"].split())) <= MAX_WORDS
         ]
-        splits = split_records(
-            records, group_of=lambda r: r["conversation"], max_train=MAX_TRAIN
-        )
+        splits = split_records(records, group_of=lambda r: r["conversation"])
+        available = len(splits["train"])
+        splits["train"] = splits["train"][:MAX_TRAIN]  # sorted by hash: a fixed sample
         counts = write_splits(splits, out_dir)
-        (Path(out_dir) / "demo.txt").write_text("\n".join(_demo_prompts()) + "\n")
+        (Path(out_dir) / "demo.txt").write_text(
+            "\n".join(_demo_prompts()) + "\n", "utf-8"
+        )
         write_card(
             out_dir,
             CARD,
             turns=self.context_turns,
             max_words=MAX_WORDS,
             max_train=MAX_TRAIN,
+            available=available,
         )
         return counts
 

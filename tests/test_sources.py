@@ -15,6 +15,7 @@ from s2s_hub.sources.splitting import (
     dedupe,
     package_family,
     split_records,
+    stable_hash,
     write_splits,
     write_tsv_gz,
 )
@@ -109,10 +110,16 @@ def test_chitchat_context_window_and_filters(tmp_path):
         return [{"text": t, "timestamp": "", "sender": ""} for t in texts]
 
     conversations = {
-        "c1": {"messages": [turn("hi", "there"), turn("hello"), turn("how are you?"),
-                            turn("fine, see www.example.com")]},
+        "c1": {
+            "messages": [
+                turn("hi", "there"),
+                turn("hello"),
+                turn("how are you?"),
+                turn("fine, see www.example.com"),
+            ]
+        },
         "c2": {"messages": [turn("what the fuck"), turn("sorry"), turn("ok")]},
-    }  # fmt: skip
+    }
     path = tmp_path / "dataset.json"
     path.write_text(json.dumps(conversations))
     rows = list(chitchat.read_exchanges(path, context_turns=2))
@@ -186,7 +193,7 @@ def test_split_is_deterministic_and_disjoint_by_source_and_group():
         assert not (seen[0] & seen[1] or seen[0] & seen[2] or seen[1] & seen[2])
 
 
-def test_split_fences_targets_and_caps_train():
+def test_split_fences_targets_and_sorts_by_hash():
     records = [
         {"source": f"s{i}", "target": "shared" if i % 2 else f"t{i}", "group": f"{i}"}
         for i in range(100)
@@ -196,8 +203,8 @@ def test_split_fences_targets_and_caps_train():
     )
     targets = [{r["target"] for r in split} for split in splits.values()]
     assert not (targets[0] & targets[1] or targets[0] & targets[2])
-    capped = split_records(records, lambda r: r["group"], 10, 10, max_train=5)
-    assert len(capped["train"]) == 5
+    keys = [stable_hash(r["source"] + "\t" + r["target"]) for r in splits["train"]]
+    assert keys == sorted(keys)
 
 
 def test_dedupe_keeps_one_of_each_pair():
@@ -264,5 +271,5 @@ def test_hf_reads_a_local_folder_and_a_saved_dataset(jsonl_dataset, tmp_path):
     saved = tmp_path / "saved"
     datasets.load_dataset(str(jsonl_dataset)).save_to_disk(str(saved))
     assert len(list(read_hf_dataset(str(saved), "train", **fields))) == 3
-    with pytest.raises(KeyError, match="no field"):
+    with pytest.raises(ValueError, match="no field"):
         list(read_hf_dataset(str(saved), "train", source_field="text"))

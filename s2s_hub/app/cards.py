@@ -6,15 +6,23 @@ import logging
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, try_to_load_from_cache
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
 
 log = logging.getLogger(__name__)
 CARD_FILE = "README.md"
 HUB_URL = "https://huggingface.co"
 
 
-def is_local(source: str) -> bool:
-    """Whether ``source`` is a path on this machine rather than a Hub repo id."""
-    return Path(source).exists()
+def is_repo_id(source: str) -> bool:
+    """Whether ``source`` names a Hub repo rather than a path on this machine."""
+    if Path(source).exists():
+        return False
+    try:
+        validate_repo_id(source)
+    except HFValidationError:
+        return False
+    return True
 
 
 def card_path(source: str) -> Path | None:
@@ -23,46 +31,50 @@ def card_path(source: str) -> Path | None:
     Only the Hub cache is read, never the network: the loader has fetched the repo
     already, and a start-up must not wait on a second download.
     """
-    if is_local(source):
-        path = Path(source) / CARD_FILE
-        return path if path.is_file() else None
-    cached = try_to_load_from_cache(source, CARD_FILE)
-    return Path(cached) if isinstance(cached, str) else None
+    if is_repo_id(source):
+        cached = try_to_load_from_cache(source, CARD_FILE)
+        return Path(cached) if isinstance(cached, str) else None
+    path = Path(source) / CARD_FILE
+    return path if path.is_file() else None
 
 
-def headline_result(source: str) -> EvalResult | None:
-    """The first evaluation result of the model card's model-index, if any."""
+def headline_result(source: str, metric: str) -> EvalResult | None:
+    """The card's ``model-index`` result for ``metric`` (the task's selection
+    metric), else its first result; None without a card or results."""
     path = card_path(source)
     if path is None:
         return None
     try:
-        results = ModelCard.load(path).data.eval_results
+        results = ModelCard.load(path).data.eval_results or []
     except Exception as error:  # a broken card costs the score, not the tab
         log.warning("cannot read the model card %s: %s", path, error)
         return None
-    return results[0] if results else None
+    chosen = [result for result in results if result.metric_type == metric]
+    return (chosen or results or [None])[0]
 
 
 def describe_result(result: EvalResult) -> str:
-    """E.g. ``**BLEU 21.3** on DDTP en-de (test)``."""
+    """E.g. ``**test bleu 21.3**``, naming the split if the metric's name does not."""
     name = result.metric_name or result.metric_type
     value = result.metric_value
     shown = f"{value:.1f}" if isinstance(value, float) else str(value)
-    split = f" ({result.dataset_split})" if result.dataset_split else ""
-    return f"**{name} {shown}** on {result.dataset_name}{split}"
+    split = result.dataset_split
+    return f"**{name} {shown}**" + (
+        f" ({split} split)" if split and split not in name else ""
+    )
 
 
 def source_link(source: str) -> str:
     """Markdown pointing at the model: a Hub link for a repo id, else the path."""
-    if is_local(source):
-        return f"`{Path(source).resolve()}`"
-    return f"[{source}]({HUB_URL}/{source})"
+    if is_repo_id(source):
+        return f"[{source}]({HUB_URL}/{source})"
+    return f"`{Path(source).resolve()}`"
 
 
-def card_markdown(source: str | None) -> str:
-    """One line for the top of a tab: headline score and model source."""
+def card_markdown(source: str | None, metric: str) -> str:
+    """One line for the top of a tab: the model's source and headline score."""
     if source is None:
         return "No model is configured for this task."
-    result = headline_result(source)
+    result = headline_result(source, metric)
     score = describe_result(result) if result else "no measured score in a model card"
     return f"Model: {source_link(source)} · {score}"

@@ -53,7 +53,9 @@ def readable_pieces(pieces: list[str]) -> list[str]:
             i += 1
             continue
         n = 1
-        while n < _utf8_length(lead) and i + n < len(values) and _continues(values[i + n]):
+        while (
+            n < _utf8_length(lead) and i + n < len(values) and _continues(values[i + n])
+        ):
             n += 1
         char = bytes(values[i : i + n]).decode("utf-8", errors="replace")
         if char.isprintable() and not char.isspace() and "\ufffd" not in char:

@@ -20,6 +20,14 @@ from s2s_hub.search.config import METHODS, DecodeConfig
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
 
 
+class InputError(gr.Error):
+    """A ``gr.Error`` about what the visitor sent: shown to them, not logged as a
+    server fault."""
+
+    def __init__(self, message: str, title: str = "Error") -> None:
+        super().__init__(message, title=title, print_exception=False)
+
+
 def clean_text(text: object, task: Task) -> str:
     """The visitor's text, checked and tidied for the tokenizer.
 
@@ -31,18 +39,20 @@ def clean_text(text: object, task: Task) -> str:
         gr.Error: for no text, text over ``task.max_input_chars``, or text made
             only of whitespace and control characters.
     """
-    if text is None or (isinstance(text, str) and text == ""):
-        raise gr.Error(f"Please type some text for {task.name} first.", title="No text")
+    if text is None or text == "":
+        raise InputError(
+            f"Please type some text for {task.name} first.", title="No text"
+        )
     if not isinstance(text, str):
-        raise gr.Error("The input must be text.", title="Not text")
+        raise InputError("The input must be text.", title="Not text")
     if len(text) > task.max_input_chars:
-        raise gr.Error(
+        raise InputError(
             f"The text is {len(text):,} characters long, but {task.name} takes at "
             f"most {task.max_input_chars:,}. Please shorten it.",
             title="Text too long",
         )
     if all(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in text):
-        raise gr.Error(
+        raise InputError(
             "The text has only spaces or invisible control characters; please type "
             "some words.",
             title="No visible text",
@@ -96,19 +106,21 @@ def decode_config(
     try:
         return dataclasses.replace(base, **settings)
     except ValueError as error:
-        raise gr.Error(
-            "These decoding settings do not work: "
-            + html.escape(str(error).removeprefix("invalid decoding settings: "))
-            + ".",
+        # safe to show as HTML: by now the message holds only our words and numbers
+        problems = str(error).removeprefix("invalid decoding settings: ")
+        raise InputError(
+            f"These decoding settings do not work: {problems}.",
             title="Invalid decoding settings",
         ) from error
 
 
 def _number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise gr.Error(f"The {name} must be a number.", title="Invalid decoding settings")
+        raise InputError(
+            f"The {name} must be a number.", title="Invalid decoding settings"
+        )
     if not math.isfinite(value):
-        raise gr.Error(
+        raise InputError(
             f"The {name} must be a finite number.", title="Invalid decoding settings"
         )
     return float(value)
@@ -117,7 +129,7 @@ def _number(value: object, name: str) -> float:
 def _whole_number(value: object, name: str) -> int:
     number = _number(value, name)
     if not number.is_integer():
-        raise gr.Error(
+        raise InputError(
             f"The {name} must be a whole number, got {number:g}.",
             title="Invalid decoding settings",
         )
@@ -127,8 +139,8 @@ def _whole_number(value: object, name: str) -> int:
 def choice(value: object, allowed: tuple[str, ...], name: str) -> str:
     """``value`` if it is one of ``allowed``, else a ``gr.Error`` naming the options."""
     if value not in allowed:
-        raise gr.Error(
-            f"Unknown {name} {html.escape(repr(value))}; choose one of "
+        raise InputError(
+            f"Unknown {name} {html.escape(repr(value), quote=False)}; choose one of "
             f"{', '.join(allowed)}.",
             title=f"Unknown {name}",
         )

@@ -96,7 +96,7 @@ def _prepare_parser() -> ArgumentParser:
     return parser
 
 
-def _export_parser(description: str) -> ArgumentParser:
+def _publish_parser(description: str) -> ArgumentParser:
     parser = _parser(description)
     parser.add_argument("checkpoint", type=str, help="The best .ckpt of a training run")
     parser.add_argument("--reuse_scores", type=str | None, default=None,
@@ -106,16 +106,17 @@ def _export_parser(description: str) -> ArgumentParser:
 
 
 def _push_parser() -> ArgumentParser:
-    parser = _export_parser("Export, score and upload a checkpoint to the Hugging Face Hub.")
+    parser = _publish_parser("Export, score and upload a checkpoint to the Hub.")
     parser.add_argument("--repo_id", type=str, required=True, help="Hub repo, ORG/NAME")
-    parser.add_argument("--private", action="store_true", help="Create the repo as private")
+    parser.add_argument("--private", action="store_true",
+                        help="Create the repo as private")
     parser.add_argument("--revision", type=str | None, default=None,
                         help="Branch to push to (created if missing)")
     return parser
 
 
-def _export_folder_parser() -> ArgumentParser:
-    parser = _export_parser("Write a checkpoint in the Hub layout: what push uploads.")
+def _export_parser() -> ArgumentParser:
+    parser = _publish_parser("Write a checkpoint in the Hub layout: what push uploads.")
     parser.add_argument("out_dir", type=str, help="Folder to write")
     parser.add_argument("--repo_id", type=str | None, default=None,
                         help="Repo named in the model card (default: the folder name)")
@@ -127,7 +128,7 @@ def _space_card_parser() -> ArgumentParser:
     parser.add_argument("readme", type=str, nargs="?", default="README.md",
                         help="README of the Space; its folder holds app.py")
     parser.add_argument("--models", type=list[str] | None, default=None,
-                        help="Hub repo ids the app loads (default: from S2S_HUB_MODELS)")
+                        help="Hub repo ids the app loads (default: S2S_HUB_MODELS)")
     return parser
 
 
@@ -140,7 +141,7 @@ def build_parser() -> ArgumentParser:
                        help="List the registered tasks")
     for name, make in (("train", _train_parser), ("evaluate", _evaluate_parser),
                        ("predict", _predict_parser), ("push", _push_parser),
-                       ("export", _export_folder_parser),
+                       ("export", _export_parser),
                        ("space-card", _space_card_parser)):
         child = make()
         sub.add_subcommand(name, child, help=child.description)
@@ -256,7 +257,7 @@ def cmd_space_card(args: Namespace) -> None:
     readme = Path(args.readme)
     models = args.models
     if models is None:
-        models = hub_models(default_model_sources(readme.parent))
+        models = hub_models(default_model_sources(readme.parent), readme.parent)
     write_space_readme(readme, models)
     print(f"wrote Space front matter to {readme}")
 

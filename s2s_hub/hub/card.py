@@ -147,8 +147,7 @@ def build_card(
         training=_yaml(train_info) if train_info else "",
         data_source=task.data_source or "not stated",
         data_license=task.data_license,
-        task_options=", ".join(f"`{k}={v!r}`" for k, v in public_options(task).items())
-        or "none",
+        task_options=_options_text(task),
         max_source_tokens=task.max_source_tokens,
         max_length=decoding["max_length"],
     )
@@ -157,6 +156,11 @@ def build_card(
 def public_options(task: Task) -> dict[str, Any]:
     """Task options without the local data folder, which means nothing elsewhere."""
     return {k: v for k, v in task.options().items() if k != "data_dir"}
+
+
+def _options_text(task: Task) -> str:
+    options = public_options(task)
+    return ", ".join(f"`{k}={v!r}`" for k, v in options.items()) or "none"
 
 
 def _without_none(values: dict[str, Any]) -> dict[str, Any]:

@@ -57,7 +57,9 @@ class HubConfig:
     @classmethod
     def of(cls, predictor: Predictor) -> HubConfig:
         task = predictor.task
-        return cls(predictor.model.config, task.name, public_options(task), task.decoding)
+        return cls(
+            predictor.model.config, task.name, public_options(task), task.decoding
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,9 +73,11 @@ class HubConfig:
     @classmethod
     def read(cls, path: Path) -> HubConfig:
         """Parse ``path``; an unknown, missing or invalid key is an error naming it."""
+        extras = {f.name for f in fields(cls)} - {"model"}
         try:
             values = json.loads(path.read_text(encoding="utf-8"))
-            extras = {f.name for f in fields(cls)} - {"model"}
+            if not isinstance(values, dict):
+                raise ValueError("not a JSON object")
             missing = sorted(extras - set(values))
             if missing:
                 raise ValueError(f"missing keys {missing}")
@@ -121,7 +125,9 @@ def export(
     if evaluation is not None:
         text = json.dumps(evaluation.to_dict(), indent=2)
         (folder / EVAL_FILE).write_text(text + "\n", encoding="utf-8")
-    card = build_card(predictor, repo_id or folder.resolve().name, evaluation, train_info)
+    card = build_card(
+        predictor, repo_id or folder.resolve().name, evaluation, train_info
+    )
     card.save(folder / CARD_FILE)
     # Last, so the mixin finds our card and keeps it; it writes the weights and
     # config.json from the dict we give it.
@@ -135,7 +141,8 @@ def read(folder: str | Path) -> Predictor:
     for name in REQUIRED_FILES:
         if not (folder / name).is_file():
             raise FileNotFoundError(
-                f"{folder / name} is missing: an s2s-hub model needs {list(REQUIRED_FILES)}"
+                f"{folder / name} is missing: an s2s-hub model folder needs "
+                f"{', '.join(REQUIRED_FILES)}"
             )
     config = HubConfig.read(folder / CONFIG_FILE)
     tokenizer = Tokenizer.load(folder / TOKENIZER_FILE)

@@ -40,13 +40,17 @@ def load(name_or_path: str | Path, revision: str | None = None) -> Predictor:
     path = Path(name_or_path)
     is_local = path.suffix == CHECKPOINT_SUFFIX or path.exists()
     if is_local and revision is not None:
-        raise ValueError(f"revision={revision!r} applies to Hub repo ids, not to {path}")
+        raise ValueError(
+            f"revision={revision!r} applies to Hub repo ids, not to {path}"
+        )
     if path.suffix == CHECKPOINT_SUFFIX:
         return Predictor.from_checkpoint(path)
     if path.is_dir():
         return read(path)
     if path.exists():
-        raise ValueError(f"{path} is neither a {CHECKPOINT_SUFFIX} file nor a model folder")
+        raise ValueError(
+            f"{path} is neither a {CHECKPOINT_SUFFIX} file nor a model folder"
+        )
     return read(download(str(name_or_path), revision))
 
 
@@ -67,7 +71,9 @@ def download(repo_id: str, revision: str | None = None) -> Path:
             repo_id, revision=revision, allow_patterns=list(LAYOUT_FILES)
         )
     except RevisionNotFoundError as error:
-        raise FileNotFoundError(f"Hub repo {repo_id} has no revision {revision!r}") from error
+        raise FileNotFoundError(
+            f"Hub repo {repo_id} has no revision {revision!r}"
+        ) from error
     except RepositoryNotFoundError as error:
         raise FileNotFoundError(
             f"no Hub model repo {repo_id} (if it is private or gated, log in with "

@@ -33,7 +33,11 @@ def training_info(checkpoint: str | Path) -> dict[str, Any]:
     recipe = {
         k: v for k, v in state["hyper_parameters"].items() if k not in ARCHITECTURE_KEYS
     }
-    return {**recipe, "epoch": state.get("epoch"), "global_step": state.get("global_step")}
+    return {
+        **recipe,
+        "epoch": state.get("epoch"),
+        "global_step": state.get("global_step"),
+    }
 
 
 def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
@@ -43,7 +47,9 @@ def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
     try:
         evaluation = Evaluation(**json.loads(path.read_text(encoding="utf-8")))
     except (TypeError, ValueError) as error:
-        raise ValueError(f"{path} is not an s2s-hub evaluation JSON: {error}") from error
+        raise ValueError(
+            f"{path} is not an s2s-hub evaluation JSON: {error}"
+        ) from error
     if evaluation.task != task.name:
         raise ValueError(
             f"{path} holds scores of task {evaluation.task!r}, not {task.name!r}"

@@ -61,9 +61,12 @@ def _parse_sources(spec: str) -> dict[str, str]:
     return sources
 
 
-def hub_models(sources: dict[str, str]) -> list[str]:
-    """The sources that are Hub repo ids, for the Space's ``models:`` metadata."""
-    return sorted(s for s in sources.values() if not Path(s).exists() and _is_repo_id(s))
+def hub_models(sources: dict[str, str], root: str | Path = ".") -> list[str]:
+    """The sources that ``load`` would fetch from the Hub, for the Space's
+    ``models:`` metadata; paths are relative to ``root``, the folder of ``app.py``."""
+    return sorted(
+        s for s in sources.values() if not (Path(root) / s).exists() and _is_repo_id(s)
+    )
 
 
 def _is_repo_id(name: str) -> bool:

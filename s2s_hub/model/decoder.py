@@ -13,7 +13,7 @@ from torch import Tensor, nn
 
 from s2s_hub.model.attention import build_attention
 from s2s_hub.model.config import Seq2SeqConfig
-from s2s_hub.model.encoder import RNN_CLASSES
+from s2s_hub.model.cells import StackedCells
 
 
 @dataclass
@@ -64,19 +64,15 @@ class Decoder(nn.Module):
         self.config = config
         hidden, memory = config.hidden_size, config.encoder_output_size
         self.attend_first = config.attention == "bahdanau"
-        rnn_input = config.emb_size
-        rnn_input += hidden if config.input_feeding else 0
-        rnn_input += memory if self.attend_first else 0
+        extra = hidden if config.input_feeding else 0
+        extra += memory if self.attend_first else 0
         self.embed = nn.Embedding(
             config.tgt_vocab_size, config.emb_size, padding_idx=config.pad_id
         )
         self.dropout = nn.Dropout(config.dropout)
-        self.rnn = RNN_CLASSES[config.cell](
-            rnn_input,
-            hidden,
-            num_layers=config.decoder_layers,
-            batch_first=True,
-            dropout=config.dropout if config.decoder_layers > 1 else 0.0,
+        self.rnn = StackedCells(
+            config.cell, config.emb_size, extra, hidden, config.decoder_layers,
+            config.dropout,
         )
         self.attention = build_attention(config)
         self.bridge = nn.Linear(memory, hidden)
@@ -95,32 +91,37 @@ class Decoder(nn.Module):
             mask=mask,
         )
 
-    def step(self, embedded: Tensor, state: DecoderState) -> tuple[Tensor, Tensor, DecoderState]:
+    def embed_tokens(self, tokens: Tensor) -> Tensor:
+        """Embed target tokens, (...) -> (..., gates): done once for all steps when
+        teacher forcing, once per step when searching."""
+        return self.rnn.project(self.dropout(self.embed(tokens)))
+
+    def step(
+        self, embedded: Tensor, state: DecoderState
+    ) -> tuple[Tensor, Tensor, DecoderState]:
         """One target position.
 
         Args:
-            embedded: embedded previous token, shape (batch, emb).
+            embedded: ``embed_tokens`` of the previous token, shape (batch, gates).
             state: the state after the previous position.
 
         Returns:
             the attentional vector (batch, hidden), attention weights (batch, src_len)
             and the next state.
         """
-        inputs = [embedded]
+        extra = []
         if self.attend_first:
             query = state.hidden[0][-1]  # batch x hidden: top layer of s_{t-1}
             context, weights = self._attend(query, state)
-            inputs.append(context)
+            extra.append(context)
         if self.config.input_feeding:
-            inputs.append(state.feed)
-        rnn_in = torch.cat(inputs, dim=-1).unsqueeze(1)  # batch x 1 x rnn_input
-        output, hidden = self.rnn(rnn_in, _rnn_hidden(state.hidden))
-        top = output.squeeze(1)  # batch x hidden
+            extra.append(state.feed)
+        extra_input = torch.cat(extra, dim=-1) if extra else None
+        top, hidden = self.rnn(embedded, extra_input, state.hidden)  # batch x hidden
         if not self.attend_first:
             context, weights = self._attend(top, state)
         vector = torch.tanh(self.combine(torch.cat([top, context], dim=-1)))
         vector = self.dropout(vector)  # batch x hidden
-        hidden = hidden if isinstance(hidden, tuple) else (hidden,)
         next_state = replace(state, hidden=hidden, feed=vector, step=state.step + 1)
         return vector, weights, next_state
 
@@ -137,14 +138,10 @@ class Decoder(nn.Module):
             attentional vectors (batch, tgt_len, hidden) and attention weights
             (batch, tgt_len, src_len).
         """
-        embedded = self.dropout(self.embed(tgt_in))  # batch x tgt_len x emb
+        embedded = self.embed_tokens(tgt_in)  # batch x tgt_len x gates
         vectors, weights = [], []
         for t in range(tgt_in.size(1)):
             vector, weight, state = self.step(embedded[:, t], state)
             vectors.append(vector)
             weights.append(weight)
         return torch.stack(vectors, dim=1), torch.stack(weights, dim=1)
-
-
-def _rnn_hidden(hidden: tuple[Tensor, ...]) -> tuple[Tensor, ...] | Tensor:
-    return hidden if len(hidden) == 2 else hidden[0]

@@ -76,7 +76,7 @@ class Seq2Seq(
 
     def step(self, prev_tokens: Tensor, state: DecoderState) -> tuple[Tensor, Tensor, DecoderState]:
         """Logits (batch, tgt_vocab) of the next token after ``prev_tokens`` (batch,)."""
-        embedded = self.decoder.dropout(self.decoder.embed(prev_tokens))
+        embedded = self.decoder.embed_tokens(prev_tokens)
         vector, weights, state = self.decoder.step(embedded, state)
         return self.output_layer(vector), weights, state
 
@@ -141,6 +141,7 @@ def _load_weights(model: Seq2Seq, path: str, device: str) -> None:
     try:
         safetensors.torch.load_model(model, path, strict=True, device=device)
     except safetensors.SafetensorError as error:
-        raise ValueError(f"{path} is not a readable safetensors file: {error}") from error
+        message = f"{path} is not a readable safetensors file: {error}"
+        raise ValueError(message) from error
     except RuntimeError as error:
         raise ValueError(f"{path} does not match the model config: {error}") from error

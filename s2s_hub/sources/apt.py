@@ -77,13 +77,18 @@ def main_translation_file(lists_dir: Path, language: str) -> Path:
 
 
 def cat_index(index: Path, target: Path) -> Path:
-    """Decompress an apt index (whatever format apt stored) to ``target``."""
-    with open(target, "wb") as handle:
+    """Decompress an apt index (whatever format apt stored) to ``target``.
+
+    The text goes to a side file first, so an interrupted run leaves no half file
+    that a later run would take for a finished download.
+    """
+    partial = target.with_name(target.name + ".partial")
+    with open(partial, "wb") as handle:
         result = subprocess.run([APT_HELPER, "cat-file", str(index)], stdout=handle)
     if result.returncode != 0:
-        target.unlink()
+        partial.unlink()
         raise RuntimeError(f"apt-helper cat-file {index} failed")
-    return target
+    return partial.rename(target)
 
 
 def download_package(cache_dir: Path, package: str) -> Path:

@@ -42,7 +42,7 @@ def _turns(conversation: dict) -> list[str]:
     return [re.sub(r"\s+", " ", text).strip() for text in texts]
 
 
-def _clean(text: str) -> bool:
+def _is_clean(text: str) -> bool:
     return not (URL_OR_EMAIL.search(text) or PROFANITY.search(text))
 
 
@@ -60,7 +60,7 @@ def read_exchanges(
         conversations = json.load(handle)
     for conversation_id, conversation in conversations.items():
         turns = _turns(conversation)
-        usable = [bool(turn) and _clean(turn) for turn in turns]
+        usable = [bool(turn) and _is_clean(turn) for turn in turns]
         for index in range(1, len(turns)):
             start = max(0, index - context_turns)
             if all(usable[start : index + 1]):

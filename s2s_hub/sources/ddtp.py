@@ -44,7 +44,7 @@ def fetch_translations(
     missing = [lang for lang, path in files.items() if not path.exists()]
     if missing:
         lists_dir = update_lists(cache_dir)
-        files["en"].parent.mkdir(parents=True, exist_ok=True)
+        (cache_dir / "ddtp").mkdir(parents=True, exist_ok=True)
         for lang in missing:
             cat_index(main_translation_file(lists_dir, lang), files[lang])
     return files
@@ -69,8 +69,10 @@ def _stanza(lines: list[str]) -> Description | None:
         elif ":" in line:
             key, value = line.split(":", 1)
             fields[key] = value.strip()
-    texts = (v for k, v in fields.items() if k.startswith("Description-"))
-    synopsis = next((v for v in texts if v != fields.get("Description-md5")), "")
+    # The text field is Description-<lang>; Description-md5 only shares its prefix.
+    texts = {k: v for k, v in fields.items() if k.startswith("Description-")}
+    texts.pop("Description-md5", None)
+    synopsis = next(iter(texts.values()), "")
     if not (fields.get("Package") and fields.get("Description-md5") and synopsis):
         return None
     paragraphs = re.split(r"(?m)^\.$", "\n".join(body))

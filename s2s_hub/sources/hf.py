@@ -8,10 +8,13 @@ for nested fields, so that ``translation.de`` reads WMT-style ``{"translation":
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # Our split names and the names ``datasets`` uses; it maps a local ``dev.jsonl``
 # to "validation" too.
@@ -31,12 +34,20 @@ def _datasets() -> Any:
 
 def _load(name: str, split: str, config: str | None) -> Any:
     datasets = _datasets()
+    hf_split = HF_SPLITS.get(split, split)
     folder = Path(name)
     # A folder written by Dataset(Dict).save_to_disk holds one of these files.
-    if (folder / "dataset_dict.json").exists() or (folder / "state.json").exists():
-        loaded = datasets.load_from_disk(str(folder))
-        return loaded[split] if isinstance(loaded, datasets.DatasetDict) else loaded
-    return datasets.load_dataset(name, config, split=split)
+    if not (
+        (folder / "dataset_dict.json").exists() or (folder / "state.json").exists()
+    ):
+        return datasets.load_dataset(name, config, split=hf_split)
+    loaded = datasets.load_from_disk(str(folder))
+    if not isinstance(loaded, datasets.DatasetDict):
+        return loaded
+    for candidate in (hf_split, split):
+        if candidate in loaded:
+            return loaded[candidate]
+    raise ValueError(f"{name} has no {hf_split!r} split; it has {sorted(loaded)}")
 
 
 def _get(row: dict[str, Any], path: str) -> Any:
@@ -63,18 +74,23 @@ def read_hf_dataset(
         source_field: column of the source text, dotted for nested fields.
         target_field: column of the target text.
     """
-    rows = _load(name, HF_SPLITS.get(split, split), config)
+    rows = _load(name, split, config)
     if len(rows) == 0:
         raise ValueError(f"split {split!r} of dataset {name!r} is empty")
     missing = [f for f in (source_field, target_field) if _get(rows[0], f) is None]
     if missing:
-        raise KeyError(
+        raise ValueError(
             f"dataset {name!r} has no field(s) {missing}; columns: {rows.column_names}"
         )
+    skipped = 0
     for row in rows:
         source, target = _get(row, source_field), _get(row, target_field)
         if isinstance(source, str) and isinstance(target, str):
             yield {"source": source, "target": target}
+        else:
+            skipped += 1
+    if skipped:
+        log.warning("%s [%s]: skipped %d rows without text", name, split, skipped)
 
 
 @dataclass

@@ -68,7 +68,9 @@ def _groups(
     return [groups[key] for key in sorted(groups, key=stable_hash)]
 
 
-def _fence(kept: list[Record], taken: list[Record], fields: tuple[str, ...]) -> list:
+def _fence(
+    kept: list[Record], taken: list[Record], fields: tuple[str, ...]
+) -> list[Record]:
     texts = {record[f] for record in taken for f in fields}
     return [r for r in kept if not any(r[f] in texts for f in fields)]
 
@@ -79,15 +81,14 @@ def split_records(
     dev_size: int = 1000,
     test_size: int = 1000,
     fenced: tuple[str, ...] = ("source",),
-    max_train: int | None = None,
 ) -> dict[str, list[Record]]:
     """Deduplicated records split into train, dev and test by group.
 
     Groups are visited in the order of their key's hash; each goes to test while it
     fits in ``test_size``, then to dev while it fits in ``dev_size``, otherwise to
     train (so families larger than a split always train). Train then loses records
-    that share a fenced text with dev or test, and dev those shared with test.
-    ``max_train`` keeps the train records with the smallest hashes.
+    that share a fenced text with dev or test, and dev those shared with test. Each
+    split comes sorted by the hash of its pairs, so a cap on train is a prefix.
     """
     splits: dict[str, list[Record]] = {name: [] for name in SPLIT_FILES}
     for group in _groups(dedupe(records), group_of):
@@ -101,7 +102,6 @@ def split_records(
     splits["train"] = _fence(splits["train"], splits["dev"] + splits["test"], fenced)
     for split in splits.values():
         split.sort(key=lambda r: stable_hash(r["source"] + "\t" + r["target"]))
-    splits["train"] = splits["train"][:max_train]
     return splits
 
 

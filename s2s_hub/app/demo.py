@@ -1,0 +1,40 @@
+"""The whole demo: a header and one tab per registered task."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import gradio as gr
+
+from s2s_hub.app.models import TabModel, tab_models
+from s2s_hub.app.tabs import task_tab
+
+TITLE = "s2s-hub"
+HEADER = """# s2s-hub: attention RNN sequence-to-sequence models
+
+Small encoder-decoder models with attention, one per task. Type a text, pick a
+decoding method and see the n-best outputs with the model's probability of each, and
+which source pieces every output piece attended to."""
+# Decoding is CPU-bound: a few requests at once, and a bounded line behind them.
+CONCURRENCY_LIMIT = 2
+QUEUE_SIZE = 32
+THEME = gr.themes.Soft()
+CSS = "#s2s-header { margin-bottom: 0.5rem; }"
+
+
+def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
+    """The Gradio app, queued; ``models`` defaults to every registered task with
+    the model ``S2S_HUB_MODELS`` or the bundled checkpoints give it."""
+    models = tab_models() if models is None else models
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(HEADER, elem_id="s2s-header")
+        with gr.Tabs():
+            for model in models:
+                name = model.task.name
+                with gr.Tab(tab_label(name), id=name, elem_id=f"tab-{name}"):
+                    task_tab(model)
+    return demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+
+
+def tab_label(task_name: str) -> str:
+    return task_name.replace("_", " ").capitalize()

@@ -1,0 +1,175 @@
+"""One tab per task: its header, controls and events.
+
+Every event has an ``api_name`` made from the task's name (``<task>_predict``,
+``<task>_chat``, ``<task>_reset``), so ``gradio_client`` can call what a button does.
+Element ids follow the same pattern (``<task>-input``, ``<task>-run`` ...) for
+browser tests.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+
+from s2s_hub.app import chat, predict
+from s2s_hub.app.cards import card_markdown
+from s2s_hub.app.models import TabModel
+from s2s_hub.registry import Task
+from s2s_hub.search.config import METHODS
+
+MAX_BEAM = 10
+MAX_TOP_K = 100
+MAX_LENGTH = 200
+
+
+def task_tab(model: TabModel) -> None:
+    """The contents of ``model``'s tab; call it inside a ``gr.Tab``."""
+    gr.Markdown(header_markdown(model))
+    if model.predictor is None:
+        gr.Markdown(
+            f'**{model.problem}** Set `S2S_HUB_MODELS="{model.task.name}=<repo id or '
+            'path>"` to give it one.',
+            elem_id=f"{model.task.name}-no-model",
+        )
+    elif chat.is_chat(model.task):
+        chat_tab(model)
+    else:
+        text_tab(model)
+
+
+def header_markdown(model: TabModel) -> str:
+    task = model.task
+    return (
+        f"{task.description}  \n"
+        f"{card_markdown(model.source, task.selection_metric)}  \n"
+        f"Data: {task.data_source} · license: {task.data_license}"
+    )
+
+
+def text_tab(model: TabModel) -> None:
+    """Input, decoding controls, output, n-best table and attention heat map."""
+    task, name = model.task, model.task.name
+    with gr.Row():
+        with gr.Column():
+            source = gr.Textbox(
+                label=task.source_label,
+                lines=4,
+                max_length=task.max_input_chars,
+                elem_id=f"{name}-input",
+            )
+            controls = decoding_controls(task)
+            run = gr.Button("Run", variant="primary", elem_id=f"{name}-run")
+        with gr.Column():
+            output = gr.Textbox(
+                label=task.target_label, interactive=False, elem_id=f"{name}-output"
+            )
+            table = gr.Dataframe(
+                headers=predict.NBEST_COLUMNS,
+                datatype=["number", "str", "str", "number", "number"],
+                label="n-best (probability: the model's probability of that output)",
+                interactive=False,
+                elem_id=f"{name}-nbest",
+            )
+            plot = gr.Plot(
+                label="Attention of the best output",
+                format="png",
+                elem_id=f"{name}-attention",
+            )
+    examples(task, source)
+    gr.on(
+        [run.click, source.submit],
+        functools.partial(predict.predict, model.predictor, task),
+        inputs=[source, *controls],
+        outputs=[output, table, plot],
+        api_name=f"{name}_predict",
+    )
+
+
+def decoding_controls(task: Task) -> list[gr.components.Component]:
+    """Method, beam size, length penalty, temperature, top-k, top-p, max length;
+    their defaults are the task's decoding settings."""
+    default = task.decoding
+    with gr.Accordion("Decoding", open=True):
+        method = gr.Radio(list(METHODS), value=default.method, label="Method")
+        with gr.Row():
+            beam_size = gr.Slider(
+                1,
+                MAX_BEAM,
+                value=min(default.beam_size, MAX_BEAM),
+                step=1,
+                label="Beam size (samples drawn when sampling)",
+            )
+            length_penalty = gr.Slider(
+                0, 2, value=default.length_penalty, step=0.1, label="Length penalty"
+            )
+        with gr.Row():
+            temperature = gr.Slider(
+                0.05, 2, value=default.temperature, step=0.05, label="Temperature"
+            )
+            top_k = gr.Slider(
+                0,
+                max(MAX_TOP_K, default.top_k),
+                value=default.top_k,
+                step=1,
+                label="Top-k (0: off)",
+            )
+            top_p = gr.Slider(0.05, 1, value=default.top_p, step=0.05, label="Top-p")
+        max_length = gr.Slider(
+            1,
+            max(MAX_LENGTH, default.max_length),
+            value=default.max_length,
+            step=1,
+            label="Maximum length (tokens)",
+        )
+    return [method, beam_size, length_penalty, temperature, top_k, top_p, max_length]
+
+
+def chat_tab(model: TabModel) -> None:
+    """A chatbot with history, a diverse/safe control and a reset button."""
+    task, name = model.task, model.task.name
+    window = getattr(task, "context_turns", None)
+    chatbot = gr.Chatbot(
+        label="Conversation"
+        + (f" (the model sees the last {window} turns)" if window else ""),
+        height=380,
+        elem_id=f"{name}-chatbot",
+    )
+    with gr.Row():
+        message = gr.Textbox(
+            label="Your message",
+            max_length=task.max_input_chars,
+            scale=4,
+            elem_id=f"{name}-message",
+        )
+        send = gr.Button("Send", variant="primary", scale=1, elem_id=f"{name}-send")
+    with gr.Row():
+        style = gr.Radio(
+            list(chat.STYLES),
+            value=chat.STYLES[0],
+            label="Replies",
+            info="diverse: sampled; safe: beam search's most likely reply",
+        )
+        reset = gr.Button("New conversation", elem_id=f"{name}-reset")
+    examples(task, message)
+    gr.on(
+        [send.click, message.submit],
+        functools.partial(chat.chat, model.predictor, task),
+        inputs=[message, chatbot, style],
+        outputs=[chatbot, message],
+        api_name=f"{name}_chat",
+    )
+    reset.click(
+        chat.reset, inputs=None, outputs=[chatbot, message], api_name=f"{name}_reset"
+    )
+
+
+def examples(task: Task, target: gr.Textbox) -> None:
+    """The task's demo examples, filling ``target`` when clicked."""
+    samples = task.demo_examples()
+    if samples:
+        gr.Examples(
+            [[sample] for sample in samples],
+            inputs=[target],
+            api_name=f"{task.name}_example",
+        )

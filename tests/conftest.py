@@ -1,0 +1,82 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from s2s_hub.evaluation import evaluate
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import get_task, task_names
+from s2s_hub.tokenizer import Tokenizer
+
+TOY_TASK_OPTIONS = {"length": 4, "alphabet": 5, "train_size": 40, "eval_size": 6}
+
+
+@pytest.fixture(scope="session")
+def toy_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny untrained reverse model exported in the Hub layout, built once.
+
+    Its tokenizer has byte fallback, so any character survives a round trip, and
+    its card holds the scores of a real (poor) evaluation on the test split.
+    """
+    from s2s_hub.hub import export
+
+    task = get_task("reverse", **TOY_TASK_OPTIONS)
+    texts = [text for pair in task.pairs("train") for text in pair]
+    tokenizer = Tokenizer.train(texts, vocab_size=300, byte_fallback=True)
+    torch.manual_seed(0)
+    config = Seq2SeqConfig(
+        src_vocab_size=tokenizer.vocab_size,
+        tgt_vocab_size=tokenizer.vocab_size,
+        emb_size=8,
+        hidden_size=8,
+        encoder_layers=1,
+        decoder_layers=1,
+        dropout=0.0,
+    )
+    predictor = Predictor(Seq2Seq(config), tokenizer, task)
+    folder = tmp_path_factory.mktemp("toy-model")
+    return export(predictor, folder, evaluate(predictor, "test"), repo_id="org/toy")
+
+
+@pytest.fixture(scope="session")
+def toy_models_spec(toy_model_dir: Path) -> str:
+    """An ``S2S_HUB_MODELS`` value that serves the toy model for every task."""
+    return ",".join(f"{name}={toy_model_dir}" for name in task_names())
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo_url(toy_models_spec: str) -> Iterator[str]:
+    """The demo, every tab backed by the toy model, served on a free local port.
+
+    ``S2S_HUB_MODELS`` is set only while the demo is built (models load once, at
+    build time), so other tests see the environment unchanged.
+    """
+    from s2s_hub.app import CSS, THEME, build_demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("S2S_HUB_MODELS", toy_models_spec)
+        demo = build_demo()
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        theme=THEME,
+        css=CSS,
+    )
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()

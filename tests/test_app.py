@@ -1,0 +1,386 @@
+"""The Gradio demo: its pure actions, and every API name through ``gradio_client``.
+
+The served demo (``demo_url`` in conftest) backs every tab with one tiny untrained
+model, so these tests check behaviour (shapes, errors, history), never output text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+import pytest
+import torch
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from s2s_hub import registry
+from s2s_hub.app import build_demo, chat
+from s2s_hub.app.cards import card_markdown
+from s2s_hub.app.demo import QUEUE_SIZE
+from s2s_hub.app.models import tab_models
+from s2s_hub.app.plots import MAX_LABELS, attention_figure, readable_pieces
+from s2s_hub.app.predict import NBEST_COLUMNS, format_probability
+from s2s_hub.app.validation import clean_text, decode_config
+from s2s_hub.predictor import Prediction
+from s2s_hub.registry import Task, get_task, task_names
+from s2s_hub.search.config import METHODS
+
+ROOT = Path(__file__).resolve().parents[1]
+TASKS = {name: get_task(name) for name in task_names()}
+TEXT_TASKS = sorted(name for name, task in TASKS.items() if not chat.is_chat(task))
+CHAT_TASKS = sorted(name for name, task in TASKS.items() if chat.is_chat(task))
+UNICODE_TEXTS = [
+    "日本語の文章です",
+    "مرحبا بالعالم",  # Arabic, right to left
+    "שלום עולם",  # Hebrew, right to left
+    "👩‍👩‍👧 🇩🇪 👍🏽 😀",  # ZWJ sequence, flag, skin tone
+    "Ünïcödé ﬁ ﬀ Ωμέγα Привет नमस्ते",
+    "\u202eoverride\u202c mixed עברית and English",
+]
+TOO_LONG = object()  # stands for one character more than the task takes
+
+
+# --- pure functions ---------------------------------------------------------------
+
+
+def test_clean_text_tidies_controls_and_whitespace():
+    task = get_task("reverse")
+    assert clean_text("  a\x00b\t\n c  ", task) == "a b c"
+    assert clean_text("👩\u200d👩", task) == "👩\u200d👩"  # joiners stay
+    assert clean_text("a\ud800b", task) == "a\ufffdb"  # lone surrogate
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Please type some text"),
+        (None, "Please type some text"),
+        (" \t\n\x00\u200b\u2028 ", "only spaces or invisible"),
+        ("a" * (get_task("reverse").max_input_chars + 1), "characters long"),
+        (42, "must be text"),
+    ],
+)
+def test_clean_text_refuses_bad_text(text, message):
+    with pytest.raises(gr.Error, match=message):
+        clean_text(text, get_task("reverse"))
+
+
+def test_decode_config_follows_the_controls():
+    greedy = decode_config("greedy", 4, 1.0, 1.0, 0, 1.0, 20)
+    assert (greedy.method, greedy.n_best) == ("greedy", 1)
+    beam = decode_config("beam", 4.0, 0.6, 1.0, 0, 1.0, 20)
+    assert (beam.beam_size, beam.n_best, beam.length_penalty) == (4, 4, 0.6)
+    sample = decode_config("sample", 3, 1.0, 0.7, 10, 0.9, 5)
+    assert (sample.n_best, sample.top_k, sample.max_length) == (3, 10, 5)
+
+
+def test_decode_config_keeps_the_task_settings_it_has_no_control_for():
+    base = get_task("summarization").decoding
+    config = decode_config("beam", 2, 1.0, 1.0, 0, 1.0, 1, base=base)
+    assert config.no_repeat_ngram_size == base.no_repeat_ngram_size
+    assert config.min_length == 1  # capped by the shorter maximum
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("viterbi", 2, 1.0, 1.0, 0, 1.0, 20), "Unknown decoding method 'viterbi'"),
+        (("beam", 2, 1.0, 1.0, 0, 0.0, 20), "top_p must be in"),
+        (("beam", 2, 1.0, 0.0, 0, 1.0, 20), "temperature must be > 0"),
+        (("beam", 2.5, 1.0, 1.0, 0, 1.0, 20), "whole number"),
+        (("beam", None, 1.0, 1.0, 0, 1.0, 20), "must be a number"),
+        (("beam", 2, float("nan"), 1.0, 0, 1.0, 20), "finite"),
+    ],
+)
+def test_decode_config_refuses_bad_values_in_a_sentence(args, message):
+    with pytest.raises(gr.Error, match=message):
+        decode_config(*args)
+
+
+def test_readable_pieces_show_byte_fallback_characters():
+    pieces = ["▁a", "<0xE4>", "<0xBD>", "<0xA0>", "<0x0A>", "<0xBD>", "</s>"]
+    assert readable_pieces(pieces) == ["▁a", "你", "·", "·", "<0x0A>", "<0xBD>", "</s>"]
+
+
+def test_heat_map_labels_every_piece_of_a_short_input():
+    figure = attention_figure(
+        torch.full((2, 3), 1 / 3), ["▁שלום", "<0xF0>", "</s>"], ["▁a", "</s>"]
+    )
+    axes = figure.axes[0]
+    assert [t.get_text() for t in axes.get_xticklabels()] == ["▁שלום", "<0xF0>", "</s>"]
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["▁a", "</s>"]
+
+
+def test_heat_map_of_a_long_input_stays_bounded():
+    figure = attention_figure(
+        torch.rand(90, 400), [f"s{i}" for i in range(400)], [f"t{i}" for i in range(90)]
+    )
+    width, height = figure.get_size_inches()
+    assert width <= 12 and height <= 10
+    assert len(figure.axes[0].get_xticklabels()) <= MAX_LABELS
+
+
+def test_probabilities_read_as_percentages_or_scientific():
+    assert format_probability(0.4567) == "45.7%"
+    assert format_probability(2.5e-7) == "2.5e-07"
+
+
+@dataclass
+class RecordingPredictor:
+    """Stands in for a model: records its sources and answers "ok"."""
+
+    sources: list[str] = field(default_factory=list)
+    configs: list = field(default_factory=list)
+
+    def predict(self, texts, config):
+        self.sources += texts
+        self.configs.append(config)
+        empty = torch.zeros(1, 1)
+        return [[Prediction("ok", -0.1, -0.1, [], [], empty)] for _ in texts]
+
+
+def test_chat_sees_the_task_context_window():
+    task = get_task("dialogue", context_turns=2)
+    predictor = RecordingPredictor()
+    history = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": [{"type": "text", "text": "hello"}]},
+        {"role": "user", "content": "how are you"},
+        {"role": "assistant", "content": "fine"},
+    ]
+    messages, box = chat.chat(predictor, task, "  and you? ", history, "diverse")
+    assert predictor.sources == ["fine <sep> and you?"]
+    assert box == ""
+    assert messages[-2:] == [
+        {"role": "user", "content": "and you?"},
+        {"role": "assistant", "content": "ok"},
+    ]
+    assert all(isinstance(m["content"], str) for m in messages)
+
+
+def test_chat_joins_one_speaker_s_messages_into_a_turn():
+    task = get_task("dialogue", context_turns=2)
+    predictor = RecordingPredictor()
+    history = [
+        {"role": "assistant", "content": "hey"},
+        {"role": "user", "content": "a"},
+    ]
+    chat.chat(predictor, task, "b", history, "safe")
+    assert predictor.sources == ["hey <sep> a b"]
+
+
+def test_chat_styles_sample_or_take_the_likeliest_reply():
+    task = get_task("dialogue")
+    assert chat.reply_config(task, "diverse").method == "sample"
+    assert chat.reply_config(task, "safe").method == "beam"
+    assert chat.reply_config(task, "safe").n_best == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "history", "style", "error"),
+    [
+        ("", [], "diverse", "Please type some text"),
+        ("hi", [], "wild", "Unknown reply style"),
+        ("hi", "not a list", "safe", "list of messages"),
+    ],
+)
+def test_chat_refuses_bad_input(message, history, style, error):
+    with pytest.raises(gr.Error, match=error):
+        chat.chat(RecordingPredictor(), get_task("dialogue"), message, history, style)
+
+
+def test_reset_empties_the_conversation():
+    assert chat.reset() == ([], "")
+
+
+# --- tabs and models ----------------------------------------------------------------
+
+
+def api_names(demo: gr.Blocks) -> set[str]:
+    return {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+
+
+def tab_ids(demo: gr.Blocks) -> set[str]:
+    return {
+        block.elem_id for block in demo.blocks.values() if isinstance(block, gr.Tab)
+    }
+
+
+def test_a_task_without_a_model_gets_a_tab_that_says_so():
+    models = tab_models(sources={})
+    assert {m.task.name for m in models} == set(TASKS)
+    assert all(m.predictor is None and "No trained model" in m.problem for m in models)
+    demo = build_demo(models)
+    assert tab_ids(demo) == {f"tab-{name}" for name in TASKS}
+    assert api_names(demo) == set()
+
+
+def test_a_model_that_fails_to_load_does_not_break_the_demo(tmp_path):
+    (model,) = tab_models([get_task("reverse")], {"reverse": str(tmp_path / "gone")})
+    assert model.predictor is None and "could not be loaded" in model.problem
+    build_demo([model])
+
+
+def test_models_load_once_per_process(toy_model_dir):
+    sources = {"reverse": str(toy_model_dir)}
+    first = tab_models([get_task("reverse")], sources)[0]
+    again = tab_models([get_task("reverse")], sources)[0]
+    assert first.predictor is again.predictor
+    assert first.task.options() == again.predictor.task.options()  # checkpoint's
+
+
+def test_a_new_task_plugin_gets_a_tab_without_an_app_edit(monkeypatch, toy_model_dir):
+    @dataclass
+    class Echo(Task):
+        description = "Echo the input."
+
+    Echo.name = "echo"
+    monkeypatch.setitem(registry._REGISTRY, "echo", Echo)
+    demo = build_demo(tab_models(sources={"echo": str(toy_model_dir)}))
+    assert "tab-echo" in tab_ids(demo)
+    assert "echo_predict" in api_names(demo)
+
+
+def test_tab_header_shows_the_card_score_and_source(toy_model_dir):
+    line = card_markdown(str(toy_model_dir), "exact")
+    assert "**test exact " in line and str(toy_model_dir) in line
+    hub_line = card_markdown("org/never-downloaded", "bleu")
+    assert "(https://huggingface.co/org/never-downloaded)" in hub_line
+
+
+def test_queue_is_bounded():
+    demo = build_demo(tab_models(sources={}))
+    assert demo._queue.max_size == QUEUE_SIZE
+
+
+def test_app_module_builds_a_demo_and_passes_launch_options(
+    monkeypatch, toy_models_spec
+):
+    monkeypatch.setenv("S2S_HUB_MODELS", toy_models_spec)
+    spec = importlib.util.spec_from_file_location("s2s_hub_app_main", ROOT / "app.py")
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    assert isinstance(app.demo, gr.Blocks)
+    args = app.parse_args(["--host", "0.0.0.0", "--port", "7861", "--share"])
+    assert (args.host, args.port, args.share) == ("0.0.0.0", 7861, True)
+
+
+# --- through gradio_client ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(demo_url: str) -> Client:
+    return Client(demo_url, verbose=False)
+
+
+def predict(client: Client, name: str, text: str, **settings):
+    """Call ``/<name>_predict`` with the task's own decoding defaults, overridden."""
+    default = TASKS[name].decoding
+    values = {
+        "method": default.method,
+        "beam_size": 3,
+        "length_penalty": default.length_penalty,
+        "temperature": default.temperature,
+        "top_k": default.top_k,
+        "top_p": default.top_p,
+        "max_length": 12,
+        **settings,
+    }
+    return client.predict(text, *values.values(), api_name=f"/{name}_predict")
+
+
+def test_every_event_has_an_api_name(client):
+    endpoints = set(
+        client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    )
+    expected = {f"/{name}_predict" for name in TEXT_TASKS} | {
+        f"/{name}_{action}" for name in CHAT_TASKS for action in ("chat", "reset")
+    }
+    assert endpoints == expected
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", TEXT_TASKS)
+def test_text_tab_decodes_with_each_method(client, name, method):
+    output, table, plot = predict(client, name, "a b c d", method=method)
+    assert isinstance(output, str)
+    assert table["headers"] == NBEST_COLUMNS
+    rows = table["data"]
+    assert len(rows) == (1 if method == "greedy" else 3)
+    assert [row[0] for row in rows] == list(range(1, len(rows) + 1))
+    assert rows[0][1] == output
+    assert all(row[3] <= 0 for row in rows)  # log-probabilities
+    if method == "beam":
+        assert [row[4] for row in rows] == sorted(
+            (row[4] for row in rows), reverse=True
+        )
+    assert plot["type"] == "matplotlib"
+    assert plot["plot"].startswith("data:image/png;base64,")
+
+
+@pytest.mark.parametrize(
+    ("text", "settings", "message"),
+    [
+        ("", {}, "Please type some text"),
+        (" \t\n\u200b\x07 ", {}, "only spaces or invisible"),
+        (TOO_LONG, {}, "characters long"),
+        ("a b", {"method": "viterbi"}, "viterbi"),
+        ("a b", {"beam_size": 0}, "less than minimum"),
+        ("a b", {"beam_size": 2.5}, "whole number"),
+        ("a b", {"temperature": 0}, "less than minimum"),
+        ("a b", {"top_p": 1.5}, "greater than maximum"),
+        ("a b", {"top_k": -1}, "less than minimum"),
+        ("a b", {"max_length": 0}, "less than minimum"),
+        ("a b", {"length_penalty": -1}, "less than minimum"),
+    ],
+)
+def test_bad_text_input_gets_an_error_message(client, text, settings, message):
+    name = TEXT_TASKS[0]
+    text = "x" * (TASKS[name].max_input_chars + 1) if text is TOO_LONG else text
+    with pytest.raises(AppError, match=message):
+        predict(client, name, text, **settings)
+
+
+@pytest.mark.parametrize("text", UNICODE_TEXTS)
+def test_any_script_emoji_and_rtl_text_decode(client, text):
+    output, table, plot = predict(client, "reverse", text, method="beam")
+    assert isinstance(output, str) and table["data"] and plot["plot"]
+
+
+@pytest.mark.parametrize("name", CHAT_TASKS)
+def test_chat_keeps_history_and_resets(client, name):
+    history, box = client.predict("hi there", [], "diverse", api_name=f"/{name}_chat")
+    assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
+    history, _ = client.predict(
+        UNICODE_TEXTS[3], history, "safe", api_name=f"/{name}_chat"
+    )
+    assert [m["role"] for m in history] == ["user", "assistant"] * 2
+    assert client.predict(api_name=f"/{name}_reset") == ([], "")
+
+
+@pytest.mark.parametrize("name", CHAT_TASKS)
+@pytest.mark.parametrize(
+    ("message", "style", "error"),
+    [
+        ("", "diverse", "Please type some text"),
+        ("\x00\x01 ", "diverse", "only spaces or invisible"),
+        (TOO_LONG, "diverse", "characters long"),
+        ("hi", "wild", "wild"),
+    ],
+)
+def test_bad_chat_input_gets_an_error_message(client, name, message, style, error):
+    message = (
+        "x" * (TASKS[name].max_input_chars + 1) if message is TOO_LONG else message
+    )
+    with pytest.raises(AppError, match=error):
+        client.predict(message, [], style, api_name=f"/{name}_chat")
+
+
+@pytest.mark.parametrize("name", CHAT_TASKS)
+@pytest.mark.parametrize("text", UNICODE_TEXTS)
+def test_chat_takes_any_script_emoji_and_rtl_text(client, name, text):
+    history, _ = client.predict(text, [], "diverse", api_name=f"/{name}_chat")
+    assert len(history) == 2

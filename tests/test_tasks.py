@@ -1,0 +1,139 @@
+"""The built-in data tasks: shipped splits, options, metrics and user-given data."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from s2s_hub.data.readers import DataError
+from s2s_hub.model.config import Seq2SeqConfig
+from s2s_hub.registry import SPLITS, get_task
+from s2s_hub.sources.ding import is_reserved
+from s2s_hub.training.config import TrainConfig
+
+DATA_TASKS = ("translation", "summarization", "dialogue")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """Every shipped split of every data task, read once."""
+    return {name: {s: get_task(name).pairs(s) for s in SPLITS} for name in DATA_TASKS}
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_shipped_splits_load_and_share_no_source(shipped, name):
+    splits = shipped[name]
+    assert 900 <= len(splits["dev"]) <= 1000 and len(splits["test"]) == 1000
+    assert len(splits["train"]) > 20 * len(splits["test"])
+    train, dev, test = ({p.source for p in splits[s]} for s in SPLITS)
+    assert not (train & dev or train & test or dev & test)
+
+
+def test_no_reserved_english_sentence_is_shipped(shipped):
+    english = [p.source for pairs in shipped["translation"].values() for p in pairs]
+    assert not [sentence for sentence in english if is_reserved(sentence)]
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_metrics_include_the_selection_metric(name):
+    task = get_task(name)
+    hypotheses = ["the quick brown fox jumps", "a library for images"]
+    references = ["the quick brown fox jumps", "library for image files"]
+    scores = task.metrics(hypotheses, references, ["x", "y"])
+    assert task.selection_metric in scores
+    assert all(isinstance(value, float) for value in scores.values())
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_demo_examples_are_not_training_data(shipped, name):
+    examples = get_task(name).demo_examples()
+    assert examples
+    train_sources = {p.source for p in shipped[name]["train"]}
+    assert not set(examples) & train_sources
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_defaults_are_valid_model_and_training_configs(name):
+    task = get_task(name)
+    sizes = {"src_vocab_size": task.vocab_size, "tgt_vocab_size": task.vocab_size}
+    model = Seq2SeqConfig.from_dict({**task.model_defaults, **sizes})
+    assert model.hidden_size == task.model_defaults["hidden_size"]
+    TrainConfig(**task.training_defaults)
+
+
+def test_translation_options(shipped):
+    task = get_task("translation", source_lang="de", target_lang="en")
+    assert (task.source_label, task.target_label) == ("German", "English")
+    first = shipped["translation"]["test"][0]
+    assert task.pairs("test")[0] == (first.target, first.source)
+    with pytest.raises(ValueError, match="English"):
+        get_task("translation", source_lang="de", target_lang="fr")
+    with pytest.raises(FileNotFoundError):
+        get_task("translation", target_lang="fr").pairs("test")
+
+
+def test_dialogue_context_turns_cut_the_shipped_context(shipped):
+    two_turns = shipped["dialogue"]["test"]
+    one_turn = get_task("dialogue", context_turns=1).pairs("test")
+    assert any("<sep>" in p.source for p in two_turns)
+    assert not any("<sep>" in p.source for p in one_turn)
+    assert [p.target for p in one_turn] == [p.target for p in two_turns]
+
+
+def _write_splits(folder: Path, suffix: str, lines: list[str]) -> None:
+    folder.mkdir(exist_ok=True)
+    for split in SPLITS:
+        (folder / f"{split}{suffix}").write_text("".join(line + "\n" for line in lines))
+
+
+@pytest.mark.parametrize("name", DATA_TASKS)
+def test_local_tsv_and_jsonl_data_dir(tmp_path, name):
+    _write_splits(tmp_path / "tsv", ".tsv", ["hello world\thallo welt"])
+    row = json.dumps({"source": "good night", "target": "gute nacht"})
+    _write_splits(tmp_path / "jsonl", ".jsonl", [row])
+    tsv = get_task(name, data_dir=str(tmp_path / "tsv")).pairs("train")
+    jsonl = get_task(name, data_dir=str(tmp_path / "jsonl")).pairs("dev")
+    assert tsv == [("hello world", "hallo welt")]
+    assert jsonl == [("good night", "gute nacht")]
+
+
+def test_bad_rows_are_reported_with_file_and_line(tmp_path, caplog):
+    _write_splits(tmp_path, ".tsv", ["ok\tgut", "only one column", "\t"])
+    task = get_task("translation", data_dir=str(tmp_path))
+    with caplog.at_level(logging.WARNING):
+        assert task.pairs("train") == [("ok", "gut")]
+    assert "train.tsv" in caplog.text and "skipped" in caplog.text
+    (tmp_path / "dev.tsv").write_text("no tab here\n")
+    with pytest.raises(DataError, match=r"dev\.tsv.*line 1"):
+        task.pairs("dev")
+
+
+def test_hf_dataset_option_reads_a_local_folder(tmp_path):
+    pytest.importorskip("datasets")
+    rows = [{"en": "a cat", "de": "eine Katze"}, {"en": "a dog", "de": "ein Hund"}]
+    for split in ("train", "dev", "test"):
+        text = "".join(json.dumps(row) + "\n" for row in rows)
+        (tmp_path / f"{split}.jsonl").write_text(text)
+    task = get_task(
+        "translation",
+        hf_dataset=str(tmp_path),
+        hf_source_field="en",
+        hf_target_field="de",
+    )
+    assert task.pairs("dev") == [("a cat", "eine Katze"), ("a dog", "ein Hund")]
+
+
+@pytest.mark.slow
+def test_dialogue_prepare_rebuilds_the_shipped_files(tmp_path):
+    pytest.importorskip("chitchat_dataset")
+    pytest.importorskip("chatterbot_corpus")
+    shipped_dir = get_task("dialogue").default_data_dir()
+    counts = get_task("dialogue").prepare(tmp_path)
+    assert counts == {s: len(get_task("dialogue").pairs(s)) for s in SPLITS}
+    for name in ("train.tsv.gz", "dev.tsv.gz", "test.tsv.gz", "demo.txt", "DATA.md"):
+        assert (tmp_path / name).read_bytes() == (shipped_dir / name).read_bytes()
+    assert gzip.decompress((tmp_path / "test.tsv.gz").read_bytes()).count(b"\n") == 1000
