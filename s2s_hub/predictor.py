@@ -55,7 +55,11 @@ class Predictor:
             key.removeprefix("model."): value
             for key, value in checkpoint["state_dict"].items()
         }
-        model.load_state_dict(weights, strict=True)
+        try:
+            model.load_state_dict(weights, strict=True)
+        except RuntimeError as error:
+            summary = " ".join(str(error).split())
+            raise ValueError(f"{path}: weights do not fit the model ({summary})") from error
         task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
         return cls(model, Tokenizer.from_bytes(checkpoint["tokenizer_model"]), task)
 

@@ -31,7 +31,12 @@ from s2s_hub.hub.layout import (
     TOKENIZER_FILE,
     WEIGHTS_FILE,
 )
-from s2s_hub.hub.space import MODELS_ENV, default_model_sources, write_space_readme
+from s2s_hub.hub.space import (
+    MODELS_ENV,
+    default_model_sources,
+    hub_models,
+    write_space_readme,
+)
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
@@ -382,6 +387,12 @@ def test_model_sources_default_to_bundled_folders(monkeypatch, tmp_path):
         "chitchat": str(tmp_path / "checkpoints" / "chitchat"),
         "reverse": str(tmp_path / "checkpoints" / "reverse"),
     }
+
+
+def test_space_models_are_the_sources_fetched_from_the_hub(tmp_path):
+    (tmp_path / "checkpoints" / "reverse").mkdir(parents=True)
+    sources = {"reverse": "checkpoints/reverse", "chitchat": "org/chitchat"}
+    assert hub_models(sources, tmp_path) == ["org/chitchat"]
 
 
 def test_space_front_matter_keeps_the_readme_text(tmp_path):

@@ -79,7 +79,7 @@ def _evaluate_parser() -> ArgumentParser:
 
 def _predict_parser() -> ArgumentParser:
     parser = _decode_parser("Decode text with a checkpoint.")
-    parser.add_argument("text", type=list[str], nargs="*", default=[],
+    parser.add_argument("text", type=str, nargs="*", default=[],
                         help="Texts to decode; with none, lines of --input or stdin")
     parser.add_argument("--input", type=str | None, default=None,
                         help="File with one source text per line")
