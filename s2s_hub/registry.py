@@ -50,6 +50,7 @@ class Task:
     max_target_tokens: ClassVar[int] = 64
     max_input_chars: ClassVar[int] = 2000
     vocab_size: ClassVar[int] = 8000
+    special_tokens: ClassVar[tuple[str, ...]] = ()
     model_defaults: ClassVar[dict[str, Any]] = {}
     training_defaults: ClassVar[dict[str, Any]] = {}
 

@@ -78,7 +78,8 @@ class Dialogue(HFDatasetOptions, Task):
     )
     max_source_tokens = 96
     max_target_tokens = 48
-    vocab_size = 8000
+    vocab_size = 6000
+    special_tokens = (chitchat.SEPARATOR.strip(),)
     model_defaults = {
         "emb_size": 256,
         "hidden_size": 256,
@@ -87,6 +88,7 @@ class Dialogue(HFDatasetOptions, Task):
         "bidirectional": True,
         "attention": "bahdanau",
         "dropout": 0.2,
+        "tie_embeddings": True,
     }
     training_defaults = {
         "max_tokens": 4000,

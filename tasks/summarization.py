@@ -71,7 +71,7 @@ class Summarization(HFDatasetOptions, Task):
     )
     max_source_tokens = 200
     max_target_tokens = 32
-    vocab_size = 8000
+    vocab_size = 6000
     model_defaults = {
         "emb_size": 256,
         "hidden_size": 256,
@@ -80,6 +80,7 @@ class Summarization(HFDatasetOptions, Task):
         "bidirectional": True,
         "attention": "bahdanau",
         "dropout": 0.2,
+        "tie_embeddings": True,
     }
     training_defaults = {
         "max_tokens": 6000,

@@ -86,6 +86,7 @@ class Translation(HFDatasetOptions, Task):
         "bidirectional": True,
         "attention": "bahdanau",
         "dropout": 0.2,
+        "tie_embeddings": True,
     }
     training_defaults = {
         "max_tokens": 3000,

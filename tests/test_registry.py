@@ -1,5 +1,6 @@
 """Task registry: built-in discovery by path, names, errors and third-party plugins."""
 
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ import pytest
 from s2s_hub import registry
 from s2s_hub.registry import Task, get_task, register_task, task_names
 
-FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 def test_builtin_tasks_are_found_without_a_tasks_package():
@@ -51,11 +52,12 @@ def test_user_dir_tasks_register(tmp_path, monkeypatch):
 
 
 def test_installed_plugin_is_found_by_entry_point(tmp_path):
+    source = shutil.copytree(EXAMPLES / "upper-plugin", tmp_path / "upper-plugin")
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
          "--no-build-isolation", "--target", str(target),
-         str(FIXTURES / "s2s_hub_upper_plugin")],
+         str(source)],
         check=True,
     )
     env = {"PYTHONPATH": str(target), "PATH": ""}

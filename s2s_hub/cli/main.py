@@ -102,6 +102,8 @@ def _publish_parser(description: str) -> ArgumentParser:
     parser.add_argument("--reuse_scores", type=str | None, default=None,
                         help="Evaluation JSON (evaluate --output, eval_results.json) "
                              "to publish instead of scoring the test split")
+    parser.add_argument("--half", action="store_true",
+                        help="Store float16 weights (scored as stored)")
     return parser
 
 
@@ -239,7 +241,7 @@ def cmd_push(args: Namespace) -> None:
     from s2s_hub.hub import push
 
     url = push(args.checkpoint, args.repo_id, private=args.private,
-               revision=args.revision, reuse_scores=args.reuse_scores)
+               revision=args.revision, reuse_scores=args.reuse_scores, half=args.half)
     print(f"pushed: {url}")
 
 
@@ -247,7 +249,7 @@ def cmd_export(args: Namespace) -> None:
     from s2s_hub.hub.push import export_checkpoint
 
     folder = export_checkpoint(args.checkpoint, args.out_dir, args.repo_id,
-                               args.reuse_scores)
+                               args.reuse_scores, args.half)
     print(f"exported: {folder}")
 
 

@@ -10,6 +10,7 @@ into a model that decodes garbage.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -110,6 +111,7 @@ def export(
     evaluation: Evaluation | None = None,
     train_info: dict[str, Any] | None = None,
     repo_id: str | None = None,
+    half: bool = False,
 ) -> Path:
     """Write ``predictor`` to ``folder`` in the layout; returns the folder.
 
@@ -118,6 +120,7 @@ def export(
         train_info: training recipe and progress, shown in the card.
         repo_id: the repo the folder is meant for, named in the card (default:
             the folder's name, as ``save_pretrained`` does).
+        half: store the weights as float16 (half the size; they load as float32).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,7 +134,8 @@ def export(
     card.save(folder / CARD_FILE)
     # Last, so the mixin finds our card and keeps it; it writes the weights and
     # config.json from the dict we give it.
-    predictor.model.save_pretrained(folder, config=HubConfig.of(predictor).to_dict())
+    model = copy.deepcopy(predictor.model).half() if half else predictor.model
+    model.save_pretrained(folder, config=HubConfig.of(predictor).to_dict())
     return folder
 
 

@@ -62,6 +62,7 @@ def export_checkpoint(
     folder: str | Path,
     repo_id: str | None = None,
     reuse_scores: str | Path | None = None,
+    half: bool = False,
 ) -> Path:
     """Write ``checkpoint`` to ``folder`` exactly as ``push`` would upload it.
 
@@ -69,14 +70,19 @@ def export_checkpoint(
         repo_id: the repo named in the card (default: the folder's name).
         reuse_scores: an evaluation JSON to publish instead of scoring the test
             split again.
+        half: store float16 weights; the scores are then measured with the weights
+            rounded to float16, i.e. with exactly what is shipped.
     """
     predictor = Predictor.from_checkpoint(checkpoint)
+    if half:
+        predictor.model.half().float()
     evaluation = (
         stored_evaluation(reuse_scores, predictor.task)
         if reuse_scores
         else evaluate(predictor, "test")
     )
-    return export(predictor, folder, evaluation, training_info(checkpoint), repo_id)
+    info = training_info(checkpoint)
+    return export(predictor, folder, evaluation, info, repo_id, half)
 
 
 def push(
@@ -86,6 +92,7 @@ def push(
     revision: str | None = None,
     token: str | None = None,
     reuse_scores: str | Path | None = None,
+    half: bool = False,
 ) -> str:
     """Export, score and upload ``checkpoint`` to the model repo ``repo_id``.
 
@@ -94,6 +101,7 @@ def push(
         revision: branch to commit to, created from main if missing.
         token: Hub token; default: the logged-in one or ``HF_TOKEN``.
         reuse_scores: an evaluation JSON to publish instead of a fresh test run.
+        half: upload float16 weights (see ``export_checkpoint``).
 
     Returns:
         The URL of the commit.
@@ -105,7 +113,7 @@ def push(
     if constants.is_offline_mode():
         raise ConnectionError(_offline_message(repo_id))
     with tempfile.TemporaryDirectory() as tmp:
-        folder = export_checkpoint(checkpoint, tmp, repo_id, reuse_scores)
+        folder = export_checkpoint(checkpoint, tmp, repo_id, reuse_scores, half)
         return upload(folder, repo_id, private, revision, token)
 
 

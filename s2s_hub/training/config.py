@@ -17,7 +17,8 @@ class TrainConfig:
     Attributes:
         out_dir: Run folder for tokenizer, checkpoints and logs.
         batch_size: Sentences per batch (ignored when max_tokens is set).
-        max_tokens: Token budget per batch instead of a sentence count.
+        max_tokens: Token budget per batch instead of a sentence count (0: none,
+            batch by batch_size even where the task's recipe sets a budget).
         eval_batch_size: Sentences per validation/test batch.
         limit_train: Use only the first N training pairs (quick runs).
         vocab_size: SentencePiece vocabulary size (default: the task's).
@@ -77,7 +78,7 @@ class TrainConfig:
         for name, value, allowed in checks:
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-        if self.batch_size < 1 or (self.max_tokens is not None and self.max_tokens < 1):
+        if self.batch_size < 1 or (self.max_tokens or 0) < 0:
             raise ValueError("batch_size and max_tokens must be positive")
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")

@@ -42,6 +42,7 @@ def build_tokenizer(task: Task, config: TrainConfig, folder: Path) -> Tokenizer:
         seed=config.seed,
         # byte pieces cost 256 entries: only real vocabularies can afford them
         byte_fallback=vocab_size >= 1024,
+        user_defined_symbols=task.special_tokens,
     )
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer.save(path)
@@ -139,7 +140,7 @@ def train(
         task,
         tokenizer,
         batch_size=config.batch_size,
-        max_tokens=config.max_tokens,
+        max_tokens=config.max_tokens or None,
         eval_batch_size=config.eval_batch_size,
         length_policy=config.length_policy,
         num_workers=config.num_workers,

@@ -1,0 +1,121 @@
+"""The demo in a real browser: Debian's Chromium, driven by Playwright.
+
+Types into each tab, clicks, waits for the output and the heat map, and saves a
+screenshot of every tab to ``docs/screenshots/<task>.png``. Needs
+``apt-get install chromium``; skipped without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from s2s_hub.app import chat
+from s2s_hub.registry import get_task, task_names
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"no {CHROMIUM}: run `apt-get update && apt-get install -y chromium`",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api")
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-gpu",
+]
+WAIT_MS = 60_000
+TASKS = {name: get_task(name) for name in task_names()}
+TEXT_TASKS = sorted(name for name, task in TASKS.items() if not chat.is_chat(task))
+CHAT_TASKS = sorted(name for name, task in TASKS.items() if chat.is_chat(task))
+
+
+@pytest.fixture(scope="module")
+def page(demo_url: str) -> Iterator:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(WAIT_MS)
+        page.goto(demo_url)
+        yield page
+        browser.close()
+
+
+def open_tab(page, name: str) -> None:
+    page.click(f"#tab-{name}-button")
+    page.wait_for_selector(f"#tab-{name}", state="visible")
+
+
+def sample_text(name: str) -> str:
+    examples = TASKS[name].demo_examples()
+    return examples[0] if examples else "a b c d"
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def run_text_tab(page, name: str, text: str) -> None:
+    """Type ``text``, click Run, and wait for a new heat map and the n-best rows."""
+    heat_map = f"#{name}-attention img"
+    before = page.evaluate("(s) => document.querySelector(s)?.src ?? null", heat_map)
+    page.fill(f"#{name}-input textarea", text)
+    page.click(f"#{name}-run")
+    page.wait_for_function(
+        """([selector, before]) => {
+            const image = document.querySelector(selector);
+            return image && image.src !== before && image.naturalWidth > 0;
+        }""",
+        arg=[heat_map, before],
+    )
+    # a probability ("12.3%" or "4.5e-07") shows that the n-best rows arrived
+    page.wait_for_function(
+        r"name => /%|e-\d/.test(document.querySelector(`#${name}-nbest`).innerText)",
+        arg=name,
+    )
+
+
+@pytest.mark.parametrize("name", TEXT_TASKS)
+def test_text_tab_shows_output_nbest_and_heat_map(page, name):
+    open_tab(page, name)
+    run_text_tab(page, name, sample_text(name))
+    output = page.input_value(f"#{name}-output textarea")
+    assert output in page.inner_text(f"#{name}-nbest")
+    screenshot(page, name)
+
+
+@pytest.mark.parametrize("name", TEXT_TASKS[:1])
+def test_text_tab_takes_rtl_and_emoji_text(page, name):
+    open_tab(page, name)
+    run_text_tab(page, name, "שלום עולם 😀 日本語")
+
+
+@pytest.mark.parametrize("name", TEXT_TASKS[:1])
+def test_empty_input_shows_an_error_toast(page, name):
+    open_tab(page, name)
+    page.fill(f"#{name}-input textarea", "")
+    page.click(f"#{name}-run")
+    toast = page.locator("[data-testid=toast-text]", has_text="Please type some text")
+    toast.first.wait_for(state="visible")
+
+
+@pytest.mark.parametrize("name", CHAT_TASKS)
+def test_chat_tab_replies_and_resets(page, name):
+    open_tab(page, name)
+    chatbot = f"#{name}-chatbot"
+    page.fill(f"#{name}-message textarea, #{name}-message input", "hi, how are you?")
+    page.click(f"#{name}-send")
+    page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="visible")
+    assert "hi, how are you?" in page.inner_text(f"{chatbot} [data-testid=user]")
+    screenshot(page, name)
+    page.click(f"#{name}-reset")
+    page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="detached")
