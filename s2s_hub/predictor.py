@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from s2s_hub.data.dataset import encoder_input
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search import Hypothesis, decode
@@ -65,9 +66,11 @@ class Predictor:
 
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
         """Padded source ids (batch, src_len) with eos, and their lengths (batch,)."""
-        limit = self.task.max_source_tokens
-        eos = self.tokenizer.eos_id
-        ids = [row[: limit - 1] + [eos] for row in self.tokenizer.encode_batch(texts)]
+        ids = [
+            encoder_input(row, self.task.max_source_tokens, self.tokenizer.eos_id,
+                          self.task.keep_source_end)
+            for row in self.tokenizer.encode_batch(texts)
+        ]
         lengths = torch.tensor([len(row) for row in ids])
         src = torch.full((len(ids), int(lengths.max())), self.tokenizer.pad_id)
         for i, row in enumerate(ids):

@@ -49,6 +49,7 @@ class Task:
     max_source_tokens: ClassVar[int] = 128
     max_target_tokens: ClassVar[int] = 64
     max_input_chars: ClassVar[int] = 2000
+    keep_source_end: ClassVar[bool] = False  # truncate long sources from the start
     vocab_size: ClassVar[int] = 8000
     special_tokens: ClassVar[tuple[str, ...]] = ()
     model_defaults: ClassVar[dict[str, Any]] = {}

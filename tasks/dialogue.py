@@ -80,6 +80,8 @@ class Dialogue(HFDatasetOptions, Task):
     max_target_tokens = 48
     vocab_size = 6000
     special_tokens = (chitchat.SEPARATOR.strip(),)
+    keep_source_end = True  # the newest turns matter most
+    demo_kind = "chat"
     model_defaults = {
         "emb_size": 256,
         "hidden_size": 256,

@@ -54,9 +54,9 @@ def test_batch_index_maps_back_to_the_pair(tokenizer) -> None:
         for row, index in enumerate(batch.index.tolist()):
             pair = data.val_pairs[index]
             length = int(batch.src_lengths[row])
-            assert batch.src[row, :length].tolist() == tokenizer.encode(pair.source)
-            target = batch.tgt_out[row][batch.tgt_out[row] != tokenizer.pad_id]
             eos = [tokenizer.eos_id]
+            assert batch.src[row, :length].tolist() == tokenizer.encode(pair.source) + eos
+            target = batch.tgt_out[row][batch.tgt_out[row] != tokenizer.pad_id]
             assert target.tolist() == tokenizer.encode(pair.target) + eos
             seen.append(index)
     assert sorted(seen) == list(range(SPLIT_SIZES["dev"]))

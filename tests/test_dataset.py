@@ -9,7 +9,7 @@ import pytorch_lightning as pl
 import torch
 
 from s2s_hub.data.collate import Batch, collate
-from s2s_hub.data.dataset import TokenizedPairs
+from s2s_hub.data.dataset import TokenizedPairs, encoder_input
 from s2s_hub.data.pairs import Pair
 
 PAD, BOS, EOS = 0, 2, 3
@@ -48,10 +48,10 @@ PAIRS = [
 ]
 
 
-def test_targets_end_with_eos_and_sources_have_no_specials() -> None:
+def test_sources_and_targets_end_with_eos() -> None:
     data = tokenized(PAIRS, "filter")
     source, target, index = data[0]
-    assert source.tolist() == [5, 6]
+    assert source.tolist() == [5, 6, EOS]
     assert target.tolist() == [5, EOS]
     assert source.dtype == target.dtype == torch.long
     assert index == 0
@@ -108,8 +108,8 @@ def batch_of(pairs: list[Pair]) -> Batch:
 
 def test_collate_pads_and_shifts_targets() -> None:
     batch = batch_of([Pair(words(1), words(2)), Pair(words(3), words(1))])
-    assert batch.src.tolist() == [[5, PAD, PAD], [5, 6, 7]]
-    assert batch.src_lengths.tolist() == [1, 3]
+    assert batch.src.tolist() == [[5, EOS, PAD], [5, 6, EOS]]
+    assert batch.src_lengths.tolist() == [2, 3]
     assert batch.tgt_out.tolist() == [[5, 6, EOS], [5, EOS, PAD]]
     assert batch.tgt_in.tolist() == [[BOS, 5, 6], [BOS, 5, PAD]]
     assert batch.index.tolist() == [0, 1]
@@ -126,3 +126,16 @@ def test_lightning_moves_the_batch_dataclass() -> None:
         assert getattr(moved, name).is_meta
     assert moved.n_tokens == batch.n_tokens
     assert batch.src.device.type == "cpu"
+
+
+def test_encoder_input_keeps_the_start_or_the_end() -> None:
+    assert encoder_input([7, 8, 9], limit=3, eos_id=EOS) == [7, 8, EOS]
+    assert encoder_input([7, 8, 9], limit=3, eos_id=EOS, keep_end=True) == [8, 9, EOS]
+    assert encoder_input([], limit=3, eos_id=EOS) == [EOS]
+    assert encoder_input([7], limit=1, eos_id=EOS, keep_end=True) == [EOS]
+
+
+def test_truncating_dialogue_sources_keeps_the_newest_turns() -> None:
+    data = TokenizedPairs([Pair(words(5), words(1))], WordTokenizer(), 3, 2,
+                          policy="truncate", keep_source_end=True)
+    assert data[0].source.tolist() == [8, 9, EOS]

@@ -24,9 +24,8 @@ EMPTY_REPLY = "…"
 
 
 def is_chat(task: Task) -> bool:
-    """Whether ``task``'s demo is a conversation (the dialogue task predates
-    ``demo_kind``)."""
-    return task.demo_kind == "chat" or task.name == "dialogue"
+    """Whether ``task``'s demo is a conversation."""
+    return task.demo_kind == "chat"
 
 
 def reply_config(task: Task, style: str) -> DecodeConfig:

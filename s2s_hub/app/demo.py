@@ -26,7 +26,8 @@ def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
     """The Gradio app, queued; ``models`` defaults to every registered task with
     the model ``S2S_HUB_MODELS`` or the bundled checkpoints give it."""
     models = tab_models() if models is None else models
-    with gr.Blocks(title=TITLE) as demo:
+    # no analytics: the demo must start and run on a machine without network
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(HEADER, elem_id="s2s-header")
         with gr.Tabs():
             for model in models:

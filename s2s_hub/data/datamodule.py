@@ -103,6 +103,7 @@ class Seq2SeqDataModule(pl.LightningDataModule):
             self.task.max_target_tokens,
             policy=policy,
             split=split,
+            keep_source_end=self.task.keep_source_end,
         )
 
     def train_dataloader(self) -> DataLoader:

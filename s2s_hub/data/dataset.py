@@ -84,17 +84,32 @@ class _Packed:
         return np.diff(self.offsets)
 
 
+def encoder_input(
+    ids: list[int], limit: int, eos_id: int, keep_end: bool = False
+) -> list[int]:
+    """What the encoder reads: at most ``limit`` tokens, the last one EOS.
+
+    Training and prediction both build sources here, so they cannot disagree.
+    ``keep_end`` keeps the last tokens instead of the first.
+    """
+    room = max(limit - 1, 0)
+    body = ids[max(len(ids) - room, 0) :] if keep_end else ids[:room]
+    return body + [eos_id]
+
+
 class TokenizedPairs(Dataset[Example]):
     """A split's pairs as token ids, ready for length bucketing.
 
     Args:
         pairs: the split's (source, target) texts.
         tokenizer: anything with ``encode_batch`` and ``eos_id``.
-        max_source_tokens: longest source kept, in tokens.
+        max_source_tokens: longest source kept, in tokens, counting its EOS.
         max_target_tokens: longest target kept, in tokens, not counting EOS.
         policy: ``"truncate"`` cuts over-long sides to the limit; ``"filter"`` drops
             the pair.
         split: name used in the log message.
+        keep_source_end: truncate sources from the start (dialogue: keep the
+            newest turns) instead of from the end.
 
     Attributes:
         pairs: the ``pairs`` argument; ``Example.index`` points into it.
@@ -112,16 +127,23 @@ class TokenizedPairs(Dataset[Example]):
         max_target_tokens: int,
         policy: LengthPolicy = "filter",
         split: str = "train",
+        keep_source_end: bool = False,
     ) -> None:
         policy = check_length_policy(policy)
         self.pairs = pairs
         sources = tokenizer.encode_batch([pair.source for pair in pairs])
         targets = tokenizer.encode_batch([pair.target for pair in pairs])
         kept, self.report = _apply_limits(
-            sources, targets, max_source_tokens, max_target_tokens, policy
+            sources, targets, max_source_tokens - 1, max_target_tokens, policy
         )
         self._indices = np.asarray(kept, dtype=np.int64)
-        self._sources = _Packed.pack([sources[i][:max_source_tokens] for i in kept])
+        self._sources = _Packed.pack(
+            [
+                encoder_input(sources[i], max_source_tokens, tokenizer.eos_id,
+                              keep_source_end)
+                for i in kept
+            ]
+        )
         eos = [tokenizer.eos_id]
         self._targets = _Packed.pack(
             [targets[i][:max_target_tokens] + eos for i in kept]
