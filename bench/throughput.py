@@ -43,13 +43,21 @@ def main() -> None:
     task = get_task(args.task)
     pairs = task.pairs("train")[: args.limit]
     tokenizer = Tokenizer.train([t for p in pairs for t in p], vocab_size=args.vocab)
-    model = {"emb_size": 256, "hidden_size": 256, "encoder_layers": 2,
-             "decoder_layers": 2, "bidirectional": True, "attention": args.attention,
-             "input_feeding": True, "dropout": 0.2}
+    model = {
+        "emb_size": 256,
+        "hidden_size": 256,
+        "encoder_layers": 2,
+        "decoder_layers": 2,
+        "bidirectional": True,
+        "attention": args.attention,
+        "input_feeding": True,
+        "dropout": 0.2,
+    }
     config = TrainConfig(batch_size=args.batch_size, limit_train=args.limit)
     system = build_system(task, tokenizer, model, config)
-    data = Seq2SeqDataModule(task, tokenizer, batch_size=args.batch_size,
-                             limit_train=args.limit)
+    data = Seq2SeqDataModule(
+        task, tokenizer, batch_size=args.batch_size, limit_train=args.limit
+    )
     data.setup("fit")
     optimizer = torch.optim.Adam(system.parameters(), lr=1e-3)
     batches = iter(data.train_dataloader())
@@ -65,14 +73,21 @@ def main() -> None:
         optimizer.step()
         tokens += int(batch.n_tokens)
     seconds = time.perf_counter() - started
-    print(json.dumps({
-        "task": args.task, "attention": args.attention, "threads": args.threads,
-        "batch_size": args.batch_size, "steps": args.steps,
-        "parameters": sum(p.numel() for p in system.parameters()),
-        "target_tokens_per_s": round(tokens / seconds, 1),
-        "seconds_per_step": round(seconds / args.steps, 3),
-        "peak_rss_gib": round(peak_rss_gib(), 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "task": args.task,
+                "attention": args.attention,
+                "threads": args.threads,
+                "batch_size": args.batch_size,
+                "steps": args.steps,
+                "parameters": sum(p.numel() for p in system.parameters()),
+                "target_tokens_per_s": round(tokens / seconds, 1),
+                "seconds_per_step": round(seconds / args.steps, 3),
+                "peak_rss_gib": round(peak_rss_gib(), 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

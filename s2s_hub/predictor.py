@@ -60,15 +60,21 @@ class Predictor:
             model.load_state_dict(weights, strict=True)
         except RuntimeError as error:
             summary = " ".join(str(error).split())
-            raise ValueError(f"{path}: weights do not fit the model ({summary})") from error
+            raise ValueError(
+                f"{path}: weights do not fit the model ({summary})"
+            ) from error
         task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
         return cls(model, Tokenizer.from_bytes(checkpoint["tokenizer_model"]), task)
 
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
         """Padded source ids (batch, src_len) with eos, and their lengths (batch,)."""
         ids = [
-            encoder_input(row, self.task.max_source_tokens, self.tokenizer.eos_id,
-                          self.task.keep_source_end)
+            encoder_input(
+                row,
+                self.task.max_source_tokens,
+                self.tokenizer.eos_id,
+                self.task.keep_source_end,
+            )
             for row in self.tokenizer.encode_batch(texts)
         ]
         lengths = torch.tensor([len(row) for row in ids])
@@ -108,6 +114,8 @@ class Predictor:
             attention=hypothesis.attention,
         )
 
-    def translate(self, texts: list[str], config: DecodeConfig | None = None) -> list[str]:
+    def translate(
+        self, texts: list[str], config: DecodeConfig | None = None
+    ) -> list[str]:
         """The best output for each text."""
         return [nbest[0].text for nbest in self.predict(texts, config)]

@@ -103,9 +103,7 @@ def find_split_file(folder: Path, split: str) -> Path:
         path = folder / f"{split}{suffix}"
         if path.exists():
             return path
-    raise FileNotFoundError(
-        f"no {split}.tsv[.gz] or {split}.jsonl[.gz] in {folder}"
-    )
+    raise FileNotFoundError(f"no {split}.tsv[.gz] or {split}.jsonl[.gz] in {folder}")
 
 
 T = TypeVar("T", bound=type[Task])
@@ -175,7 +173,9 @@ def discover(force: bool = False) -> None:
     folder = builtin_tasks_dir()
     if folder is not None:
         import_tasks_dir(folder, prefix="s2s_hub_builtin_tasks")
-    for user_dir in filter(None, os.environ.get("S2S_HUB_USER_DIR", "").split(os.pathsep)):
+    for user_dir in filter(
+        None, os.environ.get("S2S_HUB_USER_DIR", "").split(os.pathsep)
+    ):
         import_tasks_dir(Path(user_dir))
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         entry.load()

@@ -1,4 +1,4 @@
-"""Reverse a string of random letters: a toy task made by code, for tests and smoke runs.
+"""Reverse a string of random letters: a toy task made by code, for tests and demos.
 
 Learning it needs attention that can look anywhere in the source, so every attention
 variant must solve it; a model that does not has a bug.
@@ -31,8 +31,13 @@ class Reverse(Task):
     max_source_tokens = 40
     max_target_tokens = 40
     vocab_size = 32
-    model_defaults = {"emb_size": 32, "hidden_size": 64, "encoder_layers": 1,
-                      "decoder_layers": 1, "dropout": 0.0}
+    model_defaults = {
+        "emb_size": 32,
+        "hidden_size": 64,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "dropout": 0.0,
+    }
     training_defaults = {"batch_size": 64, "lr": 0.005, "scheduler": "constant"}
 
     length: int = 8

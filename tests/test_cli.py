@@ -10,10 +10,24 @@ import pytest
 from s2s_hub.cli.main import main
 
 TINY = [
-    "--task", "reverse", "--task_options", '{"train_size": 600, "eval_size": 40}',
-    "--model.hidden_size", "16", "--model.emb_size", "8",
-    "--train.max_epochs", "1", "--train.vocab_size", "20", "--train.logger", "csv",
-    "--accelerator", "cpu", "--devices", "1",
+    "--task",
+    "reverse",
+    "--task_options",
+    '{"train_size": 600, "eval_size": 40}',
+    "--model.hidden_size",
+    "16",
+    "--model.emb_size",
+    "8",
+    "--train.max_epochs",
+    "1",
+    "--train.vocab_size",
+    "20",
+    "--train.logger",
+    "csv",
+    "--accelerator",
+    "cpu",
+    "--devices",
+    "1",
 ]
 
 
@@ -35,8 +49,18 @@ def test_train_writes_tokenizer_checkpoints_and_logs(trained):
 def test_evaluate_writes_scores_and_hypotheses(trained, tmp_path, capsys):
     out = tmp_path / "eval.json"
     checkpoint = str(trained / "checkpoints" / "best.ckpt")
-    args = ["evaluate", checkpoint, "--split", "test", "--output", str(out),
-            "--decode.method", "beam", "--decode.beam_size", "2"]
+    args = [
+        "evaluate",
+        checkpoint,
+        "--split",
+        "test",
+        "--output",
+        str(out),
+        "--decode.method",
+        "beam",
+        "--decode.beam_size",
+        "2",
+    ]
     assert main(args) == 0
     result = json.loads(out.read_text())
     assert result["examples"] == 40 and set(result["scores"]) == {"exact", "bleu"}
@@ -46,8 +70,17 @@ def test_evaluate_writes_scores_and_hypotheses(trained, tmp_path, capsys):
 
 def test_predict_prints_nbest_with_probabilities(trained, capsys):
     checkpoint = str(trained / "checkpoints" / "best.ckpt")
-    args = ["predict", checkpoint, "a b c", "--decode.method", "beam",
-            "--decode.beam_size", "3", "--decode.n_best", "3"]
+    args = [
+        "predict",
+        checkpoint,
+        "a b c",
+        "--decode.method",
+        "beam",
+        "--decode.beam_size",
+        "3",
+        "--decode.n_best",
+        "3",
+    ]
     assert main(args) == 0
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 3 and all(row[0] == "0" for row in rows)
@@ -73,8 +106,18 @@ def test_yaml_config_then_flags_override(tmp_path):
     [
         (["train", "--task", "nope"], "unknown task 'nope'"),
         (["train", "--task", "reverse", "--model.hidden_size", "abc"], "hidden_size"),
-        (["train", "--task", "reverse", "--model.attention", "cosine",
-          "--train.max_epochs", "1"], "attention must be one of"),
+        (
+            [
+                "train",
+                "--task",
+                "reverse",
+                "--model.attention",
+                "cosine",
+                "--train.max_epochs",
+                "1",
+            ],
+            "attention must be one of",
+        ),
         (["predict", "missing.ckpt", "hi"], "missing.ckpt"),
         (["evaluate", "x.ckpt", "--decode.beam_size", "0"], "x.ckpt"),
     ],
@@ -89,9 +132,17 @@ def test_bad_arguments_give_one_line_errors(argv, message, capsys):
 def test_help_documents_every_option():
     help_text = subprocess.run(
         [sys.executable, "-m", "s2s_hub.cli.main", "train", "--help"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    for option in ("--model.attention", "--train.max_tokens", "--devices",
-                   "--num_nodes", "--strategy", "--resume"):
+    for option in (
+        "--model.attention",
+        "--train.max_tokens",
+        "--devices",
+        "--num_nodes",
+        "--strategy",
+        "--resume",
+    ):
         assert option in help_text
     assert "Luong's D" in help_text

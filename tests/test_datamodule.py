@@ -55,7 +55,9 @@ def test_batch_index_maps_back_to_the_pair(tokenizer) -> None:
             pair = data.val_pairs[index]
             length = int(batch.src_lengths[row])
             eos = [tokenizer.eos_id]
-            assert batch.src[row, :length].tolist() == tokenizer.encode(pair.source) + eos
+            assert (
+                batch.src[row, :length].tolist() == tokenizer.encode(pair.source) + eos
+            )
             target = batch.tgt_out[row][batch.tgt_out[row] != tokenizer.pad_id]
             assert target.tolist() == tokenizer.encode(pair.target) + eos
             seen.append(index)

@@ -136,6 +136,12 @@ def test_encoder_input_keeps_the_start_or_the_end() -> None:
 
 
 def test_truncating_dialogue_sources_keeps_the_newest_turns() -> None:
-    data = TokenizedPairs([Pair(words(5), words(1))], WordTokenizer(), 3, 2,
-                          policy="truncate", keep_source_end=True)
+    data = TokenizedPairs(
+        [Pair(words(5), words(1))],
+        WordTokenizer(),
+        3,
+        2,
+        policy="truncate",
+        keep_source_end=True,
+    )
     assert data[0].source.tolist() == [8, 9, EOS]

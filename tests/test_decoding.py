@@ -16,8 +16,13 @@ LENGTHS = torch.tensor([6, 3, 4])
 def model(request) -> Seq2Seq:
     torch.manual_seed(0)
     config = Seq2SeqConfig(
-        src_vocab_size=12, tgt_vocab_size=12, emb_size=8, hidden_size=8,
-        attention=request.param, local_window=2, dropout=0.0,
+        src_vocab_size=12,
+        tgt_vocab_size=12,
+        emb_size=8,
+        hidden_size=8,
+        attention=request.param,
+        local_window=2,
+        dropout=0.0,
     )
     return Seq2Seq(config).eval()
 
@@ -39,10 +44,14 @@ def test_beam_of_one_is_greedy(model):
 def test_beam_scores_are_teacher_forced_log_probs(model):
     config = DecodeConfig(beam_size=4, n_best=4, max_length=6, length_penalty=0.0)
     for row, nbest in enumerate(decode(model, SRC, LENGTHS, config)):
-        assert [h.score for h in nbest] == sorted((h.score for h in nbest), reverse=True)
+        assert [h.score for h in nbest] == sorted(
+            (h.score for h in nbest), reverse=True
+        )
         for hypothesis in nbest:
             tokens = hypothesis.tokens + (
-                [model.eos_id] if len(hypothesis.attention) > len(hypothesis.tokens) else []
+                [model.eos_id]
+                if len(hypothesis.attention) > len(hypothesis.tokens)
+                else []
             )
             expected = teacher_forced_log_prob(model, row, tokens)
             assert hypothesis.log_prob == pytest.approx(expected, abs=1e-4)
@@ -50,12 +59,14 @@ def test_beam_scores_are_teacher_forced_log_probs(model):
 
 @pytest.mark.parametrize("method", ["greedy", "beam"])
 def test_batch_equals_one_by_one(model, method):
-    config = DecodeConfig(method=method, beam_size=3, n_best=2 if method == "beam" else 1,
-                          max_length=6)
+    config = DecodeConfig(
+        method=method, beam_size=3, n_best=2 if method == "beam" else 1, max_length=6
+    )
     batch = decode(model, SRC, LENGTHS, config)
     for row in range(SRC.size(0)):
-        alone = decode(model, SRC[row : row + 1, : LENGTHS[row]], LENGTHS[row : row + 1],
-                       config)[0]
+        alone = decode(
+            model, SRC[row : row + 1, : LENGTHS[row]], LENGTHS[row : row + 1], config
+        )[0]
         assert [h.tokens for h in alone] == [h.tokens for h in batch[row]]
         for a, b in zip(alone, batch[row], strict=True):
             torch.testing.assert_close(a.attention, b.attention, atol=1e-5, rtol=1e-4)
@@ -70,6 +81,10 @@ def test_attention_has_a_row_per_output_and_sums_to_one(model):
 
 def test_top_k_one_sampling_is_greedy(model):
     greedy = decode(model, SRC, LENGTHS, DecodeConfig(method="greedy", max_length=6))
-    sampled = decode(model, SRC, LENGTHS,
-                     DecodeConfig(method="sample", top_k=1, seed=3, max_length=6))
+    sampled = decode(
+        model,
+        SRC,
+        LENGTHS,
+        DecodeConfig(method="sample", top_k=1, seed=3, max_length=6),
+    )
     assert [h[0].tokens for h in greedy] == [h[0].tokens for h in sampled]

@@ -28,9 +28,16 @@ def reverse_batch(size: int, generator: torch.Generator):
 def train_reverser(attention: str, steps: int = 400) -> Seq2Seq:
     torch.manual_seed(0)
     config = Seq2SeqConfig(
-        src_vocab_size=VOCAB, tgt_vocab_size=VOCAB, emb_size=16, hidden_size=32,
-        encoder_layers=1, decoder_layers=1, attention=attention,
-        bidirectional=attention != "dot", local_window=6, dropout=0.0,
+        src_vocab_size=VOCAB,
+        tgt_vocab_size=VOCAB,
+        emb_size=16,
+        hidden_size=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        attention=attention,
+        bidirectional=attention != "dot",
+        local_window=6,
+        dropout=0.0,
     )
     model = Seq2Seq(config)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)

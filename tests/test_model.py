@@ -14,9 +14,17 @@ TGT_IN = torch.tensor([[2, 4, 5, 6], [2, 7, 0, 0]])
 def tiny(attention: str, cell: str = "lstm", **changes) -> Seq2Seq:
     torch.manual_seed(0)
     values = dict(
-        src_vocab_size=11, tgt_vocab_size=13, emb_size=6, hidden_size=7,
-        encoder_layers=2, decoder_layers=2, cell=cell, attention=attention,
-        bidirectional=attention != "dot", local_window=1, dropout=0.0,
+        src_vocab_size=11,
+        tgt_vocab_size=13,
+        emb_size=6,
+        hidden_size=7,
+        encoder_layers=2,
+        decoder_layers=2,
+        cell=cell,
+        attention=attention,
+        bidirectional=attention != "dot",
+        local_window=1,
+        dropout=0.0,
     )
     config = Seq2SeqConfig(**{**values, **changes})
     return Seq2Seq(config).eval()

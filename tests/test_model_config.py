@@ -20,7 +20,9 @@ def make(**changes) -> Seq2SeqConfig:
     ],
 )
 def test_invalid_combinations_raise_clear_errors(changes, message):
-    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace(")", r"\)")):
+    with pytest.raises(
+        ValueError, match=message.replace("[", r"\[").replace(")", r"\)")
+    ):
         make(**changes)
 
 
@@ -32,7 +34,9 @@ def test_all_problems_are_reported_at_once():
 def test_dict_round_trip_and_unknown_keys():
     config = make(attention="local-p", local_window=3)
     assert Seq2SeqConfig.from_dict(config.to_dict()) == config
-    with pytest.raises(ValueError, match="unknown model config keys \\['hiden_size'\\]"):
+    with pytest.raises(
+        ValueError, match="unknown model config keys \\['hiden_size'\\]"
+    ):
         Seq2SeqConfig.from_dict({**config.to_dict(), "hiden_size": 3})
 
 

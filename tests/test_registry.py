@@ -55,15 +55,27 @@ def test_installed_plugin_is_found_by_entry_point(tmp_path):
     source = shutil.copytree(EXAMPLES / "upper-plugin", tmp_path / "upper-plugin")
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--target", str(target),
-         str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(source),
+        ],
         check=True,
     )
     env = {"PYTHONPATH": str(target), "PATH": ""}
     listing = subprocess.run(
         [sys.executable, "-m", "s2s_hub.cli.main", "tasks"],
-        capture_output=True, text=True, env=env, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
     ).stdout
     assert "upper " in listing and "third-party plugin" in listing
     assert "reverse " in listing

@@ -216,9 +216,10 @@ def cmd_evaluate(args: Namespace) -> None:
 def cmd_predict(args: Namespace) -> None:
     predictor = _predictor(args)
     texts = list(args.text)
-    if not texts:
-        source = Path(args.input).open(encoding="utf-8") if args.input else sys.stdin
-        texts = [line.rstrip("\n") for line in source]
+    if not texts and args.input:
+        texts = Path(args.input).read_text(encoding="utf-8").splitlines()
+    elif not texts:
+        texts = [line.rstrip("\n") for line in sys.stdin]
     config = _decode_config(args, predictor.task.decoding)
     for i, nbest in enumerate(predictor.predict(texts, config, args.batch_size)):
         if config.n_best == 1:

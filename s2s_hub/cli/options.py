@@ -30,7 +30,11 @@ def add_dataclass_options(
     for field in dataclasses.fields(cls):
         if field.name in skip:
             continue
-        default = "" if field.default is dataclasses.MISSING else f" (default: {field.default})"
+        default = (
+            ""
+            if field.default is dataclasses.MISSING
+            else f" (default: {field.default})"
+        )
         parser.add_argument(
             f"--{prefix}.{field.name}",
             type=hints[field.name] | None,

@@ -16,7 +16,8 @@ from s2s_hub.model.config import Seq2SeqConfig
 
 
 class Attention(nn.Module):
-    """Base: ``weights = softmax(score(query, keys) masked)``, ``context = weights @ memory``."""
+    """Base: ``weights = softmax(masked score(query, keys))``, then
+    ``context = weights @ memory``."""
 
     def keys(self, memory: Tensor) -> Tensor:
         """Projected encoder outputs, shape (batch, src_len, key_size)."""
@@ -57,7 +58,7 @@ class DotAttention(Attention):
 
 
 class GeneralAttention(DotAttention):
-    """Luong general: ``score(h_t, h_s) = h_t^T W_a h_s``; ``W_a h_s`` is precomputed."""
+    """Luong general: ``score(h_t, h_s) = h_t^T W_a h_s``, ``W_a h_s`` precomputed."""
 
     def __init__(self, query_size: int, memory_size: int) -> None:
         super().__init__()
@@ -139,4 +140,3 @@ def build_attention(config: Seq2SeqConfig) -> Attention:
     if kind == "general":
         return GeneralAttention(query, memory)
     return LocalAttention(query, memory, config.local_window, kind == "local-p")
-

@@ -26,15 +26,22 @@ class StackedCells(nn.Module):
     """
 
     def __init__(
-        self, cell: str, emb_size: int, extra_size: int, hidden_size: int,
-        layers: int, dropout: float,
+        self,
+        cell: str,
+        emb_size: int,
+        extra_size: int,
+        hidden_size: int,
+        layers: int,
+        dropout: float,
     ) -> None:
         super().__init__()
         self.cell = cell
         self.hidden_size = hidden_size
         gates = GATES[cell] * hidden_size
         self.embedding_proj = nn.Linear(emb_size, gates)
-        self.extra_proj = nn.Linear(extra_size, gates, bias=False) if extra_size else None
+        self.extra_proj = (
+            nn.Linear(extra_size, gates, bias=False) if extra_size else None
+        )
         self.input_proj = nn.ModuleList(
             nn.Linear(hidden_size, gates) for _ in range(layers - 1)
         )
@@ -94,4 +101,3 @@ def _gru(input_gates: Tensor, hidden_gates: Tensor, h: Tensor) -> Tensor:
     z = torch.sigmoid(z_x + z_h)
     n = torch.tanh(n_x + r * n_h)
     return (1 - z) * n + z * h
-

@@ -69,7 +69,9 @@ class Seq2SeqConfig:
             *(f"{n} must be a positive int" for n in sizes + layers if _bad(self, n)),
             _choice("cell", self.cell, CELLS),
             _choice("attention", self.attention, ATTENTIONS),
-            "" if 0 <= self.dropout < 1 else f"dropout must be in [0, 1), got {self.dropout}",
+            ""
+            if 0 <= self.dropout < 1
+            else f"dropout must be in [0, 1), got {self.dropout}",
             "tie_embeddings needs emb_size == hidden_size "
             f"(got {self.emb_size} and {self.hidden_size})"
             if self.tie_embeddings and self.emb_size != self.hidden_size
@@ -100,7 +102,9 @@ class Seq2SeqConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown model config keys {unknown}; known: {sorted(known)}")
+            raise ValueError(
+                f"unknown model config keys {unknown}; known: {sorted(known)}"
+            )
         return cls(**values)
 
 

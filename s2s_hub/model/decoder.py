@@ -12,8 +12,8 @@ import torch
 from torch import Tensor, nn
 
 from s2s_hub.model.attention import build_attention
-from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.model.cells import StackedCells
+from s2s_hub.model.config import Seq2SeqConfig
 
 
 @dataclass
@@ -71,7 +71,11 @@ class Decoder(nn.Module):
         )
         self.dropout = nn.Dropout(config.dropout)
         self.rnn = StackedCells(
-            config.cell, config.emb_size, extra, hidden, config.decoder_layers,
+            config.cell,
+            config.emb_size,
+            extra,
+            hidden,
+            config.decoder_layers,
             config.dropout,
         )
         self.attention = build_attention(config)

@@ -74,19 +74,25 @@ class Seq2Seq(
         mask = positions.unsqueeze(0) < src_lengths.unsqueeze(1)  # batch x src_len
         return self.decoder.init_state(memory, final, mask)
 
-    def step(self, prev_tokens: Tensor, state: DecoderState) -> tuple[Tensor, Tensor, DecoderState]:
-        """Logits (batch, tgt_vocab) of the next token after ``prev_tokens`` (batch,)."""
+    def step(
+        self, prev_tokens: Tensor, state: DecoderState
+    ) -> tuple[Tensor, Tensor, DecoderState]:
+        """Logits (batch, tgt_vocab) of the token after ``prev_tokens`` (batch,)."""
         embedded = self.decoder.embed_tokens(prev_tokens)
         vector, weights, state = self.decoder.step(embedded, state)
         return self.output_layer(vector), weights, state
 
-    def features(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> tuple[Tensor, Tensor]:
+    def features(
+        self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor
+    ) -> tuple[Tensor, Tensor]:
         """Attentional vectors (batch, tgt_len, hidden) and attention, before the
         output layer: the loss projects only non-pad positions to the vocabulary."""
         return self.decoder(tgt_in, self.encode(src, src_lengths))
 
-    def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> Seq2SeqOutput:
-        """Teacher-forced logits for bos-prefixed targets ``tgt_in`` (batch, tgt_len)."""
+    def forward(
+        self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor
+    ) -> Seq2SeqOutput:
+        """Teacher-forced logits for bos-prefixed ``tgt_in`` (batch, tgt_len)."""
         vectors, attention = self.features(src, src_lengths, tgt_in)
         return Seq2SeqOutput(self.output_layer(vectors), attention)
 

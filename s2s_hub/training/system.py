@@ -19,6 +19,7 @@ from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.schedules import build_scheduler
 
+
 class Seq2SeqSystem(pl.LightningModule):
     """Teacher-forced training with label smoothing; validation on decoded text.
 
@@ -71,10 +72,23 @@ class Seq2SeqSystem(pl.LightningModule):
         loss, nll = self._losses(batch)
         on_step = stage == "train"
         size = int(batch.n_tokens)
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=on_step,
-                 on_epoch=not on_step, batch_size=size, sync_dist=not on_step)
-        self.log(f"{stage}_nll", nll, on_step=on_step, on_epoch=not on_step,
-                 batch_size=size, sync_dist=not on_step)
+        self.log(
+            f"{stage}_loss",
+            loss,
+            prog_bar=True,
+            on_step=on_step,
+            on_epoch=not on_step,
+            batch_size=size,
+            sync_dist=not on_step,
+        )
+        self.log(
+            f"{stage}_nll",
+            nll,
+            on_step=on_step,
+            on_epoch=not on_step,
+            batch_size=size,
+            sync_dist=not on_step,
+        )
         return loss
 
     def training_step(self, batch: Batch, batch_idx: int) -> Tensor:
@@ -117,7 +131,9 @@ class Seq2SeqSystem(pl.LightningModule):
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = torch.optim.Adam(
-            self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+            self.parameters(),
+            lr=self.hparams.lr,
+            weight_decay=self.hparams.weight_decay,
         )
         return build_scheduler(optimizer, self.hparams)
 
