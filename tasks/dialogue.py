@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from s2s_hub import presets
 from s2s_hub.data.pairs import Pair
 from s2s_hub.metrics import corpus_bleu, distinct_n
 from s2s_hub.registry import Task, register_task
@@ -82,23 +83,11 @@ class Dialogue(HFDatasetOptions, Task):
     special_tokens = (chitchat.SEPARATOR.strip(),)
     keep_source_end = True  # the newest turns matter most
     demo_kind = "chat"
-    model_defaults = {
-        "emb_size": 256,
-        "hidden_size": 256,
-        "encoder_layers": 1,
-        "decoder_layers": 1,
-        "bidirectional": True,
-        "attention": "bahdanau",
-        "dropout": 0.2,
-        "tie_embeddings": True,
-    }
+    model_defaults = presets.SMALL_BILSTM
     training_defaults = {
+        **presets.CPU_24_MINUTES,
         "max_tokens": 4000,
-        "lr": 0.002,
         "max_epochs": 4,
-        "max_time": "00:00:24:00",
-        "val_check_interval": 0.5,
-        "limit_val_batches": 4,
     }
 
     context_turns: int = SHIPPED_CONTEXT_TURNS

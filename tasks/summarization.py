@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from s2s_hub import presets
 from s2s_hub.metrics import rouge
 from s2s_hub.registry import Task, register_task
 from s2s_hub.search.config import DecodeConfig
@@ -72,23 +73,11 @@ class Summarization(HFDatasetOptions, Task):
     max_source_tokens = 200
     max_target_tokens = 32
     vocab_size = 6000
-    model_defaults = {
-        "emb_size": 256,
-        "hidden_size": 256,
-        "encoder_layers": 1,
-        "decoder_layers": 1,
-        "bidirectional": True,
-        "attention": "bahdanau",
-        "dropout": 0.2,
-        "tie_embeddings": True,
-    }
+    model_defaults = presets.SMALL_BILSTM
     training_defaults = {
+        **presets.CPU_24_MINUTES,
         "max_tokens": 6000,
-        "lr": 0.002,
         "max_epochs": 6,
-        "max_time": "00:00:24:00",
-        "val_check_interval": 0.5,
-        "limit_val_batches": 4,
     }
 
     def default_data_dir(self) -> Path:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from s2s_hub import presets
 from s2s_hub.data.readers import read_pairs
 from s2s_hub.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.registry import Task, find_split_file, register_task
@@ -78,23 +79,11 @@ class Translation(HFDatasetOptions, Task):
     max_source_tokens = 100
     max_target_tokens = 110
     vocab_size = 8000
-    model_defaults = {
-        "emb_size": 256,
-        "hidden_size": 256,
-        "encoder_layers": 1,
-        "decoder_layers": 1,
-        "bidirectional": True,
-        "attention": "bahdanau",
-        "dropout": 0.2,
-        "tie_embeddings": True,
-    }
+    model_defaults = presets.SMALL_BILSTM
     training_defaults = {
+        **presets.CPU_24_MINUTES,
         "max_tokens": 3000,
-        "lr": 0.002,
         "max_epochs": 8,
-        "max_time": "00:00:24:00",
-        "val_check_interval": 0.5,
-        "limit_val_batches": 4,
     }
 
     source_lang: str = "en"
