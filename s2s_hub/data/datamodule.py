@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
@@ -145,7 +146,10 @@ class Seq2SeqDataModule(pl.LightningDataModule):
                 **options,
             )
         workers = self.hparams.num_workers
-        return DataLoader(
+        # only the training pass has a place worth resuming from
+        resumable = shuffle and self.trainer is not None
+        loader = _ResumableLoader if resumable else DataLoader
+        return loader(
             dataset,
             batch_sampler=sampler,
             collate_fn=partial(
@@ -157,21 +161,53 @@ class Seq2SeqDataModule(pl.LightningDataModule):
 
 
 class _TrainerEpochSampler(BucketBatchSampler):
-    """A bucket sampler that takes its epoch from the trainer before each pass.
+    """A bucket sampler that takes its epoch from the trainer before each pass,
+    and that can resume a pass where a checkpoint left it.
 
     Lightning calls ``set_epoch`` on a DataLoader's ``sampler`` and on its batch
     sampler's ``sampler``, never on the batch sampler itself, so it would not
     reach ours.
+
+    A run resumed from a mid-epoch checkpoint would otherwise start the epoch's
+    batches from the top while Lightning counts on from the batch it stopped at:
+    the first batches would be trained twice and the last ones never. The state
+    (epoch, batches done) travels in the checkpoint through ``_ResumableLoader``,
+    and the first pass after loading it skips the batches already trained, so the
+    resumed run sees exactly the batches an uninterrupted run would have.
     """
 
     def __init__(self, trainer: pl.Trainer, **options: Any) -> None:
         super().__init__(**options)
         self._trainer = trainer
+        self._resume_at: tuple[int, int] | None = None  # (epoch, batches done)
 
     def __iter__(self) -> Iterator[list[int]]:
-        self.set_epoch(self._trainer.current_epoch)
-        return super().__iter__()
+        epoch = self._trainer.current_epoch
+        self.set_epoch(epoch)
+        resume_epoch, done = self._resume_at or (epoch, 0)
+        self._resume_at = None
+        skip = done if resume_epoch == epoch else 0
+        return itertools.islice(super().__iter__(), skip, None)
+
+    def state_dict(self) -> dict[str, int]:
+        """Where the training pass stands: its epoch and the batches it has trained."""
+        progress = self._trainer.fit_loop.epoch_loop.batch_progress
+        return {"epoch": self._trainer.current_epoch, "batches": progress.current.ready}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self._resume_at = (state["epoch"], state["batches"])
 
     def __len__(self) -> int:
         self.set_epoch(self._trainer.current_epoch)
         return super().__len__()
+
+
+class _ResumableLoader(DataLoader):
+    """A DataLoader with ``state_dict``/``load_state_dict``, which Lightning saves in
+    and restores from checkpoints; the state is the batch sampler's."""
+
+    def state_dict(self) -> dict[str, int]:
+        return self.batch_sampler.state_dict()
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self.batch_sampler.load_state_dict(state)

@@ -37,6 +37,9 @@ class TrainConfig:
         limit_val_batches: Validate on at most this many batches (int) or fraction.
         early_stopping_patience: Stop after this many validations without a better
             selection metric (0: never).
+        checkpoint_every_n_steps: Also write ``last.ckpt`` every N optimizer steps,
+            so that a killed run loses at most N steps, not an epoch (0: only
+            after validations).
         logger: csv, tensorboard or both.
         seed: Seed for weights, data order and tokenizer training.
         num_workers: DataLoader worker processes.
@@ -63,6 +66,7 @@ class TrainConfig:
     val_check_interval: float | int = 1.0
     limit_val_batches: float | int = 1.0
     early_stopping_patience: int = 0
+    checkpoint_every_n_steps: int = 500
     logger: str = "csv"
     seed: int = 0
     num_workers: int = 0
@@ -80,6 +84,11 @@ class TrainConfig:
                 raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
         if self.batch_size < 1 or (self.max_tokens or 0) < 0:
             raise ValueError("batch_size and max_tokens must be positive")
+        if self.checkpoint_every_n_steps < 0:
+            raise ValueError(
+                "checkpoint_every_n_steps must be >= 0, "
+                f"got {self.checkpoint_every_n_steps}"
+            )
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")
 

@@ -19,6 +19,7 @@ from s2s_hub.data.datamodule import Seq2SeqDataModule
 from s2s_hub.model import Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.config import DistributedConfig, TrainConfig
 from s2s_hub.training.system import Seq2SeqSystem
 
@@ -82,19 +83,42 @@ def build_loggers(config: TrainConfig, folder: Path) -> list[Logger]:
     return loggers
 
 
+def build_checkpoints(
+    task: Task, config: TrainConfig, folder: Path
+) -> list[ModelCheckpoint]:
+    """``best.ckpt`` by the task's selection metric, and ``last.ckpt`` after every
+    validation and every ``checkpoint_every_n_steps`` steps, for ``--resume``.
+
+    The first callback is the one ``trainer.checkpoint_callback`` returns.
+    """
+    checkpoints = [
+        ModelCheckpoint(
+            dirpath=folder / "checkpoints",
+            filename="best",
+            monitor=f"val_{task.selection_metric}",
+            mode=task.selection_mode,
+            save_top_k=1,
+            save_last=True,
+        )
+    ]
+    if config.checkpoint_every_n_steps:
+        checkpoints.append(
+            ModelCheckpoint(
+                dirpath=folder / "checkpoints",
+                save_top_k=0,
+                save_last=True,
+                every_n_train_steps=config.checkpoint_every_n_steps,
+            )
+        )
+    return checkpoints
+
+
 def build_trainer(
     task: Task, config: TrainConfig, hardware: DistributedConfig, folder: Path
 ) -> pl.Trainer:
     monitor, mode = f"val_{task.selection_metric}", task.selection_mode
     callbacks: list[pl.Callback] = [
-        ModelCheckpoint(
-            dirpath=folder / "checkpoints",
-            filename="best",
-            monitor=monitor,
-            mode=mode,
-            save_top_k=1,
-            save_last=True,
-        ),
+        *build_checkpoints(task, config, folder),
         LearningRateMonitor(logging_interval="step"),
     ]
     if config.early_stopping_patience > 0:
@@ -111,6 +135,7 @@ def build_trainer(
         gradient_clip_val=config.gradient_clip_val or None,
         precision=config.precision,
         callbacks=callbacks,
+        plugins=[AtomicCheckpointIO()],
         logger=build_loggers(config, folder),
         use_distributed_sampler=False,
         log_every_n_steps=10,
