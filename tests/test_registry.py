@@ -1,5 +1,6 @@
 """Task registry: built-in discovery by path, names, errors and third-party plugins."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -51,7 +52,7 @@ def test_user_dir_tasks_register(tmp_path, monkeypatch):
     assert get_task("echo-user-dir").options() == {"data_dir": None}
 
 
-def test_installed_plugin_is_found_by_entry_point(tmp_path):
+def test_installed_plugin_lists_trains_and_gets_a_demo_tab(tmp_path):
     source = shutil.copytree(EXAMPLES / "upper-plugin", tmp_path / "upper-plugin")
     target = tmp_path / "site"
     subprocess.run(
@@ -69,13 +70,44 @@ def test_installed_plugin_is_found_by_entry_point(tmp_path):
         ],
         check=True,
     )
-    env = {"PYTHONPATH": str(target), "PATH": ""}
-    listing = subprocess.run(
-        [sys.executable, "-m", "s2s_hub.cli.main", "tasks"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    ).stdout
+    env = {"PYTHONPATH": str(target), "PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            cwd=tmp_path,
+        ).stdout
+
+    listing = run("-m", "s2s_hub.cli.main", "tasks")
     assert "upper " in listing and "third-party plugin" in listing
     assert "reverse " in listing
+    out = tmp_path / "run"
+    run(
+        "-m",
+        "s2s_hub.cli.main",
+        "train",
+        "--task",
+        "upper",
+        "--accelerator",
+        "cpu",
+        "--train.max_steps",
+        "3",
+        "--train.out_dir",
+        str(out),
+    )
+    checkpoint = out / "checkpoints" / "last.ckpt"
+    assert checkpoint.is_file()
+    tabs = run(
+        "-c",
+        (
+            "from s2s_hub.app import build_demo; from s2s_hub.app.models import tab_models;"
+            f"models = tab_models(sources={{'upper': '{checkpoint}'}});"
+            "build_demo(models);"
+            "print([(m.task.name, m.predictor is not None) for m in models])"
+        ),
+    )
+    assert "('upper', True)" in tabs

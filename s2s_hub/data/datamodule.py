@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
@@ -182,17 +181,27 @@ class _TrainerEpochSampler(BucketBatchSampler):
         self._resume_at: tuple[int, int] | None = None  # (epoch, batches done)
 
     def __iter__(self) -> Iterator[list[int]]:
-        epoch = self._trainer.current_epoch
-        self.set_epoch(epoch)
-        resume_epoch, done = self._resume_at or (epoch, 0)
+        epoch, done = self._resume_at or (self._trainer.current_epoch, 0)
         self._resume_at = None
-        skip = done if resume_epoch == epoch else 0
-        return itertools.islice(super().__iter__(), skip, None)
+        self.set_epoch(epoch)
+        # batches are chosen now, not at the first next(): Lightning asks for len()
+        # in between, which sets the trainer's epoch, a different one on resuming
+        batches = self._rank_batches()[done:]
+        return (batch.tolist() for batch in batches)
 
     def state_dict(self) -> dict[str, int]:
-        """Where the training pass stands: its epoch and the batches it has trained."""
-        progress = self._trainer.fit_loop.epoch_loop.batch_progress
-        return {"epoch": self._trainer.current_epoch, "batches": progress.current.ready}
+        """Where training stands: the epoch of the next batch and the batches of
+        that epoch already trained.
+
+        A checkpoint written after an epoch's last batch points at the start of
+        the next epoch: Lightning resumes it with the iterator it makes before it
+        advances its own epoch counter.
+        """
+        epoch = self._trainer.current_epoch
+        done = self._trainer.fit_loop.epoch_loop.batch_progress.current.ready
+        if done >= self._trainer.num_training_batches:
+            epoch, done = epoch + 1, 0
+        return {"epoch": epoch, "batches": done}
 
     def load_state_dict(self, state: dict[str, int]) -> None:
         self._resume_at = (state["epoch"], state["batches"])

@@ -38,8 +38,8 @@ class TrainConfig:
         early_stopping_patience: Stop after this many validations without a better
             selection metric (0: never).
         checkpoint_every_n_steps: Also write ``last.ckpt`` every N optimizer steps,
-            so that a killed run loses at most N steps, not an epoch (0: only
-            after validations).
+            so that a killed run loses at most N steps (0: only when a better
+            ``best.ckpt`` is written).
         logger: csv, tensorboard or both.
         seed: Seed for weights, data order and tokenizer training.
         num_workers: DataLoader worker processes.

@@ -86,10 +86,13 @@ def build_loggers(config: TrainConfig, folder: Path) -> list[Logger]:
 def build_checkpoints(
     task: Task, config: TrainConfig, folder: Path
 ) -> list[ModelCheckpoint]:
-    """``best.ckpt`` by the task's selection metric, and ``last.ckpt`` after every
-    validation and every ``checkpoint_every_n_steps`` steps, for ``--resume``.
+    """``best.ckpt`` by the task's selection metric, and ``last.ckpt`` for
+    ``--resume``.
 
-    The first callback is the one ``trainer.checkpoint_callback`` returns.
+    Lightning rewrites ``last.ckpt`` only when it writes a better ``best.ckpt``; a
+    second callback also writes it every ``checkpoint_every_n_steps`` steps, so a
+    killed run loses at most that many. The first callback is the one
+    ``trainer.checkpoint_callback`` returns.
     """
     checkpoints = [
         ModelCheckpoint(
