@@ -144,8 +144,10 @@ class Decoder(nn.Module):
         """
         embedded = self.embed_tokens(tgt_in)  # batch x tgt_len x gates
         vectors, weights = [], []
-        for t in range(tgt_in.size(1)):
-            vector, weight, state = self.step(embedded[:, t], state)
+        # unbind, not embedded[:, t]: the backward of T slices would zero-fill T
+        # full-size gradient buffers; unbind's backward stacks once
+        for step_input in embedded.unbind(dim=1):
+            vector, weight, state = self.step(step_input, state)
             vectors.append(vector)
             weights.append(weight)
         return torch.stack(vectors, dim=1), torch.stack(weights, dim=1)
