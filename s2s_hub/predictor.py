@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import pickle
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -33,6 +36,50 @@ class Prediction:
         return math.exp(self.log_prob)
 
 
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The dict a Lightning ``.ckpt`` of ``s2s-hub train`` holds, read without
+    running code from the file.
+
+    ``torch.load(weights_only=True)`` unpickles tensors and plain containers only:
+    a checkpoint from an untrusted source cannot run code, and one holding other
+    Python objects is refused, not loaded with a weaker unpickler.
+
+    Raises:
+        FileNotFoundError: there is no file at ``path``.
+        ValueError: the file is damaged, holds pickled objects, or is a checkpoint
+            of something else; the one-line message names the file.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint file {path}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # on garbage, the unpickler fails in many ways
+        raise ValueError(_unreadable(path, error)) from error
+    keys = ("tokenizer_model", "hyper_parameters", "state_dict")
+    if not isinstance(checkpoint, dict) or any(k not in checkpoint for k in keys):
+        raise ValueError(
+            f"{path} is not an s2s-hub checkpoint: it lacks the tokenizer, "
+            "hyper-parameters or weights that `s2s-hub train` writes"
+        )
+    return checkpoint
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """One line on why ``torch.load(weights_only=True)`` refused ``path``."""
+    if isinstance(error, pickle.UnpicklingError) and "Weights only" in str(error):
+        found = re.search(r"GLOBAL ([\w.]+)", str(error))
+        what = found.group(1) if found else "Python objects"
+        return (
+            f"{path} holds pickled {what}: s2s-hub loads only tensors and plain "
+            "values from a checkpoint, so that no file can run code"
+        )
+    reason = str(error).split(". ")[0]
+    return (
+        f"{path} is not a readable checkpoint: damaged, cut short or not written "
+        f"by torch.save ({type(error).__name__}: {reason})"
+    )
+
+
 class Predictor:
     """Decodes raw text with a trained model; the one object every front end uses."""
 
@@ -45,13 +92,17 @@ class Predictor:
     def from_checkpoint(cls, path: str | Path) -> Predictor:
         """Load a Lightning ``.ckpt`` written by ``s2s-hub train``, without pickle."""
         path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no checkpoint file {path}")
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        if "tokenizer_model" not in checkpoint:
-            raise ValueError(f"{path} has no tokenizer: not an s2s-hub checkpoint")
+        checkpoint = read_checkpoint(path)
         hparams = checkpoint["hyper_parameters"]
-        model = Seq2Seq(Seq2SeqConfig.from_dict(hparams["model"]))
+        try:
+            model = Seq2Seq(Seq2SeqConfig.from_dict(hparams["model"]))
+            task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
+        except (KeyError, TypeError, ValueError) as error:
+            reason = error.args[0] if error.args else error
+            raise ValueError(
+                f"{path}: its hyper-parameters do not describe an s2s-hub model "
+                f"and task ({reason})"
+            ) from error
         weights = {
             key.removeprefix("model."): value
             for key, value in checkpoint["state_dict"].items()
@@ -63,7 +114,6 @@ class Predictor:
             raise ValueError(
                 f"{path}: weights do not fit the model ({summary})"
             ) from error
-        task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
         return cls(model, Tokenizer.from_bytes(checkpoint["tokenizer_model"]), task)
 
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:

@@ -38,7 +38,8 @@ class Seq2SeqDataModule(pl.LightningDataModule):
     strings in ``val_pairs``/``test_pairs``, looked up through ``Batch.index``).
     Evaluation batches are sorted by length; ``Batch.index`` restores input order.
     Under DDP a few evaluation batches are repeated to even out the ranks, so
-    deduplicate outputs by index.
+    deduplicate outputs by index. A run resumed from a checkpoint written mid-epoch
+    goes on with the batches that epoch had left (see ``_TrainerEpochSampler``).
 
     Args:
         task: the task whose splits are served.
@@ -189,6 +190,10 @@ class _TrainerEpochSampler(BucketBatchSampler):
         batches = self._rank_batches()[done:]
         return (batch.tolist() for batch in batches)
 
+    def __len__(self) -> int:
+        self.set_epoch(self._trainer.current_epoch)
+        return super().__len__()
+
     def state_dict(self) -> dict[str, int]:
         """Where training stands: the epoch of the next batch and the batches of
         that epoch already trained.
@@ -205,10 +210,6 @@ class _TrainerEpochSampler(BucketBatchSampler):
 
     def load_state_dict(self, state: dict[str, int]) -> None:
         self._resume_at = (state["epoch"], state["batches"])
-
-    def __len__(self) -> int:
-        self.set_epoch(self._trainer.current_epoch)
-        return super().__len__()
 
 
 class _ResumableLoader(DataLoader):
