@@ -1,0 +1,244 @@
+"""s2s-hub against Joey NMT 2.3.0, on the same data and model: the one command.
+
+    python bench/compare.py            # full run: by hand, on an idle machine
+    python bench/compare.py --quick    # tiny data, a minute; Joey if its venv exists
+
+For each attention of the run and each toolkit it runs three workers (``ours.py`` or
+``joey/worker.py``): train for the wall-clock budget (training tokens/s, peak
+memory, final weights), the training scale series, and decoding (beam batch
+decoding at each batch size, single-sentence latency). It measures the matmul rate
+before and after, scores both toolkits' test hypotheses with the same sacrebleu
+calls, and writes ``RESULTS.md``, ``results.png`` and JSON files to the results
+folder (``bench/results``, or ``bench/results/quick`` in quick mode).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from figures import compare_toolkits, toolkit_figures
+from flops import LengthStats
+from jobs import JOBS, hand_over_checkpoint, recipe_configs, write_specs
+from matmul import matmul_flops_per_s
+from report import write_markdown, write_plot
+from settings import PRESETS, REPO, BenchSettings
+from shared_data import SharedData, prepare_shared_data
+from workers import WorkerRun, python_of, run_worker
+
+from s2s_hub.data.dataset import TokenizedPairs
+from s2s_hub.tokenizer import Tokenizer
+
+BENCH = Path(__file__).resolve().parent
+JOEY_VENV = BENCH / ".joey-venv"
+WORKER_SCRIPTS = {"ours": BENCH / "ours.py", "joey": BENCH / "joey" / "worker.py"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny data, ~1 minute")
+    parser.add_argument("--toolkits", nargs="+", choices=("ours", "joey"))
+    parser.add_argument("--attentions", nargs="+", choices=("bahdanau", "general"))
+    parser.add_argument(
+        "--budget_minutes", type=float, help="training budget of the quality comparison"
+    )
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--results_dir", type=Path)
+    parser.add_argument(
+        "--work_dir",
+        type=Path,
+        help="data, checkpoints and logs (default bench/.work/MODE)",
+    )
+    parser.add_argument("--joey_venv", type=Path, default=JOEY_VENV)
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace) -> BenchSettings:
+    settings = PRESETS["quick" if args.quick else "full"]
+    budget = args.budget_minutes * 60 if args.budget_minutes else None
+    return settings.with_options(
+        toolkits=tuple(args.toolkits) if args.toolkits else None,
+        attentions=tuple(args.attentions) if args.attentions else None,
+        budget_s=budget,
+        threads=args.threads,
+    )
+
+
+def run_toolkit(
+    settings: BenchSettings,
+    shared: SharedData,
+    attention: str,
+    toolkit: str,
+    folder: Path,
+    python: str,
+) -> dict[str, WorkerRun]:
+    """Train, scale and decode workers of one toolkit, run by ``python``."""
+    specs = write_specs(settings, shared, attention, toolkit, folder)
+    runs: dict[str, WorkerRun] = {}
+    for job in JOBS:
+        if job == "decode":
+            trained = runs["train"].records
+            if not trained:
+                continue
+            hand_over_checkpoint(specs[job], trained[0]["checkpoint"])
+        runs[job] = run_worker(
+            [
+                python,
+                str(WORKER_SCRIPTS[toolkit]),
+                job,
+                str(specs[job]),
+                str(folder / f"{job}.jsonl"),
+            ],
+            records=folder / f"{job}.jsonl",
+            log=folder / f"{job}.log",
+            threads=settings.threads,
+            rss_limit_gib=settings.rss_limit_gib,
+            timeout_s=settings.worker_timeout_s + settings.budget_s,
+        )
+        print(
+            f"[{attention}/{toolkit}] {job}: {runs[job].seconds:.0f} s, peak "
+            f"{runs[job].peak_rss_gib:.2f} GiB",
+            flush=True,
+        )
+        if not runs[job].ok:
+            print(f"[{attention}/{toolkit}] {job} failed: {runs[job].failure()}")
+    return runs
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            int(line.split()[1]) / 2**20
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0.0,
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "load_average_start": os.getloadavg()[0],
+    }
+
+
+def training_lengths(shared: SharedData) -> LengthStats:
+    """Lengths of the training examples as both toolkits train them."""
+    task = shared.task()
+    pairs = TokenizedPairs(
+        task.pairs("train"),
+        Tokenizer.load(shared.tokenizer_path),
+        task.max_source_tokens,
+        task.max_target_tokens,
+    )
+    return LengthStats.measure(pairs.source_lengths, pairs.target_lengths)
+
+
+def available_toolkits(settings: BenchSettings, venv: Path) -> tuple[list, list]:
+    """The toolkits this run can measure, and a note for each one it cannot."""
+    toolkits, notes = list(settings.toolkits), []
+    if "joey" in toolkits and not (venv / "bin" / "python").exists():
+        toolkits.remove("joey")
+        notes.append(
+            f"Joey NMT not measured: no venv at {venv} "
+            "(create it with bench/joey/setup.sh)"
+        )
+        print(notes[-1], flush=True)
+    return toolkits, notes
+
+
+def measure(
+    settings: BenchSettings,
+    toolkits: list[str],
+    shared: SharedData,
+    work: Path,
+    joey_venv: Path,
+    lengths: LengthStats,
+) -> dict[str, dict[str, Any]]:
+    """Figures of every toolkit for every attention (no ratios yet)."""
+    measured: dict[str, dict[str, Any]] = {}
+    for attention in settings.attentions:
+        model, *_ = recipe_configs(settings, shared, attention, work)
+        measured[attention] = {}
+        for toolkit in toolkits:
+            folder = work / attention / toolkit
+            python = python_of(joey_venv if toolkit == "joey" else None)
+            runs = run_toolkit(settings, shared, attention, toolkit, folder, python)
+            measured[attention][toolkit] = toolkit_figures(
+                toolkit, runs, model, lengths, shared, settings, folder
+            )
+    return measured
+
+
+def write_results(comparison: dict[str, Any], folder: Path) -> None:
+    """``comparison.json``, one JSON per toolkit and attention, the table, the plot."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for attention, result in comparison["attentions"].items():
+        for toolkit in ("ours", "joey"):
+            if toolkit in result:
+                path = folder / f"{toolkit}-{attention}.json"
+                path.write_text(json.dumps(result[toolkit], indent=2) + "\n")
+    summary = json.dumps(comparison, indent=2) + "\n"
+    (folder / "comparison.json").write_text(summary)
+    write_markdown(comparison, folder / "RESULTS.md")
+    write_plot(comparison, folder / "results.png")
+    print(f"wrote {folder}/RESULTS.md, results.png and JSON", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = settings_from(args)
+    work = args.work_dir or BENCH / ".work" / settings.mode
+    toolkits, notes = available_toolkits(settings, args.joey_venv)
+    info = machine()
+    info["matmul_flops_per_s_start"] = matmul_flops_per_s(
+        settings.threads, settings.matmul_seconds
+    )
+    shared = prepare_shared_data(settings, work / "shared")
+    lengths = training_lengths(shared)
+    measured = measure(settings, toolkits, shared, work, args.joey_venv, lengths)
+    info["matmul_flops_per_s_end"] = matmul_flops_per_s(
+        settings.threads, settings.matmul_seconds
+    )
+    info["load_average_end"] = os.getloadavg()[0]
+    # the machine's limit: the better of the two measurements
+    limit = max(info["matmul_flops_per_s_start"], info["matmul_flops_per_s_end"])
+    comparison = {
+        "mode": settings.mode,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.argv[0]).name, *(argv or sys.argv[1:])]),
+        "machine": info,
+        "settings": asdict(settings),
+        "data": {**shared.to_dict(), "lengths": asdict(lengths)},
+        "notes": notes,
+        "attentions": {
+            attention: compare_toolkits(per_toolkit, limit)
+            for attention, per_toolkit in measured.items()
+        },
+    }
+    quick = "quick" if args.quick else ""
+    write_results(comparison, args.results_dir or BENCH / "results" / quick)
+    return 0
+
+
+if __name__ == "__main__":
+    os.chdir(REPO)
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""From workers' records to the figures of the comparison, and ours/peer ratios.
+
+One toolkit's figures come from its three workers (train, scale, decode); quality is
+scored here, with the same sacrebleu calls and references for both toolkits. The
+targets are issue 7's: ratios, so that machine noise cancels.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from flops import LengthStats, training_flops_per_token
+from settings import BenchSettings
+from shared_data import SharedData
+from workers import WorkerRun
+
+from s2s_hub.metrics import bleu, bleu_tokenizer_for, chrf
+from s2s_hub.model import Seq2SeqConfig
+
+# figure: (how ours/peer must compare, bound); "difference" compares ours - peer.
+TARGETS: dict[str, tuple[str, float]] = {
+    "train_tokens_per_s": (">=", 5.0),
+    "peak_rss_gib": ("<=", 1 / 3),
+    "bleu": ("difference >=", 1.0),
+    "decode_sentences_per_s": (">=", 2.0),
+    "latency_greedy_p50_ms": ("<=", 1.0),
+    "latency_greedy_p95_ms": ("<=", 1.0),
+    "latency_beam_p50_ms": ("<=", 1.0),
+    "latency_beam_p95_ms": ("<=", 1.0),
+}
+COMPARED = (
+    "train_tokens_per_s",
+    "peak_rss_gib",
+    "bleu",
+    "chrf",
+    "decode_sentences_per_s",
+    "latency_greedy_p50_ms",
+    "latency_greedy_p95_ms",
+    "latency_beam_p50_ms",
+    "latency_beam_p95_ms",
+    "useful_fraction",
+)
+USEFUL_WORK_TARGET = 0.30
+
+
+def _records(run: WorkerRun | None, kind: str) -> list[dict[str, Any]]:
+    return [r for r in (run.records if run else []) if r["kind"] == kind]
+
+
+def toolkit_figures(
+    toolkit: str,
+    runs: dict[str, WorkerRun],
+    model: Seq2SeqConfig,
+    lengths: LengthStats,
+    shared: SharedData,
+    settings: BenchSettings,
+    folder: Path,
+) -> dict[str, Any]:
+    """Figures of one toolkit for one attention (NaN where a worker failed); its
+    test hypotheses are written to ``folder/test.hyp.txt``."""
+    figures: dict[str, Any] = {
+        "errors": [f"{job}: {run.failure()}" for job, run in runs.items() if not run.ok]
+    }
+    train = (_records(runs.get("train"), "train") or [{}])[0]
+    figures.update(
+        train_tokens_per_s=train.get("tokens_per_s", math.nan),
+        train_seconds_per_step=train.get("seconds_per_step", math.nan),
+        trained_s=train.get("trained_s", math.nan),
+        train_steps=train.get("steps", 0),
+        epochs=train.get("epochs", 0),
+        parameters=train.get("parameters", 0),
+        batch_size=train.get("batch_size", settings.batch_size),
+        peak_rss_gib=runs["train"].peak_rss_gib if "train" in runs else math.nan,
+    )
+    scaled = _records(runs.get("scale"), "scale")
+    figures["scale_train_tokens_per_s"] = {
+        str(r["batch_size"]): r["tokens_per_s"] for r in scaled
+    }
+    decoded = _records(runs.get("decode"), "decode")
+    figures["scale_decode_sentences_per_s"] = {
+        str(r["batch_size"]): r["sentences_per_s"] for r in decoded
+    }
+    equal = [r for r in decoded if r["batch_size"] == settings.batch_size]
+    figures["decode_sentences_per_s"] = (
+        equal[0]["sentences_per_s"] if equal else math.nan
+    )
+    figures.update(_quality(equal[0]["hypotheses"] if equal else None, shared, folder))
+    for record in _records(runs.get("decode"), "latency"):
+        method = "greedy" if record["method"] == "greedy" else "beam"
+        figures[f"latency_{method}_p50_ms"] = record["p50_ms"]
+        figures[f"latency_{method}_p95_ms"] = record["p95_ms"]
+    wiring = None if toolkit == "ours" else False  # Joey never feeds the context
+    figures["flops_per_token"] = training_flops_per_token(model, lengths, wiring)
+    figures["useful_flops_per_s"] = (
+        figures["flops_per_token"] * figures["train_tokens_per_s"]
+    )
+    return figures
+
+
+def _quality(
+    hypotheses: list[str] | None, shared: SharedData, folder: Path
+) -> dict[str, Any]:
+    """Test BLEU and chrF++ of the equal-batch beam outputs, with signatures."""
+    if not hypotheses:
+        return {"bleu": math.nan, "chrf": math.nan}
+    references = [pair.target for pair in shared.task().pairs("test")]
+    if len(hypotheses) != len(references):
+        raise ValueError(
+            f"{len(hypotheses)} hypotheses for {len(references)} test references"
+        )
+    (folder / "test.hyp.txt").write_text("\n".join(hypotheses) + "\n", "utf-8")
+    scored_bleu = bleu(hypotheses, references, bleu_tokenizer_for("de"))
+    scored_chrf = chrf(hypotheses, references, word_order=2)
+    return {
+        "bleu": round(scored_bleu.value, 2),
+        "chrf": round(scored_chrf.value, 2),
+        "bleu_signature": scored_bleu.signature,
+        "chrf_signature": scored_chrf.signature,
+    }
+
+
+def compare_toolkits(
+    per_toolkit: dict[str, dict[str, Any]], matmul_flops_per_s: float
+) -> dict[str, Any]:
+    """Add the useful-work fraction and, with both toolkits, ours/peer ratios."""
+    for figures in per_toolkit.values():
+        figures["useful_fraction"] = figures["useful_flops_per_s"] / matmul_flops_per_s
+    result: dict[str, Any] = dict(per_toolkit)
+    if "ours" not in per_toolkit or "joey" not in per_toolkit:
+        return result
+    ours, peer = per_toolkit["ours"], per_toolkit["joey"]
+    comparison = {}
+    for name in COMPARED:
+        a, b = ours.get(name, math.nan), peer.get(name, math.nan)
+        entry = {"ours": a, "joey": b, "ratio": _ratio(a, b)}
+        if name == "bleu":
+            entry["difference"] = a - b
+        if name in TARGETS:
+            entry["target"], entry["met"] = _judge(name, entry)
+        comparison[name] = entry
+    result["ratios"] = comparison
+    return result
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b and not math.isnan(b) else math.nan
+
+
+def _judge(name: str, entry: dict[str, float]) -> tuple[str, bool]:
+    rule, bound = TARGETS[name]
+    if rule == "difference >=":
+        return f"ours - Joey >= {bound:g}", entry["difference"] >= bound
+    value = entry["ratio"]
+    shown = "1/3" if math.isclose(bound, 1 / 3) else f"{bound:g}"
+    met = value >= bound if rule == ">=" else value <= bound
+    return f"ours/Joey {rule} {shown}", bool(met) and not math.isnan(value)

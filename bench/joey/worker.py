@@ -1,0 +1,175 @@
+"""Joey NMT's side of the comparison, run by ``compare.py`` in Joey's venv.
+
+    bench/.joey-venv/bin/python bench/joey/worker.py train|scale|decode SPEC RECORDS
+
+The same three jobs as ``bench/ours.py``, through Joey's own code paths: ``train``
+runs ``joeynmt.training.train`` (what ``python -m joeynmt train`` runs) for a
+wall-clock budget; ``scale`` runs Joey's ``TrainManager`` a few steps at each batch
+size; ``decode`` runs ``joeynmt.prediction.predict`` on the test set (what
+``joeynmt test`` runs) and, for latency, on a one-sentence stream dataset (what
+``joeynmt translate`` runs per sentence). Steps are fed to the same ``StepMeter`` as
+ours, by wrapping ``TrainManager._train_step`` in this process.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: instruments
+
+import torch  # noqa: E402
+from instruments import Records, StepMeter, latency_summary, read_spec  # noqa: E402
+from launch import apply_workarounds  # noqa: E402
+
+apply_workarounds()
+
+from joeynmt.config import (  # noqa: E402
+    load_config,
+    parse_global_args,
+    set_validation_args,
+)
+from joeynmt.data import load_data  # noqa: E402
+from joeynmt.helpers import make_model_dir  # noqa: E402
+from joeynmt.helpers_for_ddp import get_logger  # noqa: E402
+from joeynmt.prediction import predict, prepare  # noqa: E402
+from joeynmt.training import TrainManager  # noqa: E402
+from joeynmt.training import train as joey_train  # noqa: E402
+
+JOEY_STEP = TrainManager._train_step
+
+
+def _meter_steps(meter: StepMeter) -> None:
+    """Feed Joey's training steps to ``meter`` and stop once its budget is spent
+    (the step starting then still runs, as in our worker)."""
+
+    def metered(manager: TrainManager, batch: Any) -> Any:
+        if meter.over_budget():
+            manager.stats.is_max_update = True  # Joey breaks after this step
+        meter.step_started(int(batch.ntokens))
+        return JOEY_STEP(manager, batch)
+
+    TrainManager._train_step = metered
+
+
+def _config(spec: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+    cfg = load_config(Path(spec["joey_config"]))
+    return cfg, Path(cfg["model_dir"])
+
+
+def train(spec: dict[str, Any], records: Records) -> None:
+    """Train for the budget; Joey saves the final weights as ``latest.ckpt``."""
+    cfg, model_dir = _config(spec)
+    make_model_dir(model_dir, overwrite=True)
+    shutil.copy2(spec["joey_config"], model_dir / "config.yaml")
+    get_logger("", log_file=str(model_dir / "train.log"))
+    meter = StepMeter(spec["warmup"], spec["budget_s"])
+    _meter_steps(meter)
+    started = time.perf_counter()
+    joey_train(rank=0, world_size=None, cfg=cfg, skip_test=True)
+    seconds = time.perf_counter() - started
+    checkpoint = (model_dir / "latest.ckpt").resolve()
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    records.write(
+        "train",
+        **meter.summary(),
+        budget_s=spec["budget_s"],
+        process_s=round(seconds, 1),
+        batch_size=cfg["training"]["batch_size"],
+        epochs=state["stats_state"]["epochs"],
+        parameters=sum(t.numel() for t in state["model_state"].values()),
+        checkpoint=str(checkpoint),
+    )
+
+
+def scale(spec: dict[str, Any], records: Records) -> None:
+    """Training tokens/s at each batch size of the scale series."""
+    cfg, model_dir = _config(spec)
+    make_model_dir(model_dir, overwrite=True)
+    args = parse_global_args(cfg, rank=0, mode="train")
+    model, train_data, dev_data, _ = prepare(args, rank=0, mode="train")
+    for batch_size in spec["scale_batch_sizes"]:
+        meter = StepMeter(spec["warmup"])
+        _meter_steps(meter)
+        steps = spec["warmup"] + spec["scale_steps"] + 1
+        manager = TrainManager(
+            rank=0,
+            model=model,
+            model_dir=args.model_dir,
+            device=args.device,
+            n_gpu=args.n_gpu,
+            num_workers=args.num_workers,
+            autocast=args.autocast,
+            seed=args.seed,
+            train_args=args.train._replace(batch_size=batch_size, max_updates=steps),
+            dev_args=set_validation_args(args.test),
+        )
+        manager.train_and_validate(train_data=train_data, valid_data=dev_data)
+        records.write("scale", batch_size=batch_size, **meter.summary())
+
+
+def decode(spec: dict[str, Any], records: Records) -> None:
+    """Beam-search batch decoding of the test set, then single-sentence latency."""
+    cfg, _ = _config(spec)
+    cfg["testing"]["load_model"] = spec["checkpoint"]
+    settings = spec["decode"]
+    args = parse_global_args(cfg, rank=0, mode="test")
+    model, _, _, test_data = prepare(args, rank=0, mode="test")
+    beam = args.test._replace(beam_size=settings["beam_size"])
+
+    def run(data: Any, batch_size: int, test_args: Any = beam) -> list[str]:
+        outputs = predict(
+            model=model,
+            data=data,
+            device=args.device,
+            n_gpu=args.n_gpu,
+            compute_loss=False,
+            normalization="none",
+            num_workers=args.num_workers,
+            args=test_args._replace(batch_size=batch_size),
+            autocast=args.autocast,
+        )
+        return outputs[2]  # post-processed hypotheses, input order
+
+    for batch_size in settings["batch_sizes"]:
+        started = time.perf_counter()
+        hypotheses = run(test_data, batch_size)
+        seconds = time.perf_counter() - started
+        records.write(
+            "decode",
+            batch_size=batch_size,
+            sentences=len(hypotheses),
+            seconds=round(seconds, 3),
+            sentences_per_s=round(len(hypotheses) / seconds, 2),
+            hypotheses=hypotheses if batch_size == settings["equal_batch"] else None,
+        )
+    lines = Path(spec["test_sources"]).read_text("utf-8").splitlines()
+    sources = lines[: settings["latency_sentences"]]
+    *_, stream = load_data(cfg=args.data, datasets=["stream"])
+    greedy = beam._replace(beam_size=1)
+    for name, test_args in (("greedy", greedy), (f"beam{beam.beam_size}", beam)):
+        times = []
+        for text in [sources[0], *sources]:  # the first is a warm-up
+            started = time.perf_counter()
+            stream.set_item(text)
+            run(stream, 1, test_args)
+            stream.reset_cache()
+            times.append(time.perf_counter() - started)
+        records.write("latency", method=name, **latency_summary(times[1:]))
+
+
+COMMANDS = {"train": train, "scale": scale, "decode": decode}
+
+
+def main() -> None:
+    command, spec_path, records_path = sys.argv[1:4]
+    spec = read_spec(spec_path)
+    torch.set_num_threads(spec["threads"])
+    COMMANDS[command](spec, Records(records_path))
+
+
+if __name__ == "__main__":
+    main()

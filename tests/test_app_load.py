@@ -1,0 +1,73 @@
+"""The served demo under load: two rounds of 50 concurrent requests.
+
+``python app.py`` runs as its own process, every tab backed by the toy model, and
+``bench/app_load.py`` drives it: every request is answered or turned away with the
+queue's "full" message, the server stays up, and its memory levels off.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+from gradio_client import Client
+
+from s2s_hub.app.demo import QUEUE_SIZE
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTS = 50
+# what a round may add once the first has paid for thread stacks, caches and
+# allocator arenas; a leak of the outputs would add far more
+MAX_GROWTH_MIB = 64
+
+
+def bench_module():
+    """``bench/app_load.py``, imported by path: bench/ is no package."""
+    path = ROOT / "bench" / "app_load.py"
+    spec = importlib.util.spec_from_file_location("app_load", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks itself up there
+    spec.loader.exec_module(module)
+    return module
+
+
+app_load = bench_module()
+
+
+@pytest.fixture(scope="module")
+def server(toy_models_spec: str, tmp_path_factory) -> Iterator[tuple]:
+    """(url, process, log) of ``python app.py`` on a free local port."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    process = app_load.start_app(port, log, toy_models_spec)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        app_load.wait_until_up(url, process, log)
+        yield url, process, log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_every_request_is_answered_or_told_the_queue_is_full(server):
+    url, process, log = server
+    report = app_load.run_rounds(url, process.pid, REQUESTS, rounds=2, max_length=6)
+    client = Client(url, verbose=False)
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    decoding = {name for name in named if name.endswith(("_predict", "_chat"))}
+    for result in report["rounds"]:
+        assert result["error"] == 0, result["errors"]
+        assert result["answered"] + result["busy"] == REQUESTS
+        assert result["answered"] >= QUEUE_SIZE  # all the queue can hold
+        assert set(result["busy_messages"]) <= {"Queue is full! Please try again."}
+        assert set(result["answered_by_api"]) == decoding  # every tab, mixed
+    first, second = (result["rss_mib_after"] for result in report["rounds"])
+    assert second - first < MAX_GROWTH_MIB, report
+    assert process.poll() is None and "Traceback" not in log.read_text()
+    settings = ("greedy", 1, 1.0, 1.0, 0, 1.0, 6)
+    output, _, _ = client.predict("a b c", *settings, api_name="/reverse_predict")
+    assert isinstance(output, str)  # still serving

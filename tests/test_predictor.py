@@ -1,0 +1,123 @@
+"""Reading a ``.ckpt``: never unpickling code, and one line naming a bad file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from s2s_hub.cli.main import main
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import get_task
+from s2s_hub.tokenizer import Tokenizer
+
+TASK_OPTIONS = {"length": 4, "alphabet": 5, "train_size": 40, "eval_size": 6}
+
+
+class Trap:
+    """Pickles as a call to ``os.makedirs(marker)``: it runs if unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.makedirs, (str(self.marker),))
+
+
+@pytest.fixture(scope="module")
+def contents() -> dict:
+    """What ``s2s-hub train`` writes into a ``.ckpt``, down to the keys we read."""
+    task = get_task("reverse", **TASK_OPTIONS)
+    texts = [text for pair in task.pairs("train") for text in pair]
+    tokenizer = Tokenizer.train(texts, vocab_size=20, byte_fallback=False)
+    config = Seq2SeqConfig(
+        src_vocab_size=tokenizer.vocab_size,
+        tgt_vocab_size=tokenizer.vocab_size,
+        emb_size=4,
+        hidden_size=4,
+    )
+    weights = Seq2Seq(config).state_dict()
+    return {
+        "global_step": 3,
+        "state_dict": {f"model.{k}": v for k, v in weights.items()},
+        "hyper_parameters": {
+            "model": config.to_dict(),
+            "task": "reverse",
+            "task_options": task.options(),
+        },
+        "tokenizer_model": tokenizer.to_bytes(),
+    }
+
+
+def save(contents: object, path: Path) -> Path:
+    torch.save(contents, path)
+    return path
+
+
+def test_a_checkpoint_of_ours_loads_and_decodes(contents, tmp_path):
+    predictor = Predictor.from_checkpoint(save(contents, tmp_path / "good.ckpt"))
+    assert isinstance(predictor.translate(["a b c"])[0], str)
+
+
+def test_a_pickled_object_is_refused_and_never_run(contents, tmp_path):
+    marker = tmp_path / "code-ran"
+    path = save({**contents, "extra": Trap(marker)}, tmp_path / "trap.ckpt")
+    with pytest.raises(ValueError, match=r"holds pickled os\.makedirs") as error:
+        Predictor.from_checkpoint(path)
+    assert str(path) in str(error.value)
+    assert not marker.exists()
+
+
+def cut(path: Path) -> Path:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return path
+
+
+def hparams(contents: dict, **changes) -> dict:
+    return {**contents, "hyper_parameters": {**contents["hyper_parameters"], **changes}}
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(
+            lambda c, p: cut(save(c, p)), "not a readable checkpoint", id="truncated"
+        ),
+        pytest.param(
+            lambda c, p: p.write_text("epoch: 3\n") and p,
+            "not a readable checkpoint", id="text",
+        ),
+        pytest.param(
+            lambda c, p: save({"state_dict": c["state_dict"], "epoch": 1}, p),
+            "not an s2s-hub checkpoint", id="another-project",
+        ),
+        pytest.param(
+            lambda c, p: save(torch.zeros(3), p), "not an s2s-hub checkpoint",
+            id="a-tensor",
+        ),
+        pytest.param(
+            lambda c, p: save(hparams(c, model={"hiden_size": 8}), p),
+            r"do not describe .*hiden_size", id="unknown-model-key",
+        ),
+        pytest.param(
+            lambda c, p: save(hparams(c, task="gone"), p),
+            r"do not describe .*unknown task 'gone'", id="unknown-task",
+        ),
+        pytest.param(
+            lambda c, p: save({**c, "state_dict": {"model.x": torch.ones(1)}}, p),
+            "weights do not fit the model", id="other-weights",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_checkpoint_is_one_cli_line_naming_the_file(
+    contents, tmp_path, capsys, make, message
+):
+    path = make(contents, tmp_path / "model.ckpt")
+    with pytest.raises(ValueError, match=message):
+        Predictor.from_checkpoint(path)
+    assert main(["predict", str(path), "a b"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"s2s-hub: error: {path}") and "\n" not in err
