@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuild the demo's bundled checkpoints: train each task with its recipe (the task
-# file's model and training defaults: each run stops after 24 minutes), then export
+# file's model and training defaults: each run stops after 28 minutes), then export
 # the best checkpoint with float16 weights to checkpoints/<task>, scored on the
 # task's test split (the scores go into the model card).
 #   bash scripts/train_default_checkpoints.sh [task ...]   (default: every built-in task)

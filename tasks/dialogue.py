@@ -85,7 +85,7 @@ class Dialogue(HFDatasetOptions, Task):
     demo_kind = "chat"
     model_defaults = presets.SMALL_BILSTM
     training_defaults = {
-        **presets.CPU_24_MINUTES,
+        **presets.CPU_HALF_HOUR,
         "max_tokens": 4000,
         "max_epochs": 4,
     }

@@ -75,7 +75,7 @@ class Summarization(HFDatasetOptions, Task):
     vocab_size = 6000
     model_defaults = presets.SMALL_BILSTM
     training_defaults = {
-        **presets.CPU_24_MINUTES,
+        **presets.CPU_HALF_HOUR,
         "max_tokens": 6000,
         "max_epochs": 6,
     }

@@ -81,7 +81,7 @@ class Translation(HFDatasetOptions, Task):
     vocab_size = 8000
     model_defaults = presets.SMALL_BILSTM
     training_defaults = {
-        **presets.CPU_24_MINUTES,
+        **presets.CPU_HALF_HOUR,
         "max_tokens": 3000,
         "max_epochs": 8,
     }
