@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -119,6 +120,8 @@ def request_mix(client: Client, max_length: int) -> Iterator[tuple[str, tuple]]:
         for name in names
         if name.endswith(("_predict", "_chat"))
     ]  # fmt: skip
+    if not per_endpoint:
+        raise RuntimeError("the demo serves no model: give app.py some (--models)")
     endless = (cycle(calls) for calls in per_endpoint)
     return chain.from_iterable(zip(*endless, strict=False))
 
@@ -209,17 +212,19 @@ def main() -> None:
         report = run_rounds(args.url, None, args.requests, args.rounds, args.max_length)
     else:
         port = free_port()
-        url, log = f"http://127.0.0.1:{port}/", args.output.with_suffix(".log")
-        log.parent.mkdir(parents=True, exist_ok=True)
-        server = start_app(port, log, args.models)
-        try:
-            wait_until_up(url, server, log)
-            report = run_rounds(
-                url, server.pid, args.requests, args.rounds, args.max_length
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        url = f"http://127.0.0.1:{port}/"
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "app.log"
+            server = start_app(port, log, args.models)
+            try:
+                wait_until_up(url, server, log)
+                report = run_rounds(
+                    url, server.pid, args.requests, args.rounds, args.max_length
+                )
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        report["models"] = args.models or "app.py's default"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

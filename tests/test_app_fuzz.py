@@ -25,7 +25,7 @@ from s2s_hub.registry import get_task, task_names
 SEED = 5
 # 200 strings in all; a text tab's answer (n-best and a heat map rendered to PNG)
 # costs the server about three times a chat reply
-CASES = {"predict": 40, "chat": 80}
+CASES = {"predict": 30, "chat": 110}
 BATCH = 16  # in flight at once: below the queue's size, so none is turned away
 TASKS = {name: get_task(name) for name in task_names()}
 INPUT_ERRORS = {"No text", "No visible text", "Text too long"}

@@ -41,11 +41,11 @@ def test_loopback_two_node_run_trains_a_model_that_decodes(tmp_path):
     command = [sys.executable, "-m", "s2s_hub.cli.main", "train", *TINY,
                "--devices", "1", "--num_nodes", "2", "--strategy", "ddp",
                "--train.out_dir", str(out)]  # fmt: skip
+    # what Lightning reads on each node (LightningEnvironment); it starts the
+    # node's --devices processes itself
     cluster = {
         "MASTER_ADDR": "127.0.0.1",
         "MASTER_PORT": str(free_port()),
-        "WORLD_SIZE": "2",
-        "LOCAL_RANK": "0",
         "OMP_NUM_THREADS": "1",
     }
     logs = [tmp_path / f"node{rank}.log" for rank in (0, 1)]

@@ -90,10 +90,14 @@ def kill_after_first_checkpoint(process: subprocess.Popen, out: Path) -> None:
 
 def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    uninterrupted = train(straight)
-    victim = train(killed)
-    kill_after_first_checkpoint(victim, killed)
-    finish(uninterrupted, straight)
+    uninterrupted, victim = train(straight), train(killed)
+    try:
+        kill_after_first_checkpoint(victim, killed)
+        finish(uninterrupted, straight)
+    finally:
+        for process in (uninterrupted, victim):
+            if process.poll() is None:
+                process.kill()
     stopped_at = last_checkpoint(killed)["global_step"]
     assert 0 < stopped_at < MAX_STEPS
 

@@ -57,7 +57,8 @@ def build_tokenizer(task: Task, config: TrainConfig, folder: Path) -> Tokenizer:
 def build_system(
     task: Task, tokenizer: Tokenizer, model: dict[str, Any], config: TrainConfig
 ) -> Seq2SeqSystem:
-    sizes = {"src_vocab_size": tokenizer.vocab_size, "tgt_vocab_size": tokenizer.vocab_size}
+    vocab = tokenizer.vocab_size
+    sizes = {"src_vocab_size": vocab, "tgt_vocab_size": vocab}
     model_config = Seq2SeqConfig.from_dict({**task.model_defaults, **model, **sizes})
     system = Seq2SeqSystem(
         model=model_config.to_dict(),
