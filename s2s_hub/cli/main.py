@@ -22,21 +22,35 @@ from s2s_hub.model import Seq2SeqConfig
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.training.config import DistributedConfig, TrainConfig
 
-MODEL_SKIP = frozenset({"src_vocab_size", "tgt_vocab_size", "pad_id", "bos_id", "eos_id"})
+MODEL_SKIP = frozenset(
+    {"src_vocab_size", "tgt_vocab_size", "pad_id", "bos_id", "eos_id"}
+)
 
 
 def _parser(description: str) -> ArgumentParser:
     parser = ArgumentParser(description=description, exit_on_error=False)
-    parser.add_argument("--config", action=ActionConfigFile, help="YAML file of options")
+    parser.add_argument(
+        "--config", action=ActionConfigFile, help="YAML file of options"
+    )
     return parser
 
 
 def _add_task(parser: ArgumentParser, required: bool = True) -> None:
-    parser.add_argument("--task", type=str, required=required, help="Registered task name")
-    parser.add_argument("--task_options", type=dict[str, Any], default={},
-                        help='Task options, e.g. \'{"target_lang": "fr"}\'')
-    parser.add_argument("--data_dir", type=str | None, default=None,
-                        help="Folder of {train,dev,test}.tsv/.jsonl[.gz] to use instead")
+    parser.add_argument(
+        "--task", type=str, required=required, help="Registered task name"
+    )
+    parser.add_argument(
+        "--task_options",
+        type=dict[str, Any],
+        default={},
+        help='Task options, e.g. \'{"target_lang": "fr"}\'',
+    )
+    parser.add_argument(
+        "--data_dir",
+        type=str | None,
+        default=None,
+        help="Folder of {train,dev,test}.tsv/.jsonl[.gz] to use instead",
+    )
 
 
 def _train_parser() -> ArgumentParser:
@@ -51,86 +65,139 @@ def _train_parser() -> ArgumentParser:
         ("strategy", str, "auto", "Lightning strategy: auto, ddp, ddp_spawn ..."),
     ):
         parser.add_argument(f"--{field}", type=kind, default=default, help=help_text)
-    parser.add_argument("--resume", type=bool, default=False,
-                        help="Continue from the run folder's last checkpoint")
+    parser.add_argument(
+        "--resume",
+        type=bool,
+        default=False,
+        help="Continue from the run folder's last checkpoint",
+    )
     return parser
 
 
 def _decode_parser(description: str) -> ArgumentParser:
     parser = _parser(description)
-    parser.add_argument("checkpoint", type=str,
-                        help="A .ckpt file, an exported folder or a Hub repo id")
+    parser.add_argument(
+        "checkpoint", type=str, help="A .ckpt file, an exported folder or a Hub repo id"
+    )
     add_dataclass_options(parser, DecodeConfig, "decode")
-    parser.add_argument("--batch_size", type=int, default=64, help="Sentences per batch")
+    parser.add_argument(
+        "--batch_size", type=int, default=64, help="Sentences per batch"
+    )
     return parser
 
 
 def _evaluate_parser() -> ArgumentParser:
     parser = _decode_parser("Score a checkpoint on a split of its task.")
     parser.add_argument("--split", type=str, default="test", help="train, dev or test")
-    parser.add_argument("--limit", type=int | None, default=None,
-                        help="Score only the first N examples")
-    parser.add_argument("--output", type=str | None, default=None,
-                        help="Write scores (JSON) and hypotheses (.txt beside it)")
-    parser.add_argument("--data_dir", type=str | None, default=None,
-                        help="Folder of {split}.tsv/.jsonl[.gz] to score on instead")
+    parser.add_argument(
+        "--limit", type=int | None, default=None, help="Score only the first N examples"
+    )
+    parser.add_argument(
+        "--output",
+        type=str | None,
+        default=None,
+        help="Write scores (JSON) and hypotheses (.txt beside it)",
+    )
+    parser.add_argument(
+        "--data_dir",
+        type=str | None,
+        default=None,
+        help="Folder of {split}.tsv/.jsonl[.gz] to score on instead",
+    )
     return parser
 
 
 def _predict_parser() -> ArgumentParser:
     parser = _decode_parser("Decode text with a checkpoint.")
-    parser.add_argument("text", type=str, nargs="*", default=[],
-                        help="Texts to decode; with none, lines of --input or stdin")
-    parser.add_argument("--input", type=str | None, default=None,
-                        help="File with one source text per line")
+    parser.add_argument(
+        "text",
+        type=str,
+        nargs="*",
+        default=[],
+        help="Texts to decode; with none, lines of --input or stdin",
+    )
+    parser.add_argument(
+        "--input",
+        type=str | None,
+        default=None,
+        help="File with one source text per line",
+    )
     return parser
 
 
 def _prepare_parser() -> ArgumentParser:
     parser = _parser("Rebuild a task's shipped data splits from their sources.")
     parser.add_argument("task", type=str, help="Registered task name")
-    parser.add_argument("--out", type=str | None, default=None,
-                        help="Output folder (default: the task's data folder)")
-    parser.add_argument("--task_options", type=dict[str, Any], default={},
-                        help="Task options")
+    parser.add_argument(
+        "--out",
+        type=str | None,
+        default=None,
+        help="Output folder (default: the task's data folder)",
+    )
+    parser.add_argument(
+        "--task_options", type=dict[str, Any], default={}, help="Task options"
+    )
     return parser
 
 
 def _publish_parser(description: str) -> ArgumentParser:
     parser = _parser(description)
     parser.add_argument("checkpoint", type=str, help="The best .ckpt of a training run")
-    parser.add_argument("--reuse_scores", type=str | None, default=None,
-                        help="Evaluation JSON (evaluate --output, eval_results.json) "
-                             "to publish instead of scoring the test split")
-    parser.add_argument("--half", action="store_true",
-                        help="Store float16 weights (scored as stored)")
+    parser.add_argument(
+        "--reuse_scores",
+        type=str | None,
+        default=None,
+        help="Evaluation JSON (evaluate --output, eval_results.json) "
+        "to publish instead of scoring the test split",
+    )
+    parser.add_argument(
+        "--half", action="store_true", help="Store float16 weights (scored as stored)"
+    )
     return parser
 
 
 def _push_parser() -> ArgumentParser:
     parser = _publish_parser("Export, score and upload a checkpoint to the Hub.")
     parser.add_argument("--repo_id", type=str, required=True, help="Hub repo, ORG/NAME")
-    parser.add_argument("--private", action="store_true",
-                        help="Create the repo as private")
-    parser.add_argument("--revision", type=str | None, default=None,
-                        help="Branch to push to (created if missing)")
+    parser.add_argument(
+        "--private", action="store_true", help="Create the repo as private"
+    )
+    parser.add_argument(
+        "--revision",
+        type=str | None,
+        default=None,
+        help="Branch to push to (created if missing)",
+    )
     return parser
 
 
 def _export_parser() -> ArgumentParser:
     parser = _publish_parser("Write a checkpoint in the Hub layout: what push uploads.")
     parser.add_argument("out_dir", type=str, help="Folder to write")
-    parser.add_argument("--repo_id", type=str | None, default=None,
-                        help="Repo named in the model card (default: the folder name)")
+    parser.add_argument(
+        "--repo_id",
+        type=str | None,
+        default=None,
+        help="Repo named in the model card (default: the folder name)",
+    )
     return parser
 
 
 def _space_card_parser() -> ArgumentParser:
     parser = _parser("Write the Gradio Space front matter into a README.")
-    parser.add_argument("readme", type=str, nargs="?", default="README.md",
-                        help="README of the Space; its folder holds app.py")
-    parser.add_argument("--models", type=list[str] | None, default=None,
-                        help="Hub repo ids the app loads (default: S2S_HUB_MODELS)")
+    parser.add_argument(
+        "readme",
+        type=str,
+        nargs="?",
+        default="README.md",
+        help="README of the Space; its folder holds app.py",
+    )
+    parser.add_argument(
+        "--models",
+        type=list[str] | None,
+        default=None,
+        help="Hub repo ids the app loads (default: S2S_HUB_MODELS)",
+    )
     return parser
 
 
@@ -139,12 +206,17 @@ def build_parser() -> ArgumentParser:
         prog="s2s-hub", description=__doc__.split("\n")[0], exit_on_error=False
     )
     sub = parser.add_subcommands(dest="command")
-    sub.add_subcommand("tasks", ArgumentParser(exit_on_error=False),
-                       help="List the registered tasks")
-    for name, make in (("train", _train_parser), ("evaluate", _evaluate_parser),
-                       ("predict", _predict_parser), ("push", _push_parser),
-                       ("export", _export_parser),
-                       ("space-card", _space_card_parser)):
+    sub.add_subcommand(
+        "tasks", ArgumentParser(exit_on_error=False), help="List the registered tasks"
+    )
+    for name, make in (
+        ("train", _train_parser),
+        ("evaluate", _evaluate_parser),
+        ("predict", _predict_parser),
+        ("push", _push_parser),
+        ("export", _export_parser),
+        ("space-card", _space_card_parser),
+    ):
         child = make()
         sub.add_subcommand(name, child, help=child.description)
     data = ArgumentParser(description="Data commands.", exit_on_error=False)
@@ -184,8 +256,9 @@ def cmd_train(args: Namespace) -> None:
 
     task = _task(args)
     config = TrainConfig(**{**task.training_defaults, **given(args, "train")})
-    hardware = DistributedConfig(args.accelerator, args.devices, args.num_nodes,
-                                 args.strategy)
+    hardware = DistributedConfig(
+        args.accelerator, args.devices, args.num_nodes, args.strategy
+    )
     best = train(task, given(args, "model"), config, hardware, resume=args.resume)
     if rank_zero_only.rank == 0:
         print(f"best checkpoint: {best}")
@@ -241,16 +314,23 @@ def cmd_data(args: Namespace) -> None:
 def cmd_push(args: Namespace) -> None:
     from s2s_hub.hub import push
 
-    url = push(args.checkpoint, args.repo_id, private=args.private,
-               revision=args.revision, reuse_scores=args.reuse_scores, half=args.half)
+    url = push(
+        args.checkpoint,
+        args.repo_id,
+        private=args.private,
+        revision=args.revision,
+        reuse_scores=args.reuse_scores,
+        half=args.half,
+    )
     print(f"pushed: {url}")
 
 
 def cmd_export(args: Namespace) -> None:
     from s2s_hub.hub.push import export_checkpoint
 
-    folder = export_checkpoint(args.checkpoint, args.out_dir, args.repo_id,
-                               args.reuse_scores, args.half)
+    folder = export_checkpoint(
+        args.checkpoint, args.out_dir, args.repo_id, args.reuse_scores, args.half
+    )
     print(f"exported: {folder}")
 
 
@@ -265,9 +345,16 @@ def cmd_space_card(args: Namespace) -> None:
     print(f"wrote Space front matter to {readme}")
 
 
-COMMANDS = {"tasks": cmd_tasks, "train": cmd_train, "evaluate": cmd_evaluate,
-            "predict": cmd_predict, "data": cmd_data, "push": cmd_push,
-            "export": cmd_export, "space-card": cmd_space_card}
+COMMANDS = {
+    "tasks": cmd_tasks,
+    "train": cmd_train,
+    "evaluate": cmd_evaluate,
+    "predict": cmd_predict,
+    "data": cmd_data,
+    "push": cmd_push,
+    "export": cmd_export,
+    "space-card": cmd_space_card,
+}
 
 
 def _one_line(error: BaseException) -> str:
@@ -276,7 +363,9 @@ def _one_line(error: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``s2s-hub`` console script."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

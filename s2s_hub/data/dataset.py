@@ -139,8 +139,9 @@ class TokenizedPairs(Dataset[Example]):
         self._indices = np.asarray(kept, dtype=np.int64)
         self._sources = _Packed.pack(
             [
-                encoder_input(sources[i], max_source_tokens, tokenizer.eos_id,
-                              keep_source_end)
+                encoder_input(
+                    sources[i], max_source_tokens, tokenizer.eos_id, keep_source_end
+                )
                 for i in kept
             ]
         )
