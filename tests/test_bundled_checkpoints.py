@@ -1,0 +1,39 @@
+"""The checkpoints bundled for the demo load, decode, and hold the scores they claim."""
+
+import json
+from pathlib import Path
+
+import pytest
+from huggingface_hub import ModelCard
+
+from s2s_hub import load
+from s2s_hub.evaluation import evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = sorted(p for p in (ROOT / "checkpoints").glob("*") if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
+def test_bundled_model_loads_and_decodes_its_demo_examples(folder):
+    predictor = load(folder)
+    assert predictor.task.name == folder.name
+    examples = predictor.task.demo_examples()[:2] or ["test"]
+    outputs = predictor.predict(examples)
+    assert all(nbest and isinstance(nbest[0].text, str) for nbest in outputs)
+
+
+@pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
+def test_card_reports_the_stored_evaluation(folder):
+    stored = json.loads((folder / "eval_results.json").read_text())
+    card = ModelCard.load(folder / "README.md")
+    reported = {r.metric_type: r.metric_value for r in card.data.eval_results}
+    assert reported == pytest.approx(stored["scores"])
+    assert stored["examples"] == len(load(folder).task.pairs("test"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
+def test_evaluate_reproduces_the_published_scores(folder):
+    stored = json.loads((folder / "eval_results.json").read_text())
+    result = evaluate(load(folder), "test")
+    assert result.scores == pytest.approx(stored["scores"], abs=1e-3)
