@@ -15,6 +15,7 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task, task_names
 from s2s_hub.tokenizer import Tokenizer
 
+ROOT = Path(__file__).resolve().parent.parent
 TOY_TASK_OPTIONS = {"length": 4, "alphabet": 5, "train_size": 40, "eval_size": 6}
 
 
@@ -58,8 +59,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_url(toy_models_spec: str) -> Iterator[str]:
-    """The demo, every tab backed by the toy model, served on a free local port.
+def demo_url(request: pytest.FixtureRequest, toy_models_spec: str) -> Iterator[str]:
+    """The demo, every tab backed by the toy model (or, with ``--bundled-demo``, by
+    the bundled checkpoints), served on a free local port.
 
     ``S2S_HUB_MODELS`` is set only while the demo is built (models load once, at
     build time), so other tests see the environment unchanged.
@@ -67,7 +69,11 @@ def demo_url(toy_models_spec: str) -> Iterator[str]:
     from s2s_hub.app import CSS, THEME, build_demo
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("S2S_HUB_MODELS", toy_models_spec)
+        if request.config.getoption("--bundled-demo"):
+            patch.delenv("S2S_HUB_MODELS", raising=False)
+            patch.chdir(ROOT)
+        else:
+            patch.setenv("S2S_HUB_MODELS", toy_models_spec)
         demo = build_demo()
     port = free_port()
     demo.launch(
@@ -84,6 +90,12 @@ def demo_url(toy_models_spec: str) -> Iterator[str]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="also run slow tests")
+    parser.addoption(
+        "--bundled-demo",
+        action="store_true",
+        help="serve the demo tests with the bundled checkpoints (the browser test "
+        "then refreshes docs/screenshots)",
+    )
 
 
 def pytest_collection_modifyitems(

@@ -23,7 +23,7 @@ if not CHROMIUM.exists():
     )
 sync_api = pytest.importorskip("playwright.sync_api")
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-background-networking",
@@ -59,9 +59,18 @@ def sample_text(name: str) -> str:
     return examples[0] if examples else "a b c d"
 
 
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def screenshots(request: pytest.FixtureRequest) -> Path:
+    """Where screenshots go: the README's pictures with ``--bundled-demo``, else a
+    scratch folder (the toy model's output is no picture of the demo)."""
+    if request.config.getoption("--bundled-demo"):
+        return ROOT / "docs" / "screenshots"
+    return ROOT / "tests" / "artifacts" / "screenshots"
+
+
+def screenshot(page, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def run_text_tab(page, name: str, text: str) -> None:
@@ -85,12 +94,12 @@ def run_text_tab(page, name: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("name", TEXT_TASKS)
-def test_text_tab_shows_output_nbest_and_heat_map(page, name):
+def test_text_tab_shows_output_nbest_and_heat_map(page, screenshots, name):
     open_tab(page, name)
     run_text_tab(page, name, sample_text(name))
     output = page.input_value(f"#{name}-output textarea")
     assert output in page.inner_text(f"#{name}-nbest")
-    screenshot(page, name)
+    screenshot(page, screenshots, name)
 
 
 @pytest.mark.parametrize("name", TEXT_TASKS[:1])
@@ -109,13 +118,13 @@ def test_empty_input_shows_an_error_toast(page, name):
 
 
 @pytest.mark.parametrize("name", CHAT_TASKS)
-def test_chat_tab_replies_and_resets(page, name):
+def test_chat_tab_replies_and_resets(page, screenshots, name):
     open_tab(page, name)
     chatbot = f"#{name}-chatbot"
     page.fill(f"#{name}-message textarea, #{name}-message input", "hi, how are you?")
     page.click(f"#{name}-send")
     page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="visible")
     assert "hi, how are you?" in page.inner_text(f"{chatbot} [data-testid=user]")
-    screenshot(page, name)
+    screenshot(page, screenshots, name)
     page.click(f"#{name}-reset")
     page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="detached")
