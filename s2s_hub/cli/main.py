@@ -194,7 +194,8 @@ def _space_card_parser() -> ArgumentParser:
     )
     parser.add_argument(
         "--models",
-        type=list[str] | None,
+        type=str,
+        nargs="*",
         default=None,
         help="Hub repo ids the app loads (default: S2S_HUB_MODELS)",
     )
