@@ -19,6 +19,45 @@ ROOT = Path(__file__).resolve().parent.parent
 TOY_TASK_OPTIONS = {"length": 4, "alphabet": 5, "train_size": 40, "eval_size": 6}
 
 
+def toy_predictor(vocab_size: int, byte_fallback: bool, size: int) -> Predictor:
+    """An untrained reverse model of ``size`` units with a freshly trained tokenizer."""
+    task = get_task("reverse", **TOY_TASK_OPTIONS)
+    texts = [text for pair in task.pairs("train") for text in pair]
+    tokenizer = Tokenizer.train(
+        texts, vocab_size=vocab_size, byte_fallback=byte_fallback
+    )
+    torch.manual_seed(0)
+    config = Seq2SeqConfig(
+        src_vocab_size=tokenizer.vocab_size,
+        tgt_vocab_size=tokenizer.vocab_size,
+        emb_size=size,
+        hidden_size=size,
+        encoder_layers=1,
+        decoder_layers=1,
+        dropout=0.0,
+    )
+    return Predictor(Seq2Seq(config), tokenizer, task)
+
+
+#: Arguments of ``s2s-hub train`` for a model that trains in seconds.
+TINY_TRAIN_ARGS = [
+    "--task",
+    "reverse",
+    "--task_options",
+    '{"train_size": 600, "eval_size": 40}',
+    "--model.hidden_size",
+    "16",
+    "--model.emb_size",
+    "8",
+    "--train.max_epochs",
+    "1",
+    "--train.vocab_size",
+    "20",
+    "--accelerator",
+    "cpu",
+]
+
+
 @pytest.fixture(scope="session")
 def toy_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny untrained reverse model exported in the Hub layout, built once.
@@ -28,20 +67,7 @@ def toy_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     from s2s_hub.hub import export
 
-    task = get_task("reverse", **TOY_TASK_OPTIONS)
-    texts = [text for pair in task.pairs("train") for text in pair]
-    tokenizer = Tokenizer.train(texts, vocab_size=300, byte_fallback=True)
-    torch.manual_seed(0)
-    config = Seq2SeqConfig(
-        src_vocab_size=tokenizer.vocab_size,
-        tgt_vocab_size=tokenizer.vocab_size,
-        emb_size=8,
-        hidden_size=8,
-        encoder_layers=1,
-        decoder_layers=1,
-        dropout=0.0,
-    )
-    predictor = Predictor(Seq2Seq(config), tokenizer, task)
+    predictor = toy_predictor(vocab_size=300, byte_fallback=True, size=8)
     folder = tmp_path_factory.mktemp("toy-model")
     return export(predictor, folder, evaluate(predictor, "test"), repo_id="org/toy")
 

@@ -6,29 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
 
-TINY = [
-    "--task",
-    "reverse",
-    "--task_options",
-    '{"train_size": 600, "eval_size": 40}',
-    "--model.hidden_size",
-    "16",
-    "--model.emb_size",
-    "8",
-    "--train.max_epochs",
-    "1",
-    "--train.vocab_size",
-    "20",
-    "--train.logger",
-    "csv",
-    "--accelerator",
-    "cpu",
-    "--devices",
-    "1",
-]
+TINY = [*TINY_TRAIN_ARGS, "--train.logger", "csv", "--devices", "1"]
 
 
 @pytest.fixture(scope="module")

@@ -5,26 +5,11 @@ import subprocess
 import sys
 
 import torch
-from conftest import free_port
+from conftest import TINY_TRAIN_ARGS, free_port
 
 from s2s_hub.predictor import Predictor
 
-TINY = [
-    "--task",
-    "reverse",
-    "--task_options",
-    '{"train_size": 600, "eval_size": 40}',
-    "--model.hidden_size",
-    "16",
-    "--model.emb_size",
-    "8",
-    "--train.max_epochs",
-    "1",
-    "--train.vocab_size",
-    "20",
-    "--accelerator",
-    "cpu",
-]
+TINY = TINY_TRAIN_ARGS
 
 
 def test_two_process_cpu_ddp_trains_a_model_that_decodes(tmp_path):

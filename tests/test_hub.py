@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+from conftest import TOY_TASK_OPTIONS, toy_predictor
 from huggingface_hub import HfApi, ModelCard, SpaceCard, constants
 
 import s2s_hub
@@ -37,33 +38,18 @@ from s2s_hub.hub.space import (
     hub_models,
     write_space_readme,
 )
-from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
-from s2s_hub.registry import get_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 
-TASK_OPTIONS = {"length": 4, "alphabet": 5, "train_size": 40, "eval_size": 6}
 REPO_ID = "org/reverse-tiny"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 @pytest.fixture(scope="module")
 def predictor() -> Predictor:
-    task = get_task("reverse", **TASK_OPTIONS)
-    texts = [text for pair in task.pairs("train") for text in pair]
-    tokenizer = Tokenizer.train(texts, vocab_size=40, byte_fallback=False)
-    torch.manual_seed(0)
-    config = Seq2SeqConfig(
-        src_vocab_size=tokenizer.vocab_size,
-        tgt_vocab_size=tokenizer.vocab_size,
-        emb_size=7,
-        hidden_size=7,
-        encoder_layers=1,
-        decoder_layers=1,
-        dropout=0.0,
-    )
-    return Predictor(Seq2Seq(config), tokenizer, task)
+    return toy_predictor(vocab_size=40, byte_fallback=False, size=7)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +164,7 @@ def test_export_writes_exactly_the_layout(exported):
     assert sorted(p.name for p in exported.iterdir()) == sorted(LAYOUT_FILES)
     config = json.loads((exported / CONFIG_FILE).read_text())
     assert config["task"] == "reverse"
-    assert config["task_options"] == TASK_OPTIONS
+    assert config["task_options"] == TOY_TASK_OPTIONS
     assert config["decoding"]["method"] == "greedy"
     assert config["s2s_hub_version"] == s2s_hub.__version__
 
