@@ -72,10 +72,14 @@ def test_same_seed_and_epoch_repeat_and_epochs_differ(lengths) -> None:
     assert list(first) != list(sampler(lengths, batch_size=16, seed=1))
 
 
-def test_evaluation_order_is_sorted_by_length(lengths) -> None:
-    order = flat(list(sampler(lengths, batch_size=16, shuffle=False)))
-    sizes = np.maximum(*lengths)[order]
-    assert (np.diff(sizes) >= 0).all()
+def test_evaluation_batches_are_sorted_inside_and_spread_in_order(lengths) -> None:
+    batches = list(sampler(lengths, batch_size=16, shuffle=False))
+    sizes = np.maximum(*lengths)
+    assert all((np.diff(sizes[batch]) >= 0).all() for batch in batches)
+    assert sorted(flat(batches)) == list(range(N))
+    assert batches == list(sampler(lengths, batch_size=16, shuffle=False))
+    first = [sizes[b].max() for b in batches[: len(batches) // 4]]
+    assert max(first) > np.median(sizes)  # a prefix is not just the short ones
 
 
 @pytest.mark.parametrize("limits", [{"batch_size": 10}, {"max_tokens": 300}])

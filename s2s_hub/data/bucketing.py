@@ -103,9 +103,9 @@ class BucketBatchSampler(Sampler[list[int]]):
             batches.extend(self._cut(part))
         if self.drop_last and self.max_tokens is None:
             batches = [batch for batch in batches if len(batch) == self.batch_size]
-        if self.shuffle:
-            batches = [batches[i] for i in rng.permutation(len(batches))]
-        return batches
+        # Evaluation batches are shuffled too (with a fixed seed), so that the first
+        # batches, all that ``limit_val_batches`` runs, span every length.
+        return [batches[i] for i in rng.permutation(len(batches))]
 
     def _chunk_size(self) -> int:
         """How many examples are sorted together.
