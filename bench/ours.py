@@ -3,7 +3,7 @@
     python bench/ours.py train|scale|decode SPEC.json RECORDS.jsonl
 
 ``train`` trains through the library's own Lightning path (``build_system``,
-``Seq2SeqDataModule``, ``build_trainer``) for a wall-clock budget and saves the final
+``build_datamodule``, ``build_trainer``) for a wall-clock budget and saves the final
 weights; ``scale`` times a few steps at each batch size of the scale series; ``decode``
 loads the final weights into a ``Predictor`` and times beam-search batch decoding of
 the test split and single-sentence latency. Joey's worker (``joey/worker.py``) does
@@ -22,13 +22,12 @@ import torch
 from instruments import Records, StepMeter, latency_summary, read_spec
 
 from s2s_hub.data.collate import Batch
-from s2s_hub.data.datamodule import Seq2SeqDataModule
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.config import DistributedConfig, TrainConfig
-from s2s_hub.training.run import build_system, build_trainer
+from s2s_hub.training.run import build_datamodule, build_system, build_trainer
 from s2s_hub.training.system import Seq2SeqSystem
 
 FINAL_CHECKPOINT = "final.ckpt"
@@ -62,16 +61,7 @@ def _fit(
     """One ``trainer.fit`` of ``system`` with the recipe's TrainConfig + overrides."""
     task = _task(spec)
     config = TrainConfig(**{**spec["train"], **overrides})
-    data = Seq2SeqDataModule(
-        task,
-        system.tokenizer,
-        batch_size=config.batch_size,
-        max_tokens=config.max_tokens or None,
-        eval_batch_size=config.eval_batch_size,
-        length_policy=config.length_policy,
-        seed=config.seed,
-        limit_train=config.limit_train,
-    )
+    data = build_datamodule(task, system.tokenizer, config)
     hardware = DistributedConfig(accelerator="cpu", devices=1)
     trainer = build_trainer(task, config, hardware, Path(config.out_dir))
     trainer.callbacks.append(callback)

@@ -75,6 +75,23 @@ def build_system(
     return system
 
 
+def build_datamodule(
+    task: Task, tokenizer: Tokenizer, config: TrainConfig
+) -> Seq2SeqDataModule:
+    """The task's data, batched as the recipe says."""
+    return Seq2SeqDataModule(
+        task,
+        tokenizer,
+        batch_size=config.batch_size,
+        max_tokens=config.max_tokens or None,
+        eval_batch_size=config.eval_batch_size,
+        length_policy=config.length_policy,
+        num_workers=config.num_workers,
+        seed=config.seed,
+        limit_train=config.limit_train,
+    )
+
+
 def build_loggers(config: TrainConfig, folder: Path) -> list[Logger]:
     loggers: list[Logger] = []
     if config.logger in ("csv", "both"):
@@ -169,17 +186,7 @@ def train(
         raise FileNotFoundError(f"--resume: no {last} to resume from")
     tokenizer = build_tokenizer(task, config, folder)
     system = build_system(task, tokenizer, model or {}, config)
-    data = Seq2SeqDataModule(
-        task,
-        tokenizer,
-        batch_size=config.batch_size,
-        max_tokens=config.max_tokens or None,
-        eval_batch_size=config.eval_batch_size,
-        length_policy=config.length_policy,
-        num_workers=config.num_workers,
-        seed=config.seed,
-        limit_train=config.limit_train,
-    )
+    data = build_datamodule(task, tokenizer, config)
     trainer = build_trainer(task, config, hardware, folder)
     trainer.fit(system, datamodule=data, ckpt_path=str(last) if resume else None)
     best = trainer.checkpoint_callback.best_model_path
