@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from s2s_hub.model.additive_score import sigmoid_score
 from s2s_hub.model.config import Seq2SeqConfig
 
 
@@ -73,6 +74,9 @@ class AdditiveAttention(Attention):
 
     Luong's concat form ``v_a^T tanh(W_a [h_t; h_s])`` is the same function with
     ``W_a = [W_q, W_k]``; the split lets ``W_k h_s`` be computed once per sentence.
+    The score is evaluated as ``2 v_a^T sigmoid(2 W_q h_t + 2 W_k h_s)``, which
+    differs from it by the constant ``sum(v_a)`` that the softmax cancels (see
+    ``additive_score``): the keys this module hands out are ``2 W_k h_s``.
     """
 
     def __init__(self, query_size: int, memory_size: int, attn_size: int) -> None:
@@ -82,11 +86,11 @@ class AdditiveAttention(Attention):
         self.v = nn.Linear(attn_size, 1, bias=False)
 
     def keys(self, memory: Tensor) -> Tensor:
-        return self.key_proj(memory)
+        return 2 * self.key_proj(memory)
 
     def score(self, query: Tensor, keys: Tensor) -> Tensor:
-        hidden = torch.tanh(keys + self.query_proj(query).unsqueeze(1))
-        return self.v(hidden).squeeze(2)  # batch x src_len
+        query = 2 * self.query_proj(query)
+        return 2 * sigmoid_score(keys, query, self.v.weight[0])  # batch x src_len
 
 
 class LocalAttention(GeneralAttention):

@@ -10,6 +10,7 @@ steps (``project``) instead of once per step.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -88,10 +89,53 @@ class StackedCells(nn.Module):
         return new_h[-1], stacked
 
 
+class _LSTMPointwise(torch.autograd.Function):
+    """The LSTM cell after its matrix products, as one autograd node.
+
+    Written out, the cell is a dozen elementwise nodes that each save their inputs;
+    this node saves the four gate activations, the previous cell and tanh of the
+    new one, and its backward is the closed form. Teacher forcing runs it twice a
+    step for every target position, so both the saved memory and the per-node
+    overhead add up.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, gates: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
+        act = torch.sigmoid(gates)  # i, f, o; g is overwritten with its tanh
+        size = c_prev.size(-1)
+        act[:, 2 * size : 3 * size] = torch.tanh(gates[:, 2 * size : 3 * size])
+        i, f, g, o = act.chunk(4, dim=-1)
+        c = torch.addcmul(f * c_prev, i, g)
+        tanh_c = torch.tanh(c)
+        ctx.save_for_backward(act, c_prev, tanh_c)
+        return o * tanh_c, c
+
+    @staticmethod
+    def backward(
+        ctx: Any, grad_h: Tensor | None, grad_c: Tensor | None
+    ) -> tuple[Tensor, Tensor]:
+        act, c_prev, tanh_c = ctx.saved_tensors
+        i, f, g, o = act.chunk(4, dim=-1)
+        if grad_h is None:
+            grad_h = torch.zeros_like(tanh_c)
+        # dL/dc = grad_c + grad_h * o * (1 - tanh(c)^2)
+        grad_cell = grad_h * o * (1 - tanh_c * tanh_c)
+        if grad_c is not None:
+            grad_cell += grad_c
+        grad_gates = torch.cat(
+            [
+                grad_cell * g * i * (1 - i),
+                grad_cell * c_prev * f * (1 - f),
+                grad_cell * i * (1 - g * g),
+                grad_h * tanh_c * o * (1 - o),
+            ],
+            dim=-1,
+        )
+        return grad_gates, grad_cell * f
+
+
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    i, f, g, o = gates.chunk(4, dim=-1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
+    return _LSTMPointwise.apply(gates, c)
 
 
 def _gru(input_gates: Tensor, hidden_gates: Tensor, h: Tensor) -> Tensor:

@@ -8,7 +8,6 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch import Tensor
 
 from s2s_hub.data.collate import Batch
@@ -17,6 +16,7 @@ from s2s_hub.registry import Task, get_task
 from s2s_hub.search import decode
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.loss import linear_smoothed_cross_entropy
 from s2s_hub.training.schedules import build_scheduler
 
 
@@ -54,19 +54,19 @@ class Seq2SeqSystem(pl.LightningModule):
     def _losses(self, batch: Batch) -> tuple[Tensor, Tensor]:
         """Label-smoothed loss and plain NLL, both per non-pad target token.
 
-        Only non-pad positions are projected to the vocabulary: padding would
-        otherwise cost a (batch x tgt_len x vocab) logit tensor for nothing.
+        Only non-pad positions are projected to the vocabulary, a chunk at a time
+        (``training.loss``): no (batch x tgt_len x vocab) logit tensor is built.
         """
         vectors, _ = self.model.features(batch.src, batch.src_lengths, batch.tgt_in)
         keep = batch.tgt_out != self.model.pad_id  # batch x tgt_len
-        logits = self.model.output_layer(vectors[keep])  # tokens x vocab
-        gold = batch.tgt_out[keep]
-        smoothed = F.cross_entropy(
-            logits, gold, label_smoothing=self.hparams.label_smoothing
+        output = self.model.output_layer
+        return linear_smoothed_cross_entropy(
+            vectors[keep],
+            output.weight,
+            output.bias,
+            batch.tgt_out[keep],
+            self.hparams.label_smoothing,
         )
-        with torch.no_grad():
-            nll = F.cross_entropy(logits, gold)
-        return smoothed, nll
 
     def _step(self, batch: Batch, stage: str) -> Tensor:
         loss, nll = self._losses(batch)
@@ -130,10 +130,13 @@ class Seq2SeqSystem(pl.LightningModule):
         self._step(batch, "test")
 
     def configure_optimizers(self) -> dict[str, Any]:
+        # the fused kernel updates every tensor in one pass: on CPU the default
+        # per-parameter loop cost ~30 ms a step for the 11M-parameter model
         optimizer = torch.optim.Adam(
             self.parameters(),
             lr=self.hparams.lr,
             weight_decay=self.hparams.weight_decay,
+            fused=self.device.type in ("cpu", "cuda"),
         )
         return build_scheduler(optimizer, self.hparams)
 

@@ -1,0 +1,28 @@
+"""The recomputing sigmoid score: tanh-equivalent attention, exact gradients."""
+
+import torch
+
+from s2s_hub.model.additive_score import sigmoid_score
+from s2s_hub.model.attention import AdditiveAttention
+
+
+def test_gradcheck_in_double_precision() -> None:
+    keys = torch.randn(3, 5, 4, dtype=torch.double, requires_grad=True)
+    query = torch.randn(3, 4, dtype=torch.double, requires_grad=True)
+    v = torch.randn(4, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(sigmoid_score, (keys, query, v))
+
+
+def test_attention_weights_equal_the_tanh_form() -> None:
+    torch.manual_seed(0)
+    attention = AdditiveAttention(query_size=6, memory_size=8, attn_size=5)
+    memory = torch.randn(2, 7, 8)
+    query = torch.randn(2, 6)
+    mask = torch.ones(2, 7, dtype=torch.bool)
+    mask[1, 4:] = False
+    _, weights = attention(query, attention.keys(memory), memory, mask, step=0)
+    hidden = torch.tanh(
+        attention.key_proj(memory) + attention.query_proj(query).unsqueeze(1)
+    )
+    scores = attention.v(hidden).squeeze(2).masked_fill(~mask, float("-inf"))
+    torch.testing.assert_close(weights, torch.softmax(scores, dim=-1))
