@@ -96,3 +96,15 @@ def test_state_select_reorders_rows():
     state = model.encode(SRC, LENGTHS).select(torch.tensor([1, 1, 0]))
     assert state.memory.shape[0] == 3 and state.hidden[0].shape[1] == 3
     torch.testing.assert_close(state.mask[0], state.mask[1])
+
+
+def test_state_reorder_keeps_memory_and_matches_select():
+    model = tiny("bahdanau")
+    state = model.encode(SRC, LENGTHS).select(torch.tensor([0, 0, 1, 1]))
+    _, _, state = model.step(torch.tensor([4, 5, 6, 7]), state)  # beams differ now
+    index = torch.tensor([1, 0, 3, 3])  # beams move within their sentence
+    reordered, selected = state.reorder(index), state.select(index)
+    assert reordered.memory is state.memory and reordered.keys is state.keys
+    for mine, reference in zip(reordered.hidden, selected.hidden, strict=True):
+        torch.testing.assert_close(mine, reference)
+    torch.testing.assert_close(reordered.feed, selected.feed)

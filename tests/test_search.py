@@ -85,6 +85,11 @@ class ScriptedState:
             self.scripts[index], self.src_lengths[index], self.fed[index], self.src_len
         )
 
+    def reorder(self, index: Tensor) -> ScriptedState:
+        # per-sentence parts must already be equal across the moved rows
+        assert torch.equal(self.scripts[index], self.scripts)
+        return self.select(index)
+
 
 class ScriptedModel:
     """Follows ``Decodable``; a source's first token names the script it follows.

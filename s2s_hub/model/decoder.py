@@ -40,12 +40,20 @@ class DecoderState:
     def select(self, index: Tensor) -> DecoderState:
         """The state of batch rows ``index``: expands to beams and reorders them."""
         return replace(
-            self,
-            hidden=tuple(h.index_select(1, index) for h in self.hidden),
-            feed=self.feed.index_select(0, index),
+            self.reorder(index),
             memory=self.memory.index_select(0, index),
             keys=self.keys.index_select(0, index),
             mask=self.mask.index_select(0, index),
+        )
+
+    def reorder(self, index: Tensor) -> DecoderState:
+        """Reorder rows that share their source sentence (beams within a sentence):
+        the per-sentence tensors stay as they are. Copying the encoder memory and
+        keys at every step was a quarter of beam search's time."""
+        return replace(
+            self,
+            hidden=tuple(h.index_select(1, index) for h in self.hidden),
+            feed=self.feed.index_select(0, index),
         )
 
 

@@ -194,7 +194,8 @@ def _advance(
         tokens=torch.cat([beams.tokens[rows], tokens], dim=1),  # rows' x (steps + 2)
         attention=attention[rows],
         scores=candidates.scores.gather(1, slots)[searching],  # live' x beam
-        state=state.select(rows),
+        # while no sentence leaves the batch, rows only move within their sentence
+        state=state.reorder(rows) if bool(searching.all()) else state.select(rows),
     )
 
 

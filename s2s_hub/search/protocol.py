@@ -26,6 +26,11 @@ class DecoderState(Protocol):
         """
         ...
 
+    def reorder(self, index: Tensor) -> DecoderState:
+        """``select`` for an index that only moves rows among those of the same
+        source sentence, so that per-sentence parts (encoder outputs) can stay."""
+        ...
+
 
 class Decodable(Protocol):
     """A model that can be decoded one token at a time."""
