@@ -100,6 +100,9 @@ def write_specs(
             "batch_sizes": settings.scale_batch_sizes,
             "equal_batch": settings.batch_size,
             "latency_sentences": settings.latency_sentences,
+            "reference_steps": reference_steps(
+                shared, settings.latency_sentences, decode.max_length
+            ),
         },
     }
     specs = {}
@@ -112,6 +115,19 @@ def write_specs(
         specs[job] = folder / f"{job}.spec.json"
         specs[job].write_text(json.dumps(job_spec, indent=2) + "\n")
     return specs
+
+
+def reference_steps(shared: SharedData, count: int, max_length: int) -> list[int]:
+    """Decoder steps of the equal-work latency, one per latency sentence: the
+    length of its reference in pieces plus eos, within [2, max_length].
+
+    Two barely trained models stop after very different numbers of steps, so their
+    natural latencies compare output lengths more than toolkits; forced to the
+    reference's length, both do the same work (2 keeps Joey's minimum of 1 token).
+    """
+    tokenizer = Tokenizer.load(shared.tokenizer_path)
+    targets = [pair.target for pair in shared.task().pairs("test")[:count]]
+    return [min(max(len(tokenizer.encode(t)) + 1, 2), max_length) for t in targets]
 
 
 def write_joey_config(

@@ -6,14 +6,16 @@
 ``build_datamodule``, ``build_trainer``) for a wall-clock budget and saves the final
 weights; ``scale`` times a few steps at each batch size of the scale series; ``decode``
 loads the final weights into a ``Predictor`` and times beam-search batch decoding of
-the test split and single-sentence latency. Joey's worker (``joey/worker.py``) does
-the same three things with the same instruments.
+the test split and single-sentence latency, at the model's own output lengths and
+forced to each reference's length (equal work for both toolkits). Joey's worker
+(``joey/worker.py``) does the same three things with the same instruments.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -141,15 +143,30 @@ def decode(spec: dict[str, Any], records: Records) -> None:
     greedy = DecodeConfig(
         method="greedy", max_length=beam.max_length, min_length=beam.min_length
     )
+    texts = sources[: settings["latency_sentences"]]
     for name, config in (("greedy", greedy), (f"beam{beam.beam_size}", beam)):
-        texts = sources[: settings["latency_sentences"]]
-        predictor.predict(texts[:1], config)  # warm-up
-        times = []
-        for text in texts:
-            started = time.perf_counter()
-            predictor.predict([text], config)
-            times.append(time.perf_counter() - started)
-        records.write("latency", method=name, **latency_summary(times))
+        natural = [config] * len(texts)
+        records.write("latency", method=name, **_latency(predictor, texts, natural))
+        forced = [
+            replace(config, min_length=steps - 1, max_length=steps)
+            for steps in settings["reference_steps"]
+        ]
+        records.write(
+            "latency_equal", method=name, **_latency(predictor, texts, forced)
+        )
+
+
+def _latency(
+    predictor: Predictor, texts: list[str], configs: list[DecodeConfig]
+) -> dict[str, float]:
+    """p50/p95 of decoding each text alone with its config, after one warm-up."""
+    predictor.predict(texts[:1], configs[0])
+    times = []
+    for text, config in zip(texts, configs, strict=True):
+        started = time.perf_counter()
+        predictor.predict([text], config)
+        times.append(time.perf_counter() - started)
+    return latency_summary(times)
 
 
 COMMANDS = {"train": train, "scale": scale, "decode": decode}

@@ -34,6 +34,26 @@ ROWS: list[tuple[str, str, str]] = [
     ("latency_greedy_p95_ms", "single sentence, greedy, p95 ms", "{:.1f}"),
     ("latency_beam_p50_ms", "single sentence, beam {beam}, p50 ms", "{:.1f}"),
     ("latency_beam_p95_ms", "single sentence, beam {beam}, p95 ms", "{:.1f}"),
+    (
+        "latency_equal_greedy_p50_ms",
+        "single sentence at reference length, greedy, p50 ms",
+        "{:.1f}",
+    ),
+    (
+        "latency_equal_greedy_p95_ms",
+        "single sentence at reference length, greedy, p95 ms",
+        "{:.1f}",
+    ),
+    (
+        "latency_equal_beam_p50_ms",
+        "single sentence at reference length, beam {beam}, p50 ms",
+        "{:.1f}",
+    ),
+    (
+        "latency_equal_beam_p95_ms",
+        "single sentence at reference length, beam {beam}, p95 ms",
+        "{:.1f}",
+    ),
     ("flops_per_token", "training MFLOP per target token (analytic)", "{:.1f}"),
     ("useful_fraction", "useful work: FLOP/token x tokens/s / matmul rate", "{:.1%}"),
     ("parameters", "parameters", "{:,}"),

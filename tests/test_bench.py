@@ -53,9 +53,13 @@ def test_quick_mode_writes_json_markdown_and_plot(tmp_path: Path) -> None:
     assert 0 <= ours["bleu"] <= 100 and 0 <= ours["chrf"] <= 100
     assert "tok:13a" in ours["bleu_signature"] and "nw:2" in ours["chrf_signature"]
     assert ours["decode_sentences_per_s"] > 0
-    for method in ("greedy", "beam"):
-        p50, p95 = ours[f"latency_{method}_p50_ms"], ours[f"latency_{method}_p95_ms"]
-        assert 0 < p50 <= p95
+    for latency in ("latency", "latency_equal"):
+        for method in ("greedy", "beam"):
+            p50, p95 = (
+                ours[f"{latency}_{method}_p50_ms"],
+                ours[f"{latency}_{method}_p95_ms"],
+            )
+            assert 0 < p50 <= p95
     for series in ("scale_train_tokens_per_s", "scale_decode_sentences_per_s"):
         assert list(ours[series]) == ["2", "8", "32"]
         assert all(value > 0 for value in ours[series].values())

@@ -13,9 +13,11 @@ ours, by wrapping ``TrainManager._train_step`` in this process.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from launch import apply_workarounds  # noqa: E402
 
 apply_workarounds()
 
+from joeynmt import prediction  # noqa: E402
 from joeynmt.config import (  # noqa: E402
     load_config,
     parse_global_args,
@@ -38,6 +41,8 @@ from joeynmt.helpers_for_ddp import get_logger  # noqa: E402
 from joeynmt.prediction import predict, prepare  # noqa: E402
 from joeynmt.training import TrainManager  # noqa: E402
 from joeynmt.training import train as joey_train  # noqa: E402
+
+SEARCH = prediction.search
 
 JOEY_STEP = TrainManager._train_step
 
@@ -151,14 +156,38 @@ def decode(spec: dict[str, Any], records: Records) -> None:
     *_, stream = load_data(cfg=args.data, datasets=["stream"])
     greedy = beam._replace(beam_size=1)
     for name, test_args in (("greedy", greedy), (f"beam{beam.beam_size}", beam)):
-        times = []
-        for text in [sources[0], *sources]:  # the first is a warm-up
-            started = time.perf_counter()
-            stream.set_item(text)
-            run(stream, 1, test_args)
-            stream.reset_cache()
-            times.append(time.perf_counter() - started)
-        records.write("latency", method=name, **latency_summary(times[1:]))
+        natural = [test_args] * len(sources)
+        records.write("latency", method=name, **_latency(run, stream, sources, natural))
+        forced = [
+            test_args._replace(min_output_length=steps - 1, max_output_length=steps)
+            for steps in settings["reference_steps"]
+        ]
+        records.write(
+            "latency_equal", method=name, **_latency(run, stream, sources, forced)
+        )
+
+
+def _latency(
+    run: Callable[..., list[str]], stream: Any, texts: list[str], configs: list[Any]
+) -> dict[str, float]:
+    """p50/p95 of decoding each text alone through Joey's stream dataset with its
+    test args, after one warm-up.
+
+    Joey 2.3.0's ``predict`` does not pass ``min_output_length`` on to ``search``,
+    so it is bound to ``search`` here, for each sentence.
+    """
+    times = []
+    for text, test_args in zip([texts[0], *texts], [configs[0], *configs], strict=True):
+        prediction.search = functools.partial(
+            SEARCH, min_output_length=test_args.min_output_length
+        )
+        started = time.perf_counter()
+        stream.set_item(text)
+        run(stream, 1, test_args)
+        stream.reset_cache()
+        times.append(time.perf_counter() - started)
+    prediction.search = SEARCH
+    return latency_summary(times[1:])
 
 
 COMMANDS = {"train": train, "scale": scale, "decode": decode}

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.model.decoder import Decoder, DecoderState
 from s2s_hub.model.encoder import Encoder
+from s2s_hub.model.output_layer import OutputLayer
 
 REPO_URL = "https://github.com/s2s-hub/s2s-hub"
 LICENSE = "apache-2.0"
@@ -51,7 +52,7 @@ class Seq2Seq(
         self.config = config
         self.encoder = Encoder(config)
         self.decoder = Decoder(config)
-        self.output_layer = nn.Linear(config.hidden_size, config.tgt_vocab_size)
+        self.output_layer = OutputLayer(config.hidden_size, config.tgt_vocab_size)
         if config.tie_embeddings:
             self.output_layer.weight = self.decoder.embed.weight
 
