@@ -31,8 +31,8 @@ from jobs import JOBS, hand_over_checkpoint, recipe_configs, write_specs
 from matmul import matmul_flops_per_s
 from report import write_markdown, write_plot
 from settings import PRESETS, REPO, BenchSettings
-from shared_data import SharedData, prepare_shared_data
-from workers import WorkerRun, python_of, run_worker
+from shared_data import SharedData, load_shared_data, prepare_shared_data
+from workers import WorkerRun, load_worker_run, python_of, run_worker
 
 from s2s_hub.data.dataset import TokenizedPairs
 from s2s_hub.tokenizer import Tokenizer
@@ -58,6 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="data, checkpoints and logs (default bench/.work/MODE)",
     )
     parser.add_argument("--joey_venv", type=Path, default=JOEY_VENV)
+    parser.add_argument(
+        "--report_only",
+        action="store_true",
+        help="no workers: rebuild the results from the work dir's finished workers",
+    )
     return parser.parse_args(argv)
 
 
@@ -79,8 +84,10 @@ def run_toolkit(
     toolkit: str,
     folder: Path,
     python: str,
+    report_only: bool = False,
 ) -> dict[str, WorkerRun]:
-    """Train, scale and decode workers of one toolkit, run by ``python``."""
+    """Train, scale and decode workers of one toolkit, run by ``python`` (or, with
+    ``report_only``, read back from ``folder``)."""
     specs = write_specs(settings, shared, attention, toolkit, folder)
     runs: dict[str, WorkerRun] = {}
     for job in JOBS:
@@ -89,16 +96,14 @@ def run_toolkit(
             if not trained:
                 continue
             hand_over_checkpoint(specs[job], trained[0]["checkpoint"])
+        records, log = folder / f"{job}.jsonl", folder / f"{job}.log"
+        if report_only:
+            runs[job] = load_worker_run(records, log)
+            continue
         runs[job] = run_worker(
-            [
-                python,
-                str(WORKER_SCRIPTS[toolkit]),
-                job,
-                str(specs[job]),
-                str(folder / f"{job}.jsonl"),
-            ],
-            records=folder / f"{job}.jsonl",
-            log=folder / f"{job}.log",
+            [python, str(WORKER_SCRIPTS[toolkit]), job, str(specs[job]), str(records)],
+            records=records,
+            log=log,
             threads=settings.threads,
             rss_limit_gib=settings.rss_limit_gib,
             timeout_s=settings.worker_timeout_s + settings.budget_s,
@@ -172,6 +177,7 @@ def measure(
     work: Path,
     joey_venv: Path,
     lengths: LengthStats,
+    report_only: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Figures of every toolkit for every attention (no ratios yet)."""
     measured: dict[str, dict[str, Any]] = {}
@@ -181,7 +187,9 @@ def measure(
         for toolkit in toolkits:
             folder = work / attention / toolkit
             python = python_of(joey_venv if toolkit == "joey" else None)
-            runs = run_toolkit(settings, shared, attention, toolkit, folder, python)
+            runs = run_toolkit(
+                settings, shared, attention, toolkit, folder, python, report_only
+            )
             measured[attention][toolkit] = toolkit_figures(
                 toolkit, runs, model, lengths, shared, settings, folder
             )
@@ -212,9 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     info["matmul_flops_per_s_start"] = matmul_flops_per_s(
         settings.threads, settings.matmul_seconds
     )
-    shared = prepare_shared_data(settings, work / "shared")
+    if args.report_only:
+        shared = load_shared_data(work / "shared")
+        notes.append(
+            f"Rebuilt with --report_only from the finished workers in {work}; the "
+            "matmul rate and load average are from the time of the rebuild."
+        )
+    else:
+        shared = prepare_shared_data(settings, work / "shared")
     lengths = training_lengths(shared)
-    measured = measure(settings, toolkits, shared, work, args.joey_venv, lengths)
+    measured = measure(
+        settings, toolkits, shared, work, args.joey_venv, lengths, args.report_only
+    )
     info["matmul_flops_per_s_end"] = matmul_flops_per_s(
         settings.threads, settings.matmul_seconds
     )

@@ -63,6 +63,12 @@ class SharedData:
         return {**asdict(self), "folder": str(self.folder)}
 
 
+def load_shared_data(folder: Path) -> SharedData:
+    """The split and tokenizer an earlier run prepared in ``folder``, unchanged."""
+    saved = json.loads((folder / "data.json").read_text())
+    return SharedData(**{**saved, "folder": Path(saved["folder"])})
+
+
 def prepare_shared_data(settings: BenchSettings, folder: Path) -> SharedData:
     """Write the splits, train the tokenizer and export it for Joey."""
     data_dir = folder / "data"

@@ -11,13 +11,14 @@ the records it had written before stay readable.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def run_worker(
         done.set()
         watchdog.join()
         process.returncode = os.waitstatus_to_exitcode(status)
-    return WorkerRun(
+    run = WorkerRun(
         records=read_records(records),
         peak_rss_gib=round(usage.ru_maxrss * 1024 / GIB, 3),  # Linux: KiB
         seconds=round(time.perf_counter() - started, 1),
@@ -109,6 +110,24 @@ def run_worker(
         killed=killed[0] if killed else "",
         log=log,
     )
+    summary = {k: v for k, v in asdict(run).items() if k not in ("records", "log")}
+    _summary_path(records).write_text(json.dumps(summary) + "\n")
+    return run
+
+
+def load_worker_run(records: Path, log: Path) -> WorkerRun:
+    """A finished worker's result, read back from its records and the summary that
+    ``run_worker`` wrote next to them (``compare.py --report_only``)."""
+    summary = _summary_path(records)
+    if not summary.exists():
+        raise FileNotFoundError(f"no worker summary {summary}: did the worker finish?")
+    return WorkerRun(
+        records=read_records(records), log=log, **json.loads(summary.read_text())
+    )
+
+
+def _summary_path(records: Path) -> Path:
+    return records.with_suffix(".run.json")
 
 
 def _watch(
