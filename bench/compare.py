@@ -84,10 +84,8 @@ def run_toolkit(
     toolkit: str,
     folder: Path,
     python: str,
-    report_only: bool = False,
 ) -> dict[str, WorkerRun]:
-    """Train, scale and decode workers of one toolkit, run by ``python`` (or, with
-    ``report_only``, read back from ``folder``)."""
+    """Train, scale and decode workers of one toolkit, run by ``python``."""
     specs = write_specs(settings, shared, attention, toolkit, folder)
     runs: dict[str, WorkerRun] = {}
     for job in JOBS:
@@ -96,10 +94,7 @@ def run_toolkit(
             if not trained:
                 continue
             hand_over_checkpoint(specs[job], trained[0]["checkpoint"])
-        records, log = folder / f"{job}.jsonl", folder / f"{job}.log"
-        if report_only:
-            runs[job] = load_worker_run(records, log)
-            continue
+        records, log = worker_files(folder, job)
         runs[job] = run_worker(
             [python, str(WORKER_SCRIPTS[toolkit]), job, str(specs[job]), str(records)],
             records=records,
@@ -115,6 +110,22 @@ def run_toolkit(
         )
         if not runs[job].ok:
             print(f"[{attention}/{toolkit}] {job} failed: {runs[job].failure()}")
+    return runs
+
+
+def worker_files(folder: Path, job: str) -> tuple[Path, Path]:
+    """Where a worker writes its records and its log."""
+    return folder / f"{job}.jsonl", folder / f"{job}.log"
+
+
+def read_toolkit(folder: Path) -> dict[str, WorkerRun]:
+    """The finished workers of one toolkit, read back (``--report_only``); as in a
+    run, no decode when training left no records."""
+    runs: dict[str, WorkerRun] = {}
+    for job in JOBS:
+        if job == "decode" and not runs["train"].records:
+            break
+        runs[job] = load_worker_run(*worker_files(folder, job))
     return runs
 
 
@@ -187,9 +198,10 @@ def measure(
         for toolkit in toolkits:
             folder = work / attention / toolkit
             python = python_of(joey_venv if toolkit == "joey" else None)
-            runs = run_toolkit(
-                settings, shared, attention, toolkit, folder, python, report_only
-            )
+            if report_only:
+                runs = read_toolkit(folder)
+            else:
+                runs = run_toolkit(settings, shared, attention, toolkit, folder, python)
             measured[attention][toolkit] = toolkit_figures(
                 toolkit, runs, model, lengths, shared, settings, folder
             )

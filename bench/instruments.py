@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,20 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
         "p95_ms": round(1000 * percentile(seconds, 95), 2),
         "mean_ms": round(1000 * sum(seconds) / max(len(seconds), 1), 2),
     }
+
+
+def time_single_sentences(
+    decode_one: Callable[[str, Any], object], texts: Sequence[str], configs: Sequence
+) -> dict[str, float]:
+    """Latency summary of ``decode_one(text, config)`` for each text with its config,
+    after one untimed warm-up on the first."""
+    decode_one(texts[0], configs[0])
+    times = []
+    for text, config in zip(texts, configs, strict=True):
+        started = time.perf_counter()
+        decode_one(text, config)
+        times.append(time.perf_counter() - started)
+    return latency_summary(times)
 
 
 class Records:

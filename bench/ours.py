@@ -21,7 +21,7 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from instruments import Records, StepMeter, latency_summary, read_spec
+from instruments import Records, StepMeter, read_spec, time_single_sentences
 
 from s2s_hub.data.collate import Batch
 from s2s_hub.predictor import Predictor
@@ -144,29 +144,20 @@ def decode(spec: dict[str, Any], records: Records) -> None:
         method="greedy", max_length=beam.max_length, min_length=beam.min_length
     )
     texts = sources[: settings["latency_sentences"]]
+
+    def decode_one(text: str, config: DecodeConfig) -> None:
+        predictor.predict([text], config)
+
     for name, config in (("greedy", greedy), (f"beam{beam.beam_size}", beam)):
         natural = [config] * len(texts)
-        records.write("latency", method=name, **_latency(predictor, texts, natural))
+        latency = time_single_sentences(decode_one, texts, natural)
+        records.write("latency", method=name, **latency)
         forced = [
             replace(config, min_length=steps - 1, max_length=steps)
             for steps in settings["reference_steps"]
         ]
-        records.write(
-            "latency_equal", method=name, **_latency(predictor, texts, forced)
-        )
-
-
-def _latency(
-    predictor: Predictor, texts: list[str], configs: list[DecodeConfig]
-) -> dict[str, float]:
-    """p50/p95 of decoding each text alone with its config, after one warm-up."""
-    predictor.predict(texts[:1], configs[0])
-    times = []
-    for text, config in zip(texts, configs, strict=True):
-        started = time.perf_counter()
-        predictor.predict([text], config)
-        times.append(time.perf_counter() - started)
-    return latency_summary(times)
+        latency = time_single_sentences(decode_one, texts, forced)
+        records.write("latency_equal", method=name, **latency)
 
 
 COMMANDS = {"train": train, "scale": scale, "decode": decode}

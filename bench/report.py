@@ -11,7 +11,7 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from figures import TARGETS, USEFUL_WORK_TARGET  # noqa: E402
+from figures import LATENCIES, TARGETS, USEFUL_WORK_TARGET  # noqa: E402
 from matplotlib.ticker import (  # noqa: E402
     FuncFormatter,
     LogLocator,
@@ -19,6 +19,17 @@ from matplotlib.ticker import (  # noqa: E402
 )
 
 TOOLKITS = {"ours": "s2s-hub", "joey": "Joey NMT 2.3.0"}
+
+
+def _latency_label(key: str) -> str:
+    """``latency_equal_beam_p50_ms`` -> "single sentence at reference length, beam
+    {beam}, p50 ms"."""
+    kind, method, quantile, _ = key.rsplit("_", 3)
+    where = " at reference length" if kind == "latency_equal" else ""
+    searched = "greedy" if method == "greedy" else "beam {beam}"
+    return f"single sentence{where}, {searched}, {quantile} ms"
+
+
 # figure key, label, format of a value
 ROWS: list[tuple[str, str, str]] = [
     ("train_tokens_per_s", "training, target tokens/s (batch {batch})", "{:,.0f}"),
@@ -30,30 +41,7 @@ ROWS: list[tuple[str, str, str]] = [
         "beam-{beam} batch decoding of the test set, sentences/s (batch {batch})",
         "{:,.1f}",
     ),
-    ("latency_greedy_p50_ms", "single sentence, greedy, p50 ms", "{:.1f}"),
-    ("latency_greedy_p95_ms", "single sentence, greedy, p95 ms", "{:.1f}"),
-    ("latency_beam_p50_ms", "single sentence, beam {beam}, p50 ms", "{:.1f}"),
-    ("latency_beam_p95_ms", "single sentence, beam {beam}, p95 ms", "{:.1f}"),
-    (
-        "latency_equal_greedy_p50_ms",
-        "single sentence at reference length, greedy, p50 ms",
-        "{:.1f}",
-    ),
-    (
-        "latency_equal_greedy_p95_ms",
-        "single sentence at reference length, greedy, p95 ms",
-        "{:.1f}",
-    ),
-    (
-        "latency_equal_beam_p50_ms",
-        "single sentence at reference length, beam {beam}, p50 ms",
-        "{:.1f}",
-    ),
-    (
-        "latency_equal_beam_p95_ms",
-        "single sentence at reference length, beam {beam}, p95 ms",
-        "{:.1f}",
-    ),
+    *((latency, _latency_label(latency), "{:.1f}") for latency in LATENCIES),
     ("flops_per_token", "training MFLOP per target token (analytic)", "{:.1f}"),
     ("useful_fraction", "useful work: FLOP/token x tokens/s / matmul rate", "{:.1%}"),
     ("parameters", "parameters", "{:,}"),

@@ -17,14 +17,18 @@ import functools
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/: instruments
 
 import torch  # noqa: E402
-from instruments import Records, StepMeter, latency_summary, read_spec  # noqa: E402
+from instruments import (  # noqa: E402
+    Records,
+    StepMeter,
+    read_spec,
+    time_single_sentences,
+)
 from launch import apply_workarounds  # noqa: E402
 
 apply_workarounds()
@@ -155,39 +159,27 @@ def decode(spec: dict[str, Any], records: Records) -> None:
     sources = lines[: settings["latency_sentences"]]
     *_, stream = load_data(cfg=args.data, datasets=["stream"])
     greedy = beam._replace(beam_size=1)
+
+    def decode_one(text: str, test_args: Any) -> None:
+        # Joey 2.3.0's predict does not pass min_output_length on to search
+        prediction.search = functools.partial(
+            SEARCH, min_output_length=test_args.min_output_length
+        )
+        stream.set_item(text)
+        run(stream, 1, test_args)
+        stream.reset_cache()
+
     for name, test_args in (("greedy", greedy), (f"beam{beam.beam_size}", beam)):
         natural = [test_args] * len(sources)
-        records.write("latency", method=name, **_latency(run, stream, sources, natural))
+        latency = time_single_sentences(decode_one, sources, natural)
+        records.write("latency", method=name, **latency)
         forced = [
             test_args._replace(min_output_length=steps - 1, max_output_length=steps)
             for steps in settings["reference_steps"]
         ]
-        records.write(
-            "latency_equal", method=name, **_latency(run, stream, sources, forced)
-        )
-
-
-def _latency(
-    run: Callable[..., list[str]], stream: Any, texts: list[str], configs: list[Any]
-) -> dict[str, float]:
-    """p50/p95 of decoding each text alone through Joey's stream dataset with its
-    test args, after one warm-up.
-
-    Joey 2.3.0's ``predict`` does not pass ``min_output_length`` on to ``search``,
-    so it is bound to ``search`` here, for each sentence.
-    """
-    times = []
-    for text, test_args in zip([texts[0], *texts], [configs[0], *configs], strict=True):
-        prediction.search = functools.partial(
-            SEARCH, min_output_length=test_args.min_output_length
-        )
-        started = time.perf_counter()
-        stream.set_item(text)
-        run(stream, 1, test_args)
-        stream.reset_cache()
-        times.append(time.perf_counter() - started)
+        latency = time_single_sentences(decode_one, sources, forced)
+        records.write("latency_equal", method=name, **latency)
     prediction.search = SEARCH
-    return latency_summary(times[1:])
 
 
 COMMANDS = {"train": train, "scale": scale, "decode": decode}
