@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 
-from s2s_hub.predictor import Predictor
+from s2s_hub.predictor import Predictor, TargetScore
 from s2s_hub.search.config import DecodeConfig
 
 
 @dataclass
 class Evaluation:
-    """Scores of one decoding run over one split, with what produced them."""
+    """Scores of one decoding run over one split, with what produced them and the
+    task's trivial baseline on the same split (``baseline``: name and scores)."""
 
     task: str
     split: str
@@ -19,6 +21,7 @@ class Evaluation:
     decoding: dict
     examples: int
     seconds: float
+    baseline: dict | None = None
     hypotheses: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -33,21 +36,39 @@ def evaluate(
     config: DecodeConfig | None = None,
     limit: int | None = None,
 ) -> Evaluation:
-    """Decode every source of ``split`` and score it with the task's metrics."""
-    config = config or predictor.task.decoding
-    pairs = predictor.task.pairs(split)[:limit]
+    """Decode every source of ``split`` and score it with the task's metrics, the
+    model's perplexity of the references and the task's model metrics; score the
+    task's baseline on the same split (``limit`` applies to the model only)."""
+    task = predictor.task
+    config = config or task.decoding
+    pairs = task.pairs(split)[:limit]
     started = time.perf_counter()
     hypotheses = predictor.translate([p.source for p in pairs], config)
     seconds = time.perf_counter() - started
-    scores = predictor.task.metrics(
+    scores = task.metrics(
         hypotheses, [p.target for p in pairs], [p.source for p in pairs]
     )
+    scores["ppl"] = perplexity(predictor.score(pairs))
+    scores.update(task.model_metrics(predictor.score, pairs))
+    baseline = task.baseline(split, predictor.tokenizer)
     return Evaluation(
-        task=predictor.task.name,
+        task=task.name,
         split=split,
-        scores={k: round(float(v), 4) for k, v in scores.items()},
+        scores=_rounded(scores),
         decoding=asdict(config),
         examples=len(pairs),
         seconds=round(seconds, 2),
+        baseline=baseline
+        and {**baseline.to_dict(), "scores": _rounded(baseline.scores)},
         hypotheses=hypotheses,
     )
+
+
+def perplexity(scores: list[TargetScore]) -> float:
+    """exp of the mean negative log-probability per target token (EOS included)."""
+    tokens = sum(s.tokens for s in scores)
+    return math.exp(-sum(s.log_prob for s in scores) / tokens)
+
+
+def _rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {k: round(float(v), 4) for k, v in scores.items()}

@@ -6,13 +6,18 @@ import math
 import pickle
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
+from torch.utils.data import DataLoader
 
-from s2s_hub.data.dataset import encoder_input
+from s2s_hub.data.bucketing import BucketBatchSampler
+from s2s_hub.data.collate import collate
+from s2s_hub.data.dataset import TokenizedPairs, encoder_input
+from s2s_hub.data.pairs import Pair
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search import Hypothesis, decode
@@ -34,6 +39,19 @@ class Prediction:
     @property
     def probability(self) -> float:
         return math.exp(self.log_prob)
+
+
+@dataclass(frozen=True)
+class TargetScore:
+    """How likely the model finds a given target: summed log-probability of its
+    tokens and end of sentence, over ``tokens`` positions."""
+
+    log_prob: float
+    tokens: int
+
+    @property
+    def mean_log_prob(self) -> float:
+        return self.log_prob / self.tokens
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -163,6 +181,45 @@ class Predictor:
             target_pieces=self.tokenizer.pieces(target)[: len(hypothesis.attention)],
             attention=hypothesis.attention,
         )
+
+    @torch.inference_mode()
+    def score(self, pairs: list[Pair], batch_size: int = 128) -> list[TargetScore]:
+        """Teacher-forced log-probability of each pair's target given its source,
+        cut to the task's limits as in training; for perplexity and ranking."""
+        data = TokenizedPairs(
+            pairs,
+            self.tokenizer,
+            self.task.max_source_tokens,
+            self.task.max_target_tokens,
+            policy="truncate",
+            split="scored",
+            keep_source_end=self.task.keep_source_end,
+        )
+        if len(data) != len(pairs):
+            raise ValueError("every pair to score needs a non-empty source and target")
+        sampler = BucketBatchSampler(
+            data.source_lengths,
+            data.target_lengths,
+            batch_size=batch_size,
+            shuffle=False,
+        )
+        pad = self.tokenizer.pad_id
+        batches = DataLoader(
+            data,
+            batch_sampler=sampler,
+            collate_fn=partial(collate, pad_id=pad, bos_id=self.tokenizer.bos_id),
+        )
+        scores: dict[int, TargetScore] = {}
+        for batch in batches:
+            logits = self.model(batch.src, batch.src_lengths, batch.tgt_in).logits
+            gold = logits.log_softmax(-1).gather(-1, batch.tgt_out.unsqueeze(-1))
+            real = batch.tgt_out != pad
+            sums = gold.squeeze(-1).masked_fill(~real, 0.0).sum(1)
+            for index, total, count in zip(
+                batch.index.tolist(), sums.tolist(), real.sum(1).tolist(), strict=True
+            ):
+                scores[index] = TargetScore(total, count)
+        return [scores[i] for i in range(len(pairs))]
 
     def translate(
         self, texts: list[str], config: DecodeConfig | None = None

@@ -14,15 +14,23 @@ import dataclasses
 import importlib.util
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
 from s2s_hub.search.config import DecodeConfig
+
+if TYPE_CHECKING:
+    from s2s_hub.baselines import Baseline
+    from s2s_hub.predictor import TargetScore
+    from s2s_hub.tokenizer import Tokenizer
+
+#: Teacher-forced log-probabilities of the pairs' targets (``Predictor.score``).
+Scorer = Callable[[list[Pair]], list["TargetScore"]]
 
 ENTRY_POINT_GROUP = "s2s_hub.tasks"
 SPLITS = ("train", "dev", "test")
@@ -86,6 +94,18 @@ class Task:
         from s2s_hub.metrics import corpus_bleu
 
         return {"bleu": corpus_bleu(hypotheses, references)}
+
+    def model_metrics(self, score: Scorer, pairs: list[Pair]) -> dict[str, float]:
+        """Scores that need the model's probabilities of given targets, not only its
+        outputs (e.g. ranking the true reply among others); ``score`` gives each
+        pair's teacher-forced log-probability. Perplexity is always measured."""
+        return {}
+
+    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline | None:
+        """The trivial system a model of this task must beat, scored on ``split``
+        with the task's metrics (and ``tokenizer``'s tokens where a metric counts
+        them); None if the task has none."""
+        return None
 
     def demo_examples(self) -> list[str]:
         return []

@@ -7,18 +7,21 @@ conversation on one side, since neighbouring pairs share turns.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import presets
+from s2s_hub.baselines import Baseline, unigram_perplexity
 from s2s_hub.data.pairs import Pair
 from s2s_hub.metrics import corpus_bleu, distinct_n
-from s2s_hub.registry import Task, register_task
+from s2s_hub.registry import Scorer, Task, register_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import chatterbot, chitchat
 from s2s_hub.sources.card import write_card
 from s2s_hub.sources.hf import HFDatasetOptions
 from s2s_hub.sources.splitting import split_records, stable_hash, write_splits
+from s2s_hub.tokenizer import Tokenizer
 
 DATA = Path(__file__).parent / "data"
 SHIPPED_CONTEXT_TURNS = 2
@@ -29,6 +32,32 @@ MAX_WORDS = 60
 DEMO_PROMPTS = 8
 # ChatterBot's other categories are trivia and tech support, not chit-chat.
 DEMO_CATEGORIES = ("conversations", "greetings")
+# hits@1 of N: the true reply ranked against N - 1 replies of other test dialogues.
+RANKING_CANDIDATES = 20
+# Everyday openers that the model card answers with the default decoding, so that a
+# reader judges fluency and relevance without running anything.
+EVERYDAY_PROMPTS = (
+    "hi, how are you?",
+    "what do you do for a living?",
+    "what are you doing this weekend?",
+    "do you have any pets?",
+    "what kind of music do you like?",
+    "where are you from?",
+    "what did you have for dinner?",
+    "have you seen any good movies lately?",
+    "what's your favorite food?",
+    "do you like to read?",
+    "how was your day?",
+    "what are you studying?",
+    "do you play any sports?",
+    "what's the weather like there?",
+    "are you going home for the holidays?",
+    "what's your favorite class this semester?",
+    "do you have any siblings?",
+    "what do you like to do for fun?",
+    "i just got back from a run",
+    "i'm so tired, i stayed up all night studying",
+)
 
 CARD = """
 # Dialogue data: Chit-Chat Challenge
@@ -68,7 +97,9 @@ class Dialogue(HFDatasetOptions, Task):
     data_source = "BYU Chit-Chat Challenge via the chitchat-dataset package"
     source_label = "Conversation so far (turns separated by <sep>)"
     target_label = "Reply"
-    selection_metric = "bleu"
+    # many replies fit a chat: BLEU against one of them says little, perplexity more
+    selection_metric = "ppl"
+    selection_mode = "min"
     decoding = DecodeConfig(
         method="sample",
         temperature=0.8,
@@ -85,9 +116,8 @@ class Dialogue(HFDatasetOptions, Task):
     demo_kind = "chat"
     model_defaults = presets.SMALL_BILSTM
     training_defaults = {
-        **presets.CPU_HALF_HOUR,
+        **presets.UNTIL_DEV_STOPS,
         "max_tokens": 4000,
-        "max_epochs": 4,
     }
 
     context_turns: int = SHIPPED_CONTEXT_TURNS
@@ -118,6 +148,39 @@ class Dialogue(HFDatasetOptions, Task):
             "distinct_1": distinct_n(hypotheses, 1),
             "distinct_2": distinct_n(hypotheses, 2),
         }
+
+    def model_metrics(self, score: Scorer, pairs: list[Pair]) -> dict[str, float]:
+        """hits@1 of 20 (%): how often the true reply, by the model's length-normalised
+        log-probability, beats 19 replies drawn from other test dialogues."""
+        if len(pairs) < RANKING_CANDIDATES:
+            return {}
+        rounds = [distractors(pairs, i) for i in range(len(pairs))]
+        candidates = [
+            Pair(pairs[i].source, pairs[j].target)
+            for i, others in enumerate(rounds)
+            for j in [i, *others]
+        ]
+        means = [s.mean_log_prob for s in score(candidates)]
+        hits = 0
+        for start in range(0, len(means), RANKING_CANDIDATES):
+            true, *others = means[start : start + RANKING_CANDIDATES]
+            hits += true > max(others)
+        return {f"hits@1_of_{RANKING_CANDIDATES}": 100 * hits / len(pairs)}
+
+    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline:
+        """Chance for the ranking and a unigram model of replies for perplexity."""
+        return Baseline(
+            "chance (ranking), unigram reply model (perplexity)",
+            {
+                f"hits@1_of_{RANKING_CANDIDATES}": 100 / RANKING_CANDIDATES,
+                "ppl": unigram_perplexity(
+                    tokenizer,
+                    [p.target for p in self.pairs("train")],
+                    [p.target for p in self.pairs(split)],
+                    self.max_target_tokens,
+                ),
+            },
+        )
 
     def demo_examples(self) -> list[str]:
         demo = DATA / "dialogue" / "demo.txt"
@@ -158,3 +221,20 @@ def _demo_prompts() -> list[str]:
         and 3 <= len(row["source"].split()) <= 10
     }
     return sorted(openers, key=stable_hash)[:DEMO_PROMPTS]
+
+
+def distractors(pairs: list[Pair], index: int, seed: int = 0) -> list[int]:
+    """Indices of ``RANKING_CANDIDATES - 1`` pairs whose reply is not part of pair
+    ``index``'s dialogue: neither reply occurs in the other's context (the split
+    files keep no conversation id; neighbouring turns quote each other)."""
+    rng = random.Random(seed * 1_000_003 + index)
+    own = pairs[index]
+    chosen: list[int] = []
+    for j in rng.sample(range(len(pairs)), len(pairs)):
+        other = pairs[j]
+        same_dialogue = own.target in other.source or other.target in own.source
+        if j != index and not same_dialogue and other.target != own.target:
+            chosen.append(j)
+            if len(chosen) == RANKING_CANDIDATES - 1:
+                break
+    return chosen

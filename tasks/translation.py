@@ -9,11 +9,14 @@ Splits keep each package family on one side, so ``libfoo-dev`` cannot test what
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import presets
+from s2s_hub.baselines import Baseline
+from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
 from s2s_hub.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.registry import Task, find_split_file, register_task
@@ -22,10 +25,13 @@ from s2s_hub.sources import ddtp, ding
 from s2s_hub.sources.card import composition, write_card
 from s2s_hub.sources.hf import HFDatasetOptions
 from s2s_hub.sources.splitting import package_family, split_records, write_splits
+from s2s_hub.tokenizer import Tokenizer
 
 DATA = Path(__file__).parent / "data"
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian"}
 GPL_2 = Path("/usr/share/common-licenses/GPL-2")
+# A sentence ends at . ! ? or : before a space and a capital, digit, quote or bullet.
+SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÀ-ÖØ-Þ0-9\"(*-])")
 
 CARD = """
 # Translation data: {pair}
@@ -81,13 +87,14 @@ class Translation(HFDatasetOptions, Task):
     vocab_size = 8000
     model_defaults = presets.SMALL_BILSTM
     training_defaults = {
-        **presets.CPU_HALF_HOUR,
+        **presets.UNTIL_DEV_STOPS,
         "max_tokens": 3000,
-        "max_epochs": 8,
+        "max_train_length": 64,
     }
 
     source_lang: str = "en"
     target_lang: str = "de"
+    split_paragraphs: bool = True
 
     def __post_init__(self) -> None:
         pair = {self.source_lang, self.target_lang}
@@ -106,6 +113,16 @@ class Translation(HFDatasetOptions, Task):
     def default_data_dir(self) -> Path:
         return DATA / f"translation-{self.source_lang}-{self.target_lang}"
 
+    def pairs(self, split: str) -> list[Pair]:
+        """With ``split_paragraphs``, training also sees the sentence pairs of every
+        paragraph pair whose two sides have as many sentences: DDTP paragraphs are
+        mostly translated sentence by sentence, and the short pairs teach alignment
+        more cheaply than paragraphs a training length limit would drop."""
+        pairs = super().pairs(split)
+        if split != "train" or not self.split_paragraphs:
+            return pairs
+        return pairs + [sentence for pair in pairs for sentence in sentence_pairs(pair)]
+
     def records(self, split: str) -> Iterator[dict[str, str]]:
         mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
         own_files = self.hf_dataset or self.data_dir or self.default_data_dir().is_dir()
@@ -123,6 +140,13 @@ class Translation(HFDatasetOptions, Task):
             "bleu": corpus_bleu(hypotheses, references, tokenize),
             "chrf": corpus_chrf(hypotheses, references, word_order=2),
         }
+
+    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline:
+        """Copying the source: names, versions and technical terms pass unchanged."""
+        pairs = self.pairs(split)
+        sources = [p.source for p in pairs]
+        scores = self.metrics(sources, [p.target for p in pairs], sources)
+        return Baseline("copy source", scores)
 
     def demo_examples(self) -> list[str]:
         if self.source_lang != "en":
@@ -175,3 +199,12 @@ class Translation(HFDatasetOptions, Task):
             composition=composition(splits, "origin"),
         )
         return counts
+
+
+def sentence_pairs(pair: Pair) -> list[Pair]:
+    """The aligned sentences of a multi-sentence pair, or none if the counts differ."""
+    sources = SENTENCE_END.split(pair.source)
+    targets = SENTENCE_END.split(pair.target)
+    if len(sources) < 2 or len(sources) != len(targets):
+        return []
+    return [Pair(s, t) for s, t in zip(sources, targets, strict=True)]

@@ -52,6 +52,8 @@ class Seq2SeqDataModule(pl.LightningDataModule):
         num_workers: DataLoader worker processes.
         seed: seed of the training shuffle, combined with the epoch.
         limit_train: use only the first N training pairs, for quick runs.
+        max_train_length: longest training side in tokens, if below the task's
+            limits; dev and test keep the task's limits.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Seq2SeqDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         seed: int = 0,
         limit_train: int | None = None,
+        max_train_length: int | None = None,
     ) -> None:
         super().__init__()
         check_length_policy(length_policy)
@@ -93,15 +96,21 @@ class Seq2SeqDataModule(pl.LightningDataModule):
     def _tokenize(self, split: str) -> TokenizedPairs:
         pairs = self.task.pairs(split)
         policy = self.hparams.length_policy
+        max_source, max_target = (
+            self.task.max_source_tokens,
+            self.task.max_target_tokens,
+        )
         if split == "train":
             pairs = pairs[: self.hparams.limit_train]
+            cap = self.hparams.max_train_length or max(max_source, max_target)
+            max_source, max_target = min(max_source, cap), min(max_target, cap)
         else:
             policy = "truncate"
         return TokenizedPairs(
             pairs,
             self.tokenizer,
-            self.task.max_source_tokens,
-            self.task.max_target_tokens,
+            max_source,
+            max_target,
             policy=policy,
             split=split,
             keep_source_end=self.task.keep_source_end,

@@ -21,6 +21,10 @@ class TrainConfig:
             batch by batch_size even where the task's recipe sets a budget).
         eval_batch_size: Sentences per validation/test batch.
         limit_train: Use only the first N training pairs (quick runs).
+        max_train_length: Longest training side in tokens (default: the task's
+            input and output limits, which also bound prediction). A lower value
+            applies ``length_policy`` to training pairs only: long pairs cost
+            quadratic attention time and teach little per step.
         vocab_size: SentencePiece vocabulary size (default: the task's).
         tokenizer_type: SentencePiece model type, unigram or bpe.
         length_policy: Over-long examples: filter them out or truncate them.
@@ -51,6 +55,7 @@ class TrainConfig:
     max_tokens: int | None = None
     eval_batch_size: int = 128
     limit_train: int | None = None
+    max_train_length: int | None = None
     vocab_size: int | None = None
     tokenizer_type: str = "unigram"
     length_policy: str = "filter"
@@ -88,6 +93,10 @@ class TrainConfig:
             raise ValueError(
                 "checkpoint_every_n_steps must be >= 0, "
                 f"got {self.checkpoint_every_n_steps}"
+            )
+        if self.max_train_length is not None and self.max_train_length < 2:
+            raise ValueError(
+                f"max_train_length must be >= 2, got {self.max_train_length}"
             )
         if self.lr <= 0:
             raise ValueError(f"lr must be positive, got {self.lr}")

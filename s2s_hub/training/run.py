@@ -20,6 +20,7 @@ from s2s_hub.model import Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
+from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.config import DistributedConfig, TrainConfig
 from s2s_hub.training.system import Seq2SeqSystem
 
@@ -89,6 +90,7 @@ def build_datamodule(
         num_workers=config.num_workers,
         seed=config.seed,
         limit_train=config.limit_train,
+        max_train_length=config.max_train_length,
     )
 
 
@@ -107,11 +109,13 @@ def build_checkpoints(
     """``best.ckpt`` by the task's selection metric, and ``last.ckpt`` for
     ``--resume``.
 
-    Lightning rewrites ``last.ckpt`` only when it writes a better ``best.ckpt``; a
-    second callback also writes it every ``checkpoint_every_n_steps`` steps, so a
-    killed run loses at most that many. The first callback is the one
-    ``trainer.checkpoint_callback`` returns.
+    Exactly one callback owns ``last.ckpt``: two callbacks that both save "last"
+    make Lightning write ``last-v1.ckpt`` beside it, and a resume could then start
+    from the older of the two. With ``checkpoint_every_n_steps`` the periodic
+    callback owns it (a killed run loses at most that many steps); without, the best
+    one does. The first callback is the one ``trainer.checkpoint_callback`` returns.
     """
+    periodic = config.checkpoint_every_n_steps
     checkpoints = [
         ModelCheckpoint(
             dirpath=folder / "checkpoints",
@@ -119,16 +123,16 @@ def build_checkpoints(
             monitor=f"val_{task.selection_metric}",
             mode=task.selection_mode,
             save_top_k=1,
-            save_last=True,
+            save_last=not periodic,
         )
     ]
-    if config.checkpoint_every_n_steps:
+    if periodic:
         checkpoints.append(
             ModelCheckpoint(
                 dirpath=folder / "checkpoints",
                 save_top_k=0,
                 save_last=True,
-                every_n_train_steps=config.checkpoint_every_n_steps,
+                every_n_train_steps=periodic,
             )
         )
     return checkpoints
@@ -141,6 +145,7 @@ def build_trainer(
     callbacks: list[pl.Callback] = [
         *build_checkpoints(task, config, folder),
         LearningRateMonitor(logging_interval="step"),
+        TrainingClock(),
     ]
     if config.early_stopping_patience > 0:
         callbacks.append(
