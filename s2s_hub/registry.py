@@ -110,6 +110,10 @@ class Task:
     def demo_examples(self) -> list[str]:
         return []
 
+    def card_examples(self) -> list[str]:
+        """Inputs whose outputs a model card shows (default: the demo's)."""
+        return self.demo_examples()
+
     def prepare(self, out_dir: Path) -> dict[str, int]:
         """Rebuild the task's shipped splits from their original source."""
         raise NotImplementedError(f"task {self.name!r} has no prepare step")

@@ -182,6 +182,9 @@ class Dialogue(HFDatasetOptions, Task):
             },
         )
 
+    def card_examples(self) -> list[str]:
+        return list(EVERYDAY_PROMPTS)
+
     def demo_examples(self) -> list[str]:
         demo = DATA / "dialogue" / "demo.txt"
         return demo.read_text("utf-8").splitlines() if demo.exists() else []

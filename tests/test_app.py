@@ -209,6 +209,13 @@ def tab_ids(demo: gr.Blocks) -> set[str]:
     }
 
 
+def test_the_demo_opens_on_translation_and_lists_the_seed_tasks_first():
+    demo = build_demo(tab_models(sources={}))
+    tabs = [b.elem_id for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert tabs[:3] == ["tab-translation", "tab-summarization", "tab-dialogue"]
+    assert sorted(tabs[3:]) == tabs[3:]
+
+
 def test_a_task_without_a_model_gets_a_tab_that_says_so():
     models = tab_models(sources={})
     assert {m.task.name for m in models} == set(TASKS)

@@ -20,6 +20,8 @@ CONCURRENCY_LIMIT = 2
 QUEUE_SIZE = 32
 THEME = gr.themes.Soft()
 CSS = "#s2s-header { margin-bottom: 0.5rem; }"
+# The seed's tasks in its order, so the demo opens on translation; plugins follow.
+TAB_ORDER = ("translation", "summarization", "dialogue")
 
 
 def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
@@ -30,11 +32,17 @@ def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(HEADER, elem_id="s2s-header")
         with gr.Tabs():
-            for model in models:
+            for model in sorted(models, key=lambda m: tab_rank(m.task.name)):
                 name = model.task.name
                 with gr.Tab(tab_label(name), id=name, elem_id=f"tab-{name}"):
                     task_tab(model)
     return demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+
+
+def tab_rank(task_name: str) -> tuple[int, str]:
+    """Built-in tasks first, in ``TAB_ORDER``; then the rest by name."""
+    known = task_name in TAB_ORDER
+    return (TAB_ORDER.index(task_name) if known else len(TAB_ORDER), task_name)
 
 
 def tab_label(task_name: str) -> str:

@@ -1,4 +1,4 @@
-"""``s2s-hub tasks | train | evaluate | predict | data prepare``.
+"""``s2s-hub tasks | train | evaluate | predict | plot | data prepare``.
 
 Options come from the config dataclasses (``--model.*``, ``--train.*``,
 ``--decode.*``), can be collected in a YAML file given with ``--config``, and are
@@ -202,6 +202,24 @@ def _space_card_parser() -> ArgumentParser:
     return parser
 
 
+def _plot_parser() -> ArgumentParser:
+    parser = _parser("Draw a run's learning curve (dev metric and perplexity).")
+    parser.add_argument("run_dir", type=str, help="A run folder of s2s-hub train")
+    parser.add_argument(
+        "--output",
+        type=str | None,
+        default=None,
+        help="PNG to write (default: RUN_DIR/learning_curve.png)",
+    )
+    parser.add_argument(
+        "--metric",
+        type=str | None,
+        default=None,
+        help="Dev metric to draw (default: the task's selection metric)",
+    )
+    return parser
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="s2s-hub", description=__doc__.split("\n")[0], exit_on_error=False
@@ -217,6 +235,7 @@ def build_parser() -> ArgumentParser:
         ("push", _push_parser),
         ("export", _export_parser),
         ("space-card", _space_card_parser),
+        ("plot", _plot_parser),
     ):
         child = make()
         sub.add_subcommand(name, child, help=child.description)
@@ -346,6 +365,26 @@ def cmd_space_card(args: Namespace) -> None:
     print(f"wrote Space front matter to {readme}")
 
 
+def cmd_plot(args: Namespace) -> None:
+    from s2s_hub.registry import get_task
+    from s2s_hub.training.curve import (
+        CURVE_FILE,
+        curve_table,
+        plot_curve,
+        read_curve,
+        run_task,
+    )
+
+    run_dir = Path(args.run_dir)
+    task = run_task(run_dir)
+    metric = args.metric or get_task(task).selection_metric
+    points = read_curve(run_dir, metric)
+    output = Path(args.output or run_dir / CURVE_FILE)
+    plot_curve(points, metric, f"{task}: {run_dir.name}", output)
+    print(curve_table(points, metric))
+    print(f"wrote {output}")
+
+
 COMMANDS = {
     "tasks": cmd_tasks,
     "train": cmd_train,
@@ -355,6 +394,7 @@ COMMANDS = {
     "push": cmd_push,
     "export": cmd_export,
     "space-card": cmd_space_card,
+    "plot": cmd_plot,
 }
 
 

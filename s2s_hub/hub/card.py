@@ -45,12 +45,14 @@ Or from the shell: `s2s-hub predict {{ repo_id }} "{{ example }}"`.
 ## Results
 
 {% if scores -%}
-| metric | split | value |
+| metric | this model | {{ baseline_name }} |
 |---|---|---|
 {% for name, value in scores.items() -%}
-| {{ name }} | {{ split }} | {{ value }} |
+| {{ split }} {{ name }} | {{ value }} | {{ baseline_scores.get(name, "—") }} |
 {% endfor %}
-Measured on {{ examples }} examples of the `{{ split }}` split, decoding with:
+Measured on {{ examples }} examples of the `{{ split }}` split (`ppl`: perplexity of
+the references; the baseline column is the task's trivial system on the same split,
+the bar a model must clear to be worth using), decoding with:
 
 ```yaml
 {{ decoding }}```
@@ -61,6 +63,24 @@ Not evaluated. Decoding defaults:
 {{ decoding }}```
 {%- endif %}
 
+{% if samples %}
+## Sample outputs
+
+Inputs the task shows off, decoded with the defaults above:
+
+| input | output |
+|---|---|
+{% for source, output in samples -%}
+| {{ source | replace("|", "\\|") }} | {{ output | replace("|", "\\|") }} |
+{% endfor %}
+{% endif %}
+{%- if curve %}
+## Learning curve
+
+![Dev metric and perplexity against training minutes and steps](learning_curve.png)
+
+{{ curve }}
+{% endif %}
 ## Training
 
 Architecture (also in `config.json`):
@@ -114,12 +134,15 @@ def build_card(
     repo_id: str,
     evaluation: Evaluation | None = None,
     train_info: dict[str, Any] | None = None,
+    curve: str | None = None,
 ) -> ModelCard:
     """The card of ``predictor`` published as ``repo_id``.
 
     Args:
         evaluation: a run whose scores become the card's ``model-index``.
         train_info: the training recipe and progress to show.
+        curve: the run's learning curve as a Markdown table; the card then also
+            shows ``learning_curve.png`` of the same folder.
     """
     task = predictor.task
     data = predictor.model.generate_model_card().data
@@ -130,6 +153,8 @@ def build_card(
         data.eval_results = eval_results(evaluation, task)
     decoding = evaluation.decoding if evaluation else asdict(task.decoding)
     examples = task.demo_examples()
+    baseline = (evaluation.baseline if evaluation else None) or {}
+    samples = task.card_examples()
     return ModelCard.from_template(
         data,
         template_str=TEMPLATE,
@@ -140,6 +165,10 @@ def build_card(
         description=task.description,
         example=examples[0] if examples else "your input text",
         scores=evaluation.scores if evaluation else {},
+        baseline_name=f"baseline: {baseline['name']}" if baseline else "baseline",
+        baseline_scores=baseline.get("scores", {}),
+        samples=list(zip(samples, predictor.translate(samples), strict=True)),
+        curve=curve or "",
         split=evaluation.split if evaluation else "",
         examples=evaluation.examples if evaluation else 0,
         decoding=_yaml(decoding),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,16 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.curve import CURVE_FILE, curve_table, plot_curve, read_curve
 
+log = logging.getLogger(__name__)
 WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE
 CONFIG_FILE = constants.CONFIG_NAME
 TOKENIZER_FILE = "tokenizer.model"
 CARD_FILE = "README.md"
 EVAL_FILE = "eval_results.json"
 REQUIRED_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
-LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE)
+LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE, CURVE_FILE)
 
 
 @dataclass
@@ -112,6 +115,7 @@ def export(
     train_info: dict[str, Any] | None = None,
     repo_id: str | None = None,
     half: bool = False,
+    run_dir: str | Path | None = None,
 ) -> Path:
     """Write ``predictor`` to ``folder`` in the layout; returns the folder.
 
@@ -121,15 +125,27 @@ def export(
         repo_id: the repo the folder is meant for, named in the card (default:
             the folder's name, as ``save_pretrained`` does).
         half: store the weights as float16 (half the size; they load as float32).
+        run_dir: the training run, whose learning curve goes into the folder and
+            the card.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    curve = None
+    if run_dir is not None:
+        metric = predictor.task.selection_metric
+        try:
+            points = read_curve(Path(run_dir), metric)
+        except ValueError as error:  # a run of an older version: no minutes logged
+            log.warning("no learning curve in the card: %s", error)
+        else:
+            plot_curve(points, metric, predictor.task.name, folder / CURVE_FILE)
+            curve = curve_table(points, metric)
     predictor.tokenizer.save(folder / TOKENIZER_FILE)
     if evaluation is not None:
         text = json.dumps(evaluation.to_dict(), indent=2)
         (folder / EVAL_FILE).write_text(text + "\n", encoding="utf-8")
     card = build_card(
-        predictor, repo_id or folder.resolve().name, evaluation, train_info
+        predictor, repo_id or folder.resolve().name, evaluation, train_info, curve
     )
     card.save(folder / CARD_FILE)
     # Last, so the mixin finds our card and keeps it; it writes the weights and

@@ -82,7 +82,15 @@ def export_checkpoint(
         else evaluate(predictor, "test")
     )
     info = training_info(checkpoint)
-    return export(predictor, folder, evaluation, info, repo_id, half)
+    run_dir = run_of(checkpoint)
+    return export(predictor, folder, evaluation, info, repo_id, half, run_dir)
+
+
+def run_of(checkpoint: str | Path) -> Path | None:
+    """The run folder of ``RUN/checkpoints/x.ckpt`` when it holds validation logs."""
+    run_dir = Path(checkpoint).resolve().parent.parent
+    logs = run_dir.glob("logs/version_*/metrics.csv")
+    return run_dir if any(logs) else None
 
 
 def push(

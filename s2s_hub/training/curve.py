@@ -1,0 +1,111 @@
+"""A run's learning curve, read from its own CSV logs and drawn as a PNG.
+
+Every validation row of ``logs/version_*/metrics.csv`` (one folder per sitting: a
+``--resume`` starts a new one) becomes a point; ``TrainingClock`` gives its
+wall-clock minutes, so a curve shows what a score cost, not only how many steps.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from matplotlib.figure import Figure
+
+CURVE_FILE = "learning_curve.png"
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One validation: where training was and what the dev split said."""
+
+    step: int
+    minutes: float
+    metric: float
+    ppl: float
+
+
+def run_task(run_dir: Path) -> str:
+    """The task a run trained, from the hyper-parameters its logger wrote."""
+    for path in sorted(Path(run_dir).glob("logs/version_*/hparams.yaml")):
+        hparams = yaml.safe_load(path.read_text("utf-8")) or {}
+        if "task" in hparams:
+            return hparams["task"]
+    raise FileNotFoundError(f"{run_dir}: no logs/version_*/hparams.yaml naming a task")
+
+
+def read_curve(run_dir: Path, metric: str) -> list[CurvePoint]:
+    """Validation points of every sitting of the run, by step; a step validated
+    twice (a resumed run repeats the steps after its last checkpoint) keeps its
+    latest value."""
+    points: dict[int, CurvePoint] = {}
+    files = sorted(
+        Path(run_dir).glob("logs/version_*/metrics.csv"),
+        key=lambda p: int(p.parent.name.removeprefix("version_")),
+    )
+    for path in files:
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                point = _point(row, metric)
+                if point is not None:
+                    points[point.step] = point
+    if not points:
+        raise ValueError(
+            f"{run_dir}: no validation rows with val_{metric}, val_ppl and "
+            "train_minutes in logs/version_*/metrics.csv"
+        )
+    return [points[step] for step in sorted(points)]
+
+
+def _point(row: dict[str, str], metric: str) -> CurvePoint | None:
+    values = [row.get(k) for k in (f"val_{metric}", "val_ppl", "train_minutes")]
+    if not all(values):
+        return None
+    value, ppl, minutes = (float(v) for v in values)  # type: ignore[arg-type]
+    return CurvePoint(int(row["step"]), minutes, value, ppl)
+
+
+def plot_curve(points: list[CurvePoint], metric: str, title: str, path: Path) -> Path:
+    """Dev ``metric`` and dev perplexity against minutes (left) and steps (right)."""
+    figure = Figure(figsize=(10, 3.8), layout="constrained")
+    figure.suptitle(title)
+    for axis, x_name in zip(figure.subplots(1, 2), ("minutes", "step"), strict=True):
+        xs = [getattr(p, x_name) for p in points]
+        axis.plot(xs, [p.metric for p in points], "o-", color="tab:blue")
+        axis.set_xlabel(
+            "training minutes" if x_name == "minutes" else "optimizer steps"
+        )
+        axis.set_ylabel(f"dev {metric}", color="tab:blue")
+        axis.grid(alpha=0.3)
+        if metric == "ppl":
+            continue
+        twin = axis.twinx()
+        twin.plot(xs, [p.ppl for p in points], "s--", color="tab:red", alpha=0.8)
+        twin.set_ylabel("dev perplexity", color="tab:red")
+        if max(p.ppl for p in points) / min(p.ppl for p in points) > 10:
+            twin.set_yscale("log")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def curve_table(points: list[CurvePoint], metric: str) -> str:
+    """The points as a Markdown table, for cards and logs."""
+    if metric == "ppl":
+        rows = ["| step | minutes | dev ppl |", "|---:|---:|---:|"]
+        rows += [f"| {p.step:,} | {p.minutes:.0f} | {_ppl(p.ppl)} |" for p in points]
+        return "\n".join(rows)
+    rows = [f"| step | minutes | dev {metric} | dev ppl |", "|---:|---:|---:|---:|"]
+    rows += [
+        f"| {p.step:,} | {p.minutes:.0f} | {p.metric:.2f} | {_ppl(p.ppl)} |"
+        for p in points
+    ]
+    return "\n".join(rows)
+
+
+def _ppl(value: float) -> str:
+    return f"{value:.1f}" if math.isfinite(value) else "inf"
