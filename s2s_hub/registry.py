@@ -90,7 +90,8 @@ class Task:
     def metrics(
         self, hypotheses: list[str], references: list[str], sources: list[str]
     ) -> dict[str, float]:
-        """Scores of decoded text; keys must include ``selection_metric``."""
+        """Scores of decoded text; keys must include ``selection_metric`` unless it
+        is ``ppl``, which validation and evaluation measure for every task."""
         from s2s_hub.metrics import corpus_bleu
 
         return {"bleu": corpus_bleu(hypotheses, references)}

@@ -117,11 +117,19 @@ class Translation(HFDatasetOptions, Task):
         """With ``split_paragraphs``, training also sees the sentence pairs of every
         paragraph pair whose two sides have as many sentences: DDTP paragraphs are
         mostly translated sentence by sentence, and the short pairs teach alignment
-        more cheaply than paragraphs a training length limit would drop."""
+        more cheaply than paragraphs a training length limit would drop. A sentence
+        whose English side falls in the reserved SHA-1 bucket is left out, as the
+        shipped files leave such pairs out."""
         pairs = super().pairs(split)
         if split != "train" or not self.split_paragraphs:
             return pairs
-        return pairs + [sentence for pair in pairs for sentence in sentence_pairs(pair)]
+        english = "source" if self.source_lang == "en" else "target"
+        return pairs + [
+            sentence
+            for pair in pairs
+            for sentence in sentence_pairs(pair)
+            if not ding.is_reserved(getattr(sentence, english))
+        ]
 
     def records(self, split: str) -> Iterator[dict[str, str]]:
         mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"

@@ -45,7 +45,8 @@ def test_evaluate_writes_scores_and_hypotheses(trained, tmp_path, capsys):
     ]
     assert main(args) == 0
     result = json.loads(out.read_text())
-    assert result["examples"] == 40 and set(result["scores"]) == {"exact", "bleu"}
+    assert set(result["scores"]) == {"exact", "bleu", "ppl"}
+    assert result["examples"] == 40 and result["baseline"] is None
     assert result["decoding"]["beam_size"] == 2
     assert len(out.with_suffix(".txt").read_text().splitlines()) == 40
 

@@ -74,6 +74,15 @@ def test_setup_builds_only_the_splits_a_stage_needs(tokenizer) -> None:
     assert data.datasets["train"].pairs == ToyTask().pairs("train")[:7]
 
 
+def test_max_train_length_caps_training_pairs_only(tokenizer) -> None:
+    data = datamodule(tokenizer, max_train_length=4)
+    data.setup()
+    train, dev = data.datasets["train"], data.datasets["dev"]
+    assert max(train.source_lengths.max(), train.target_lengths.max()) <= 4 + 1
+    assert 0 < len(train) < len(train.pairs)
+    assert len(dev) == len(dev.pairs) and dev.target_lengths.max() > 5
+
+
 def test_unknown_length_policy_fails_at_construction(tokenizer) -> None:
     with pytest.raises(ValueError, match="length policy"):
         datamodule(tokenizer, length_policy="clip")

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import toy_predictor
 
 from s2s_hub.cli.main import main
+from s2s_hub.data.pairs import Pair
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.search.rollout import rollout
 from s2s_hub.tokenizer import Tokenizer
 
 TASK_OPTIONS = {"length": 4, "alphabet": 5, "train_size": 40, "eval_size": 6}
@@ -121,3 +125,31 @@ def test_a_bad_checkpoint_is_one_cli_line_naming_the_file(
     assert main(["predict", str(path), "a b"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"s2s-hub: error: {path}") and "\n" not in err
+
+
+def test_score_equals_the_search_log_prob_of_a_forced_output():
+    """Teacher-forced, padded and bucketed scoring gives each target the
+    log-probability the search loop gives it, token by token."""
+    predictor = toy_predictor(vocab_size=30, byte_fallback=False, size=8)
+    pairs = predictor.task.pairs("test")[:5]
+    pairs[1] = Pair(pairs[1].source, pairs[1].target[:3])  # lengths differ in a batch
+    scores = predictor.score(pairs, batch_size=2)
+    eos = predictor.tokenizer.eos_id
+    for pair, score in zip(pairs, scores, strict=True):
+        gold = torch.tensor(predictor.tokenizer.encode(pair.target) + [eos])
+        forced = forced_output(predictor, pair.source, gold)
+        assert score.tokens == len(gold)
+        assert score.log_prob == pytest.approx(forced, abs=1e-4)
+        assert score.mean_log_prob == pytest.approx(forced / len(gold), abs=1e-4)
+
+
+def forced_output(predictor: Predictor, source: str, gold: torch.Tensor) -> float:
+    """Search's log-probability of ``gold``: the rollout loop told to pick it."""
+    steps = iter(gold.unsqueeze(1))
+    src, lengths = predictor.encode([source])
+    config = DecodeConfig(method="greedy", max_length=len(gold))
+    with torch.inference_mode():
+        (hypothesis,) = rollout(
+            predictor.model, src, lengths, config, lambda _: next(steps)
+        )
+    return hypothesis.log_prob

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import DataError
 from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.registry import SPLITS, get_task
@@ -44,7 +45,8 @@ def test_metrics_include_the_selection_metric(name):
     hypotheses = ["the quick brown fox jumps", "a library for images"]
     references = ["the quick brown fox jumps", "library for image files"]
     scores = task.metrics(hypotheses, references, ["x", "y"])
-    assert task.selection_metric in scores
+    # perplexity is measured for every task by validation itself
+    assert task.selection_metric in {*scores, "ppl"}
     assert all(isinstance(value, float) for value in scores.values())
 
 
@@ -137,3 +139,21 @@ def test_dialogue_prepare_rebuilds_the_shipped_files(tmp_path):
     for name in ("train.tsv.gz", "dev.tsv.gz", "test.tsv.gz", "demo.txt", "DATA.md"):
         assert (tmp_path / name).read_bytes() == (shipped_dir / name).read_bytes()
     assert gzip.decompress((tmp_path / "test.tsv.gz").read_bytes()).count(b"\n") == 1000
+
+
+def test_translation_trains_on_the_sentences_of_aligned_paragraphs(tmp_path):
+    get_task("translation")  # imports the built-in task files
+    from s2s_hub_builtin_tasks.translation import sentence_pairs
+
+    two = Pair("It is fast. It is small.", "Es ist schnell. Es ist klein.")
+    assert sentence_pairs(two) == [
+        Pair("It is fast.", "Es ist schnell."),
+        Pair("It is small.", "Es ist klein."),
+    ]
+    uneven = Pair("It is fast. It is small.", "Es ist schnell und klein.")
+    assert sentence_pairs(uneven) == []
+    (tmp_path / "train.tsv").write_text(f"{two.source}\t{two.target}\n")
+    task = get_task("translation", data_dir=str(tmp_path))
+    assert task.pairs("train") == [two, *sentence_pairs(two)]
+    plain = get_task("translation", data_dir=str(tmp_path), split_paragraphs=False)
+    assert plain.pairs("train") == [two]

@@ -1,0 +1,86 @@
+"""One last.ckpt per run, training minutes in the logs, and the learning curve."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import TINY_TRAIN_ARGS
+
+from s2s_hub.cli.main import main
+from s2s_hub.training.clock import TrainingClock
+from s2s_hub.training.curve import CURVE_FILE, curve_table, read_curve, run_task
+
+# 600 pairs at batch 64: 10 steps an epoch, validated after its 4th and 8th step;
+# the run stops at step 13, before the second epoch's first validation
+RUN_ARGS = [
+    *TINY_TRAIN_ARGS,
+    "--train.max_epochs",
+    "2",
+    "--train.max_steps",
+    "13",
+    "--train.val_check_interval",
+    "4",
+    "--train.checkpoint_every_n_steps",
+    "5",
+]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("curve") / "run"
+    assert main(["train", *RUN_ARGS, "--train.out_dir", str(out)]) == 0
+    return out
+
+
+def test_one_last_checkpoint_holds_the_newest_periodic_state(run):
+    folder = run / "checkpoints"
+    assert sorted(p.name for p in folder.iterdir()) == ["best.ckpt", "last.ckpt"]
+    last = torch.load(folder / "last.ckpt", weights_only=True)
+    best = torch.load(folder / "best.ckpt", weights_only=True)
+    assert last["global_step"] == 10  # the last multiple of 5 before step 13
+    assert best["global_step"] in (4, 8)
+
+
+def test_validations_log_training_minutes_and_the_curve_reads_them(run):
+    rows = list(csv.DictReader(next(run.glob("logs/version_*/metrics.csv")).open()))
+    minutes = [float(r["train_minutes"]) for r in rows if r.get("train_minutes")]
+    assert len(minutes) == 2 and minutes == sorted(minutes) and minutes[0] > 0
+    points = read_curve(run, "exact")
+    assert [p.step for p in points] == [3, 7]  # logged at the step before
+    assert [p.minutes for p in points] == minutes
+    assert run_task(run) == "reverse"
+    table = curve_table(points, "exact").splitlines()
+    assert table[0] == "| step | minutes | dev exact | dev ppl |" and len(table) == 4
+
+
+def test_plot_writes_the_png_and_prints_the_table(run, capsys):
+    assert main(["plot", str(run)]) == 0
+    image = run / CURVE_FILE
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "dev exact" in capsys.readouterr().out
+
+
+def test_a_resumed_sitting_continues_the_curve_where_it_left_off(run, tmp_path):
+    second = tmp_path / "run"
+    (second / "logs" / "version_0").mkdir(parents=True)
+    (second / "logs" / "version_1").mkdir(parents=True)
+    header = "epoch,step,train_minutes,val_exact,val_ppl\n"
+    (second / "logs" / "version_0" / "metrics.csv").write_text(
+        header + "0,9,1.0,10,50\n0,19,2.0,20,40\n"
+    )
+    # the resumed sitting repeats step 19 (after the last checkpoint) and goes on
+    (second / "logs" / "version_1" / "metrics.csv").write_text(
+        header + "0,19,2.1,21,39\n0,29,3.0,30,30\n"
+    )
+    points = read_curve(second, "exact")
+    assert [(p.step, p.metric) for p in points] == [(9, 10.0), (19, 21.0), (29, 30.0)]
+
+
+def test_the_clock_keeps_its_minutes_across_a_resume():
+    clock = TrainingClock()
+    clock.load_state_dict({"minutes": 42.0})
+    assert 42.0 <= clock.minutes < 42.1
+    assert clock.state_dict()["minutes"] >= 42.0
