@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
@@ -129,3 +130,32 @@ def test_help_documents_every_option():
     ):
         assert option in help_text
     assert "Luong's D" in help_text
+
+
+def test_a_new_run_refuses_a_folder_that_holds_another_run(trained, capsys):
+    assert main(["train", *TINY, "--train.out_dir", str(trained)]) == 2
+    error = capsys.readouterr().err
+    assert "--resume true" in error and "--train.out_dir" in error
+    assert len(error.strip().splitlines()) == 1
+
+
+def test_init_from_starts_from_a_trained_model_s_weights_and_tokenizer(
+    trained, tmp_path
+):
+    from s2s_hub.hub import load
+    from s2s_hub.registry import get_task
+    from s2s_hub.training.config import TrainConfig
+    from s2s_hub.training.run import warm_start
+
+    source = trained / "checkpoints" / "best.ckpt"
+    config = TrainConfig(init_from=str(source), out_dir=str(tmp_path))
+    # the architecture is the trained model's, whatever --model.* says
+    system, tokenizer = warm_start(
+        get_task("reverse"), config, tmp_path, {"hidden_size": 99}
+    )
+    start = load(source)
+    assert (tmp_path / "tokenizer.model").read_bytes() == start.tokenizer.to_bytes()
+    assert tokenizer.to_bytes() == start.tokenizer.to_bytes()
+    weights = system.model.state_dict()
+    assert weights.keys() == start.model.state_dict().keys()
+    assert all(torch.equal(weights[k], v) for k, v in start.model.state_dict().items())

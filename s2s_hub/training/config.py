@@ -45,6 +45,11 @@ class TrainConfig:
             so that a killed run loses at most N steps (0: only when a better
             ``best.ckpt`` is written).
         logger: csv, tensorboard or both.
+        init_from: Start from the weights and tokenizer of a trained model (a .ckpt,
+            an exported folder or a Hub repo id) instead of random ones, with a
+            fresh optimizer: continues a model whose run folder is gone (e.g. a
+            bundled checkpoint) or fine-tunes it on other data. Its architecture
+            wins over ``--model.*`` sizes.
         seed: Seed for weights, data order and tokenizer training.
         num_workers: DataLoader worker processes.
         precision: Lightning precision, e.g. 32-true or bf16-mixed.
@@ -73,6 +78,7 @@ class TrainConfig:
     early_stopping_patience: int = 0
     checkpoint_every_n_steps: int = 500
     logger: str = "csv"
+    init_from: str | None = None
     seed: int = 0
     num_workers: int = 0
     precision: str = "32-true"

@@ -55,6 +55,22 @@ def build_tokenizer(task: Task, config: TrainConfig, folder: Path) -> Tokenizer:
     return tokenizer
 
 
+def warm_start(
+    task: Task, config: TrainConfig, folder: Path, model: dict[str, Any]
+) -> tuple[Seq2SeqSystem, Tokenizer]:
+    """A system holding ``config.init_from``'s weights, and its tokenizer (saved in
+    the run folder, where ``--resume`` finds it)."""
+    from s2s_hub.hub import load
+
+    start = load(config.init_from)
+    architecture = {**model, **start.model.config.to_dict()}
+    system = build_system(task, start.tokenizer, architecture, config)
+    system.model.load_state_dict(start.model.state_dict(), strict=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    start.tokenizer.save(folder / TOKENIZER_FILE)
+    return system, start.tokenizer
+
+
 def build_system(
     task: Task, tokenizer: Tokenizer, model: dict[str, Any], config: TrainConfig
 ) -> Seq2SeqSystem:
@@ -185,12 +201,29 @@ def train(
     config = config or TrainConfig()
     hardware = hardware or DistributedConfig()
     pl.seed_everything(config.seed, workers=True, verbose=False)
+    # a bad architecture fails here, before a tokenizer is trained or a file written
+    Seq2SeqConfig.from_dict(
+        {
+            **task.model_defaults,
+            **(model or {}),
+            "src_vocab_size": 1,
+            "tgt_vocab_size": 1,
+        }
+    )
     folder = run_dir(task, config)
     last = folder / "checkpoints" / "last.ckpt"
     if resume and not last.exists():
         raise FileNotFoundError(f"--resume: no {last} to resume from")
-    tokenizer = build_tokenizer(task, config, folder)
-    system = build_system(task, tokenizer, model or {}, config)
+    if not resume and (last.exists() or (folder / TOKENIZER_FILE).exists()):
+        raise FileExistsError(
+            f"{folder} holds another run: continue it with --resume true, or "
+            "start a new one in a fresh --train.out_dir"
+        )
+    if config.init_from and not resume:
+        system, tokenizer = warm_start(task, config, folder, model or {})
+    else:
+        tokenizer = build_tokenizer(task, config, folder)
+        system = build_system(task, tokenizer, model or {}, config)
     data = build_datamodule(task, tokenizer, config)
     trainer = build_trainer(task, config, hardware, folder)
     trainer.fit(system, datamodule=data, ckpt_path=str(last) if resume else None)
