@@ -3,7 +3,8 @@
     python scripts/results_table.py > /tmp/table.md
 
 Every number comes from ``checkpoints/<task>/eval_results.json``, which
-``s2s-hub export`` wrote from a real evaluation on the task's shipped test split.
+``s2s-hub export`` wrote from a real evaluation on the task's shipped test split,
+together with the task's trivial baseline on the same split.
 """
 
 from __future__ import annotations
@@ -22,16 +23,24 @@ def decoding(settings: dict) -> str:
     return "greedy"
 
 
+def scores_text(scores: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
+
+
 def main() -> None:
-    print("| task | test scores | decoding | test examples | reproduce |")
+    print("| task | model (test) | trivial baseline (test) | decoding | examples |")
     print("|---|---|---|---|---|")
     for path in sorted(ROOT.glob("checkpoints/*/eval_results.json")):
         result = json.loads(path.read_text())
-        scores = ", ".join(f"{k} {v:.2f}" for k, v in result["scores"].items())
-        command = f"`s2s-hub evaluate checkpoints/{result['task']}`"
+        baseline = result.get("baseline")
+        shown = (
+            f"{baseline['name']}: {scores_text(baseline['scores'])}"
+            if baseline
+            else "—"
+        )
         print(
-            f"| {result['task']} | {scores} | {decoding(result['decoding'])} "
-            f"| {result['examples']} | {command} |"
+            f"| {result['task']} | {scores_text(result['scores'])} | {shown} "
+            f"| {decoding(result['decoding'])} | {result['examples']} |"
         )
 
 

@@ -50,6 +50,9 @@ def test_evaluate_writes_scores_and_hypotheses(trained, tmp_path, capsys):
     assert result["examples"] == 40 and result["baseline"] is None
     assert result["decoding"]["beam_size"] == 2
     assert len(out.with_suffix(".txt").read_text().splitlines()) == 40
+    table = capsys.readouterr().err.splitlines()
+    assert table[0].split()[:3] == ["metric", "model", "baseline"]
+    assert any(row.split()[:2] == ["test", "ppl"] for row in table)
 
 
 def test_predict_prints_nbest_with_probabilities(trained, capsys):

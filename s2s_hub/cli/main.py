@@ -299,11 +299,23 @@ def cmd_evaluate(args: Namespace) -> None:
     config = _decode_config(args, predictor.task.decoding)
     result = evaluate(predictor, args.split, config, args.limit)
     print(json.dumps(result.to_dict(), indent=2))
+    print(side_by_side(result), file=sys.stderr)
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
         out.with_suffix(".txt").write_text("\n".join(result.hypotheses) + "\n")
+
+
+def side_by_side(result) -> str:
+    """The model's scores beside the baseline's, as a small table for people."""
+    baseline = result.baseline or {"name": "none declared", "scores": {}}
+    rows = [f"{'metric':<16} {'model':>10} {'baseline':>10}   ({baseline['name']})"]
+    for name, value in result.scores.items():
+        other = baseline["scores"].get(name)
+        shown = f"{other:>10.2f}" if other is not None else f"{'—':>10}"
+        rows.append(f"{result.split + ' ' + name:<16} {value:>10.2f} {shown}")
+    return "\n".join(rows)
 
 
 def cmd_predict(args: Namespace) -> None:
