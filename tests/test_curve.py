@@ -84,3 +84,12 @@ def test_the_clock_keeps_its_minutes_across_a_resume():
     clock.load_state_dict({"minutes": 42.0})
     assert 42.0 <= clock.minutes < 42.1
     assert clock.state_dict()["minutes"] >= 42.0
+
+
+def test_an_export_of_a_run_carries_its_learning_curve(run, tmp_path):
+    from s2s_hub.hub.push import export_checkpoint
+
+    folder = export_checkpoint(run / "checkpoints" / "best.ckpt", tmp_path / "model")
+    assert (folder / CURVE_FILE).read_bytes()[:4] == b"\x89PNG"
+    card = (folder / "README.md").read_text()
+    assert f"]({CURVE_FILE})" in card and "| step | minutes | dev exact |" in card

@@ -42,6 +42,7 @@ from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.curve import CURVE_FILE
 
 REPO_ID = "org/reverse-tiny"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -160,8 +161,12 @@ class FakeHub:
         return ModelCard.load(path)
 
 
+# exports of a model without a run folder: no learning curve (see test_curve.py)
+EXPORTED_FILES = sorted(set(LAYOUT_FILES) - {CURVE_FILE})
+
+
 def test_export_writes_exactly_the_layout(exported):
-    assert sorted(p.name for p in exported.iterdir()) == sorted(LAYOUT_FILES)
+    assert sorted(p.name for p in exported.iterdir()) == EXPORTED_FILES
     config = json.loads((exported / CONFIG_FILE).read_text())
     assert config["task"] == "reverse"
     assert config["task_options"] == TOY_TASK_OPTIONS
@@ -295,7 +300,7 @@ def test_push_uploads_the_layout_and_never_the_checkpoint(
     hub = FakeHub(monkeypatch)
     url = push(checkpoint, REPO_ID, private=True, revision="exp")
     assert url.startswith(f"https://huggingface.co/{REPO_ID}/commit/")
-    assert sorted(hub.files) == sorted(LAYOUT_FILES)
+    assert sorted(hub.files) == EXPORTED_FILES
     assert [name for name, _ in hub.calls] == [
         "create_repo",
         "create_branch",
@@ -345,7 +350,7 @@ def test_push_offline_is_one_clear_line(checkpoint, offline, monkeypatch, capsys
 def test_cli_export_writes_what_push_would_upload(checkpoint, tmp_path):
     out = tmp_path / "out"
     assert main(["export", str(checkpoint), str(out), "--repo_id", REPO_ID]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(LAYOUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == EXPORTED_FILES
 
 
 def test_model_sources_from_the_environment(monkeypatch):
