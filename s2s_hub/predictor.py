@@ -151,14 +151,32 @@ class Predictor:
             src[i, : len(row)] = torch.tensor(row)
         return src, lengths
 
-    @torch.inference_mode()
     def predict(
         self, texts: list[str], config: DecodeConfig | None = None, batch_size: int = 64
     ) -> list[list[Prediction]]:
         """n-best predictions for each text, in input order.
 
-        Texts are decoded in batches sorted by length, so padding stays small.
+        A text the task cuts into segments (``Task.segments``, e.g. sentences) is
+        decoded segment by segment and its predictions are joined
+        (``join_predictions``).
         """
+        segments = [self.task.segments(text) for text in texts]
+        flat = self._predict(
+            [s for parts in segments for s in parts], config, batch_size
+        )
+        results, start = [], 0
+        for parts in segments:
+            chunk = flat[start : start + len(parts)]
+            start += len(parts)
+            results.append(chunk[0] if len(chunk) == 1 else join_predictions(chunk))
+        return results
+
+    @torch.inference_mode()
+    def _predict(
+        self, texts: list[str], config: DecodeConfig | None, batch_size: int
+    ) -> list[list[Prediction]]:
+        """n-best predictions of whole texts, decoded in batches sorted by length so
+        that padding stays small."""
         config = config or self.task.decoding
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: dict[int, list[Prediction]] = {}
@@ -226,3 +244,27 @@ class Predictor:
     ) -> list[str]:
         """The best output for each text."""
         return [nbest[0].text for nbest in self.predict(texts, config)]
+
+
+def join_predictions(segments: list[list[Prediction]]) -> list[Prediction]:
+    """One text's predictions from the n-best lists of its segments, in order.
+
+    The k-th joined prediction puts together every segment's k-th best (its last
+    one where a segment has fewer): texts joined by a space, log-probabilities and
+    scores summed, attention as the block-diagonal of the segments' matrices (each
+    output segment attended only to its own source segment).
+    """
+    joined = []
+    for k in range(max(len(nbest) for nbest in segments)):
+        parts = [nbest[min(k, len(nbest) - 1)] for nbest in segments]
+        joined.append(
+            Prediction(
+                text=" ".join(p.text for p in parts),
+                log_prob=sum(p.log_prob for p in parts),
+                score=sum(p.score for p in parts),
+                source_pieces=[x for p in parts for x in p.source_pieces],
+                target_pieces=[x for p in parts for x in p.target_pieces],
+                attention=torch.block_diag(*(p.attention for p in parts)),
+            )
+        )
+    return joined

@@ -96,6 +96,11 @@ class Task:
 
         return {"bleu": corpus_bleu(hypotheses, references)}
 
+    def segments(self, text: str) -> list[str]:
+        """The parts of an input the model decodes one at a time, their outputs
+        joined in order (default: the whole text as one part)."""
+        return [text]
+
     def model_metrics(self, score: Scorer, pairs: list[Pair]) -> dict[str, float]:
         """Scores that need the model's probabilities of given targets, not only its
         outputs (e.g. ranking the true reply among others); ``score`` gives each

@@ -153,3 +153,35 @@ def forced_output(predictor: Predictor, source: str, gold: torch.Tensor) -> floa
             predictor.model, src, lengths, config, lambda _: next(steps)
         )
     return hypothesis.log_prob
+
+
+def test_a_segmented_input_is_decoded_segment_by_segment_and_joined(monkeypatch):
+    predictor = toy_predictor(vocab_size=30, byte_fallback=False, size=8)
+    monkeypatch.setattr(predictor.task, "segments", lambda text: text.split(" | "))
+    config = DecodeConfig(method="beam", beam_size=3, n_best=2, max_length=6)
+    first, second = predictor.predict(["a b c", "d e"], config)
+    (joined,) = predictor.predict(["a b c | d e"], config)
+    assert len(joined) == 2
+    for k, prediction in enumerate(joined):
+        parts = (first[k], second[k])
+        assert prediction.text == f"{parts[0].text} {parts[1].text}"
+        assert prediction.log_prob == pytest.approx(sum(p.log_prob for p in parts))
+        rows, cols = parts[0].attention.shape
+        assert prediction.attention.shape == (
+            rows + parts[1].attention.shape[0],
+            cols + parts[1].attention.shape[1],
+        )
+        assert torch.equal(prediction.attention[:rows, :cols], parts[0].attention)
+        assert not prediction.attention[:rows, cols:].any()
+        assert len(prediction.source_pieces) == prediction.attention.shape[1]
+        assert len(prediction.target_pieces) == prediction.attention.shape[0]
+
+
+def test_translation_segments_multi_sentence_inputs():
+    task = get_task("translation")
+    assert task.segments("It is fast. It is small!") == ["It is fast.", "It is small!"]
+    assert task.segments("Version 1.2 of foo.bar is out.") == [
+        "Version 1.2 of foo.bar is out."
+    ]
+    whole = get_task("translation", translate_by_sentence=False)
+    assert whole.segments("It is fast. It is small!") == ["It is fast. It is small!"]
