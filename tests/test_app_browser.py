@@ -49,6 +49,13 @@ def page(demo_url: str) -> Iterator:
         browser.close()
 
 
+def test_the_demo_opens_on_the_translation_tab(page):
+    # the first test of the module: no tab has been clicked yet
+    page.wait_for_selector("#tab-translation", state="visible")
+    assert not page.is_visible("#tab-dialogue")
+    assert not page.is_visible("#tab-summarization")
+
+
 def open_tab(page, name: str) -> None:
     page.click(f"#tab-{name}-button")
     page.wait_for_selector(f"#tab-{name}", state="visible")
