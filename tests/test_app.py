@@ -253,7 +253,8 @@ def test_a_new_task_plugin_gets_a_tab_without_an_app_edit(monkeypatch, toy_model
 
 def test_tab_header_shows_the_card_score_and_source(toy_model_dir):
     line = card_markdown(str(toy_model_dir), "exact")
-    assert "**test exact " in line and str(toy_model_dir) in line
+    assert "**test exact " in line and f"`{toy_model_dir.name}`" in line
+    assert str(toy_model_dir.parent) not in line  # no server path
     hub_line = card_markdown("org/never-downloaded", "bleu")
     assert "(https://huggingface.co/org/never-downloaded)" in hub_line
 
@@ -391,3 +392,16 @@ def test_bad_chat_input_gets_an_error_message(client, name, message, style, erro
 def test_chat_takes_any_script_emoji_and_rtl_text(client, name, text):
     history, _ = client.predict(text, [], "diverse", api_name=f"/{name}_chat")
     assert len(history) == 2
+
+
+def test_tab_header_shows_the_baseline_beside_the_score(tmp_path):
+    import json as json_module
+    import shutil
+
+    folder = ROOT / "checkpoints" / "translation"
+    copy = Path(shutil.copytree(folder, tmp_path / "translation"))
+    stored = json_module.loads((copy / "eval_results.json").read_text())
+    stored["baseline"] = {"name": "copy source", "scores": {"bleu": 8.68}}
+    (copy / "eval_results.json").write_text(json_module.dumps(stored))
+    line = card_markdown(str(copy), "bleu")
+    assert line.endswith(" · baseline (copy source): 8.7")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from huggingface_hub.utils import validate_repo_id
 
 log = logging.getLogger(__name__)
 CARD_FILE = "README.md"
+EVAL_FILE = "eval_results.json"
 HUB_URL = "https://huggingface.co"
 
 
@@ -65,10 +67,26 @@ def describe_result(result: EvalResult) -> str:
 
 
 def source_link(source: str) -> str:
-    """Markdown pointing at the model: a Hub link for a repo id, else the path."""
+    """Markdown naming the model: a Hub link for a repo id, else the folder's name
+    (a visitor of a public demo has no business with the server's paths)."""
     if is_repo_id(source):
         return f"[{source}]({HUB_URL}/{source})"
-    return f"`{Path(source).resolve()}`"
+    return f"`{Path(source).resolve().name}`"
+
+
+def baseline_note(source: str, metric: str) -> str:
+    """`` · baseline (copy source): 8.7`` from the model's ``eval_results.json``, or
+    nothing when it has none for ``metric``."""
+    path = card_path(source)
+    evaluation = path.with_name(EVAL_FILE) if path else None
+    if evaluation is None or not evaluation.is_file():
+        return ""
+    try:
+        baseline = json.loads(evaluation.read_text("utf-8")).get("baseline") or {}
+        value = baseline["scores"][metric]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return f" · baseline ({baseline['name']}): {value:.1f}"
 
 
 def card_markdown(source: str | None, metric: str) -> str:
@@ -77,4 +95,5 @@ def card_markdown(source: str | None, metric: str) -> str:
         return "No model is configured for this task."
     result = headline_result(source, metric)
     score = describe_result(result) if result else "no measured score in a model card"
-    return f"Model: {source_link(source)} · {score}"
+    note = baseline_note(source, metric) if result else ""
+    return f"Model: {source_link(source)} · {score}{note}"
