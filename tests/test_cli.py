@@ -1,5 +1,6 @@
 """The command line end to end: train a toy model, evaluate it, predict with it."""
 
+import io
 import json
 import subprocess
 import sys
@@ -162,3 +163,55 @@ def test_init_from_starts_from_a_trained_model_s_weights_and_tokenizer(
     weights = system.model.state_dict()
     assert weights.keys() == start.model.state_dict().keys()
     assert all(torch.equal(weights[k], v) for k, v in start.model.state_dict().items())
+
+
+class Terminal(io.StringIO):
+    """Typed lines: a stdin that says it is a terminal, and that records how many
+    lines were read before each answer was printed."""
+
+    def __init__(self, text: str, printed: list[str]) -> None:
+        super().__init__(text)
+        self.printed = printed
+        self.read_before_answer: list[int] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, *args) -> str:
+        self.read_before_answer.append(len(self.printed))
+        return super().readline(*args)
+
+
+def test_predict_on_a_terminal_answers_each_line_before_reading_the_next(
+    trained, capsys, monkeypatch
+):
+    printed: list[str] = []
+    terminal = Terminal("a b c\nb c d\n", printed)
+    monkeypatch.setattr("sys.stdin", terminal)
+    real_print = print
+
+    def recording_print(*args, **kwargs):
+        if kwargs.get("file") is None:
+            printed.append(" ".join(map(str, args)))
+        real_print(*args, **kwargs)
+
+    monkeypatch.setattr("builtins.print", recording_print)
+    assert main(["predict", str(trained / "checkpoints" / "best.ckpt")]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2
+    assert captured.err.count("> ") == 3  # a prompt per line, and one at EOF
+    # the second line was read only after the first answer was printed
+    assert terminal.read_before_answer == [0, 1, 2]
+
+
+def test_predict_writes_attention_plots(trained, tmp_path, capsys):
+    checkpoint = str(trained / "checkpoints" / "best.ckpt")
+    folder = tmp_path / "maps"
+    args = ["predict", checkpoint, "a b c", "d e", "--attention_plot", str(folder)]
+    assert main(args) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["0.png", "1.png"]
+    single = tmp_path / "one.png"
+    assert main(["predict", checkpoint, "a b c", "--attention_plot", str(single)]) == 0
+    assert single.read_bytes()[:4] == b"\x89PNG"
+    assert main(["predict", checkpoint, "a", "b", "--attention_plot", str(single)]) == 2
+    assert "give a folder" in capsys.readouterr().err

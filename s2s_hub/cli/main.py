@@ -114,13 +114,21 @@ def _predict_parser() -> ArgumentParser:
         type=str,
         nargs="*",
         default=[],
-        help="Texts to decode; with none, lines of --input or stdin",
+        help="Texts to decode; with none, lines of --input or stdin (on a "
+        "terminal: answered line by line until Ctrl-D)",
     )
     parser.add_argument(
         "--input",
         type=str | None,
         default=None,
         help="File with one source text per line",
+    )
+    parser.add_argument(
+        "--attention_plot",
+        type=str | None,
+        default=None,
+        help="Write the heat map of the best output: PATH.png for one input, "
+        "or a folder (one <index>.png per input)",
     )
     return parser
 
@@ -319,19 +327,15 @@ def side_by_side(result) -> str:
 
 
 def cmd_predict(args: Namespace) -> None:
+    from s2s_hub.cli import predict
+
     predictor = _predictor(args)
-    texts = list(args.text)
-    if not texts and args.input:
-        texts = Path(args.input).read_text(encoding="utf-8").splitlines()
-    elif not texts:
-        texts = [line.rstrip("\n") for line in sys.stdin]
     config = _decode_config(args, predictor.task.decoding)
-    for i, nbest in enumerate(predictor.predict(texts, config, args.batch_size)):
-        if config.n_best == 1:
-            print(nbest[0].text)
-            continue
-        for p in nbest:
-            print(f"{i}\t{p.score:.4f}\t{p.probability:.4f}\t{p.text}")
+    batches = predict.input_batches(
+        list(args.text), args.input, sys.stdin, args.batch_size
+    )
+    plots = predict.AttentionPlots(args.attention_plot) if args.attention_plot else None
+    predict.run(predictor, batches, config, args.batch_size, plots)
 
 
 def cmd_data(args: Namespace) -> None:
