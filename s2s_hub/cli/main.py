@@ -179,6 +179,23 @@ def _push_parser() -> ArgumentParser:
     return parser
 
 
+def _space_push_parser() -> ArgumentParser:
+    parser = _parser("Create or update a Gradio Space that serves the demo.")
+    parser.add_argument("repo_id", type=str, help="The Space, ORG/NAME")
+    parser.add_argument(
+        "--models",
+        type=str,
+        nargs="*",
+        default=None,
+        help="task=MODEL_FOLDER_OR_REPO_ID entries (default: what the demo here "
+        "serves: S2S_HUB_MODELS or checkpoints/<task>)",
+    )
+    parser.add_argument(
+        "--private", action="store_true", help="Create the Space as private"
+    )
+    return parser
+
+
 def _export_parser() -> ArgumentParser:
     parser = _publish_parser("Write a checkpoint in the Hub layout: what push uploads.")
     parser.add_argument("out_dir", type=str, help="Folder to write")
@@ -247,6 +264,12 @@ def build_parser() -> ArgumentParser:
     ):
         child = make()
         sub.add_subcommand(name, child, help=child.description)
+    space = ArgumentParser(description="Gradio Space commands.", exit_on_error=False)
+    sub.add_subcommand("space", space, help=space.description)
+    space_push = _space_push_parser()
+    space.add_subcommands(dest="action").add_subcommand(
+        "push", space_push, help=space_push.description
+    )
     data = ArgumentParser(description="Data commands.", exit_on_error=False)
     sub.add_subcommand("data", data, help=data.description)
     prepare = _prepare_parser()
@@ -338,6 +361,15 @@ def cmd_predict(args: Namespace) -> None:
     predict.run(predictor, batches, config, args.batch_size, plots)
 
 
+def cmd_space(args: Namespace) -> None:
+    from s2s_hub.hub.space import parse_sources
+    from s2s_hub.hub.space_push import push_space
+
+    options = args.push
+    models = parse_sources(",".join(options.models)) if options.models else None
+    print(push_space(options.repo_id, models, private=options.private))
+
+
 def cmd_data(args: Namespace) -> None:
     from s2s_hub.registry import get_task
 
@@ -411,6 +443,7 @@ COMMANDS = {
     "export": cmd_export,
     "space-card": cmd_space_card,
     "plot": cmd_plot,
+    "space": cmd_space,
 }
 
 

@@ -119,7 +119,7 @@ def push(
             before the (possibly long) evaluation where possible.
     """
     if constants.is_offline_mode():
-        raise ConnectionError(_offline_message(repo_id))
+        raise ConnectionError(offline_message(repo_id))
     with tempfile.TemporaryDirectory() as tmp:
         folder = export_checkpoint(checkpoint, tmp, repo_id, reuse_scores, half)
         return upload(folder, repo_id, private, revision, token)
@@ -146,7 +146,7 @@ def upload(
             commit_message="Upload s2s-hub model",
         )
     except OfflineModeIsEnabled as error:
-        raise ConnectionError(_offline_message(repo_id)) from error
+        raise ConnectionError(offline_message(repo_id)) from error
     except httpx2.TransportError as error:
         raise ConnectionError(
             f"cannot reach the Hugging Face Hub to push {repo_id}: {error}"
@@ -154,7 +154,8 @@ def upload(
     return str(commit)
 
 
-def _offline_message(repo_id: str) -> str:
+def offline_message(repo_id: str) -> str:
+    """Why a push cannot happen in offline mode, and what to do about it."""
     return (
         f"cannot push {repo_id}: HF_HUB_OFFLINE=1 is set; unset it (and log in with "
         "`hf auth login` or set HF_TOKEN) to push"

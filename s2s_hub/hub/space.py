@@ -34,7 +34,7 @@ def default_model_sources(root: str | Path = ".") -> dict[str, str]:
     """
     spec = os.environ.get(MODELS_ENV, "").strip()
     if spec:
-        return _parse_sources(spec)
+        return parse_sources(spec)
     bundled = Path(root) / BUNDLED_DIR
     if not bundled.is_dir():
         return {}
@@ -45,7 +45,7 @@ def default_model_sources(root: str | Path = ".") -> dict[str, str]:
     }
 
 
-def _parse_sources(spec: str) -> dict[str, str]:
+def parse_sources(spec: str) -> dict[str, str]:
     """Parse ``task=repo_or_path`` entries separated by commas."""
     sources: dict[str, str] = {}
     for entry in filter(None, (part.strip() for part in spec.split(","))):

@@ -1,0 +1,106 @@
+"""``s2s-hub space push``: put the demo on a Gradio Space in one commit.
+
+A Space runs ``app.py`` from its repository root and installs ``requirements.txt``
+and ``packages.txt`` first, so the commit holds the app, those two files, the
+library (``s2s_hub/``) and the built-in task files it imports by path, and the
+models: local model folders go in as ``checkpoints/<task>/`` (``upload_folder``
+sends the weights through the Hub's large-file storage), Hub repo ids are only
+named. The README gets the Space front matter, and ``S2S_HUB_MODELS`` (a Space
+variable, changed without a commit) says which model serves which task.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from huggingface_hub import HfApi, constants
+
+from s2s_hub.hub.layout import LAYOUT_FILES
+from s2s_hub.hub.push import offline_message
+from s2s_hub.hub.space import (
+    BUNDLED_DIR,
+    MODELS_ENV,
+    default_model_sources,
+    hub_models,
+    write_space_readme,
+)
+
+SPACE_FILES = ("app.py", "requirements.txt", "packages.txt")
+HUB_URL = "https://huggingface.co/spaces"
+SPACE_README = """# s2s-hub demo
+
+Attention-based RNN encoder-decoder models, one tab per task: n-best outputs with
+the model's probabilities, and which source pieces every output piece attended to.
+Built with [s2s-hub](https://github.com/s2s-hub/s2s-hub); the models' cards give
+their training data and measured scores.
+"""
+
+
+def stage_space(root: Path, models: Mapping[str, str], stage: Path) -> str:
+    """Copy what the Space needs from the repository at ``root`` into ``stage``;
+    returns the ``S2S_HUB_MODELS`` value that serves ``models`` there."""
+    for name in SPACE_FILES:
+        shutil.copy2(root / name, stage / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(root / "s2s_hub", stage / "s2s_hub", ignore=skip)
+    (stage / "tasks").mkdir()
+    for task_file in (root / "tasks").glob("*.py"):
+        shutil.copy2(task_file, stage / "tasks" / task_file.name)
+    for demo in (root / "tasks").glob("data/*/demo.txt"):  # the data stay behind
+        target = stage / demo.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(demo, target)
+    served = {}
+    for task, source in models.items():
+        folder = Path(source) if Path(source).is_absolute() else root / source
+        if not folder.is_dir():
+            served[task] = source  # a Hub repo id: the Space downloads it
+            continue
+        target = stage / BUNDLED_DIR / task
+        target.mkdir(parents=True)
+        for name in LAYOUT_FILES:
+            if (folder / name).is_file():
+                shutil.copy2(folder / name, target / name)
+        served[task] = f"{BUNDLED_DIR}/{task}"
+    write_space_readme(stage / "README.md", hub_models(served, stage))
+    readme = (stage / "README.md").read_text("utf-8")
+    (stage / "README.md").write_text(readme.rstrip() + "\n\n" + SPACE_README, "utf-8")
+    return ",".join(f"{task}={source}" for task, source in sorted(served.items()))
+
+
+def push_space(
+    repo_id: str,
+    models: Mapping[str, str] | None = None,
+    root: str | Path = ".",
+    private: bool = False,
+    token: str | None = None,
+) -> str:
+    """Create or update the Space ``repo_id``; returns its URL.
+
+    Args:
+        models: ``{task: model folder or Hub repo id}``; default: what the demo at
+            ``root`` serves (``S2S_HUB_MODELS`` or the bundled checkpoints).
+    """
+    if constants.is_offline_mode():
+        raise ConnectionError(offline_message(repo_id))
+    root = Path(root).resolve()
+    models = dict(models) if models is not None else default_model_sources(root)
+    if not models:
+        raise ValueError("no models to serve: give --models task=FOLDER_OR_REPO ...")
+    api = HfApi(token=token)
+    repo_id = api.create_repo(
+        repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True
+    ).repo_id
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = stage_space(root, models, Path(tmp))
+        api.upload_folder(
+            repo_id=repo_id,
+            repo_type="space",
+            folder_path=tmp,
+            commit_message="Deploy the s2s-hub demo",
+        )
+    api.add_space_variable(repo_id, MODELS_ENV, spec)
+    return f"{HUB_URL}/{repo_id}"
