@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,9 +74,15 @@ def toy_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def toy_models_spec(toy_model_dir: Path) -> str:
-    """An ``S2S_HUB_MODELS`` value that serves the toy model for every task."""
-    return ",".join(f"{name}={toy_model_dir}" for name in task_names())
+def toy_models_spec(
+    toy_model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """An ``S2S_HUB_MODELS`` value that serves the toy model for every task, and a
+    copy of it as reverse's second model, for the Compare tab."""
+    second = tmp_path_factory.mktemp("toy-model-copy") / "toy-b"
+    shutil.copytree(toy_model_dir, second)
+    spec = [f"{name}={toy_model_dir}" for name in task_names()]
+    return ",".join([*spec, f"reverse={second}"])
 
 
 def free_port() -> int:

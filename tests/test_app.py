@@ -213,7 +213,7 @@ def test_the_demo_opens_on_translation_and_lists_the_seed_tasks_first():
     demo = build_demo(tab_models(sources={}))
     tabs = [b.elem_id for b in demo.blocks.values() if isinstance(b, gr.Tab)]
     assert tabs[:3] == ["tab-translation", "tab-summarization", "tab-dialogue"]
-    assert sorted(tabs[3:]) == tabs[3:]
+    assert sorted(tabs[3:-1]) == tabs[3:-1] and tabs[-1] == "tab-compare"
 
 
 def test_a_task_without_a_model_gets_a_tab_that_says_so():
@@ -221,18 +221,18 @@ def test_a_task_without_a_model_gets_a_tab_that_says_so():
     assert {m.task.name for m in models} == set(TASKS)
     assert all(m.predictor is None and "No trained model" in m.problem for m in models)
     demo = build_demo(models)
-    assert tab_ids(demo) == {f"tab-{name}" for name in TASKS}
+    assert tab_ids(demo) == {f"tab-{name}" for name in [*TASKS, "compare"]}
     assert api_names(demo) == set()
 
 
 def test_a_model_that_fails_to_load_does_not_break_the_demo(tmp_path):
-    (model,) = tab_models([get_task("reverse")], {"reverse": str(tmp_path / "gone")})
+    (model,) = tab_models([get_task("reverse")], {"reverse": [str(tmp_path / "gone")]})
     assert model.predictor is None and "could not be loaded" in model.problem
     build_demo([model])
 
 
 def test_models_load_once_per_process(toy_model_dir):
-    sources = {"reverse": str(toy_model_dir)}
+    sources = {"reverse": [str(toy_model_dir)]}
     first = tab_models([get_task("reverse")], sources)[0]
     again = tab_models([get_task("reverse")], sources)[0]
     assert first.predictor is again.predictor
@@ -246,7 +246,7 @@ def test_a_new_task_plugin_gets_a_tab_without_an_app_edit(monkeypatch, toy_model
 
     Echo.name = "echo"
     monkeypatch.setitem(registry._REGISTRY, "echo", Echo)
-    demo = build_demo(tab_models(sources={"echo": str(toy_model_dir)}))
+    demo = build_demo(tab_models(sources={"echo": [str(toy_model_dir)]}))
     assert "tab-echo" in tab_ids(demo)
     assert "echo_predict" in api_names(demo)
 
@@ -405,3 +405,28 @@ def test_tab_header_shows_the_baseline_beside_the_score(tmp_path):
     (copy / "eval_results.json").write_text(json_module.dumps(stored))
     line = card_markdown(str(copy), "bleu")
     assert line.endswith(" · baseline (copy source): 8.7")
+
+
+def test_compare_tab_explains_how_to_load_a_second_model(toy_model_dir):
+    demo = build_demo(tab_models(sources={"reverse": [str(toy_model_dir)]}))
+    help_text = [b for b in demo.blocks.values() if b.elem_id == "compare-help"]
+    assert help_text and "S2S_HUB_MODELS" in help_text[0].value
+    assert not any(name.endswith("_compare") for name in api_names(demo))
+
+
+def test_compare_decodes_one_input_with_every_model_of_a_task(toy_model_dir):
+    from s2s_hub.app.compare import compare
+
+    models = tab_models(
+        [get_task("reverse")], {"reverse": [str(toy_model_dir), str(toy_model_dir)]}
+    )
+    demo = build_demo(models)
+    assert "reverse_compare" in api_names(demo)
+    assert "compare-reverse" in tab_ids(demo)
+    results = compare(models, "a b c")
+    assert len(results) == 3 * len(models)
+    expected = models[0].predictor.predict(["a b c"])[0][0]
+    for text, probability, figure in zip(*[iter(results)] * 3, strict=True):
+        assert text == expected.text
+        assert probability == format_probability(expected.probability)
+        assert figure.axes  # a heat map

@@ -135,3 +135,20 @@ def test_chat_tab_replies_and_resets(page, screenshots, name):
     screenshot(page, screenshots, name)
     page.click(f"#{name}-reset")
     page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="detached")
+
+
+def test_compare_tab_decodes_with_every_model_side_by_side(page, request):
+    if request.config.getoption("--bundled-demo"):
+        pytest.skip("the bundled demo has one model per task")
+    open_tab(page, "compare")
+    page.wait_for_selector("#compare-reverse", state="visible")
+    page.fill("#compare-reverse-input textarea", "a b c")
+    page.click("#compare-reverse-run")
+    outputs = [f"#compare-reverse-output-{i} textarea" for i in (0, 1)]
+    page.wait_for_function(
+        "ids => ids.every(id => document.querySelector(id).value.length > 0)",
+        arg=outputs,
+    )
+    first, second = (page.input_value(selector) for selector in outputs)
+    assert first == second  # the same model twice: the same output
+    assert page.locator("#compare-reverse img").count() >= 2  # two heat maps

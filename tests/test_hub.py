@@ -354,14 +354,16 @@ def test_cli_export_writes_what_push_would_upload(checkpoint, tmp_path):
 
 
 def test_model_sources_from_the_environment(monkeypatch):
-    monkeypatch.setenv(MODELS_ENV, " reverse=org/rev , chitchat=checkpoints/chat,")
+    monkeypatch.setenv(
+        MODELS_ENV, " reverse=org/rev , chitchat=checkpoints/chat,reverse=org/rev2"
+    )
     assert default_model_sources() == {
-        "reverse": "org/rev",
-        "chitchat": "checkpoints/chat",
+        "reverse": ["org/rev", "org/rev2"],
+        "chitchat": ["checkpoints/chat"],
     }
 
 
-@pytest.mark.parametrize("spec", ["reverse", "reverse=", "=org/x", "a=org/x,a=org/y"])
+@pytest.mark.parametrize("spec", ["reverse", "reverse=", "=org/x", "a=org/x,a=org/x"])
 def test_bad_model_sources_are_refused(monkeypatch, spec):
     monkeypatch.setenv(MODELS_ENV, spec)
     with pytest.raises(ValueError, match=MODELS_ENV):
@@ -375,15 +377,15 @@ def test_model_sources_default_to_bundled_folders(monkeypatch, tmp_path):
         (tmp_path / "checkpoints" / name).mkdir(parents=True)
     (tmp_path / "checkpoints" / "README.md").write_text("not a model")
     assert default_model_sources(tmp_path) == {
-        "chitchat": str(tmp_path / "checkpoints" / "chitchat"),
-        "reverse": str(tmp_path / "checkpoints" / "reverse"),
+        "chitchat": [str(tmp_path / "checkpoints" / "chitchat")],
+        "reverse": [str(tmp_path / "checkpoints" / "reverse")],
     }
 
 
 def test_space_models_are_the_sources_fetched_from_the_hub(tmp_path):
     (tmp_path / "checkpoints" / "reverse").mkdir(parents=True)
-    sources = {"reverse": "checkpoints/reverse", "chitchat": "org/chitchat"}
-    assert hub_models(sources, tmp_path) == ["org/chitchat"]
+    sources = {"reverse": ["checkpoints/reverse", "org/rev2"], "chitchat": ["org/chat"]}
+    assert hub_models(sources, tmp_path) == ["org/chat", "org/rev2"]
 
 
 def test_space_front_matter_keeps_the_readme_text(tmp_path):

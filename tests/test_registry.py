@@ -106,7 +106,7 @@ def test_installed_plugin_lists_trains_and_gets_a_demo_tab(tmp_path):
         (
             "from s2s_hub.app import build_demo;"
             "from s2s_hub.app.models import tab_models;"
-            f"models = tab_models(sources={{'upper': '{checkpoint}'}});"
+            f"models = tab_models(sources={{'upper': ['{checkpoint}']}});"
             "build_demo(models);"
             "print([(m.task.name, m.predictor is not None) for m in models])"
         ),

@@ -48,7 +48,10 @@ def front_matter(readme: bytes) -> dict:
 
 def test_space_push_uploads_app_library_and_models(monkeypatch, toy_model_dir):
     hub = FakeSpaceHub(monkeypatch)
-    models = {"reverse": str(toy_model_dir), "translation": "org/translation"}
+    models = {
+        "reverse": [str(toy_model_dir), str(toy_model_dir)],
+        "translation": ["org/translation"],
+    }
     url = push_space("org/demo", models, root=ROOT, private=True)
     assert url == "https://huggingface.co/spaces/org/demo"
     created = hub.calls["create_repo"]
@@ -61,14 +64,18 @@ def test_space_push_uploads_app_library_and_models(monkeypatch, toy_model_dir):
     assert "tasks/data/dialogue/demo.txt" in files
     assert not [f for f in files if "__pycache__" in f or f.endswith(".tsv.gz")]
     bundled = {f for f in files if f.startswith("checkpoints/")}
-    assert "checkpoints/reverse/model.safetensors" in bundled
-    assert not [f for f in bundled if not f.startswith("checkpoints/reverse/")]
+    assert {
+        "checkpoints/reverse/model.safetensors",
+        "checkpoints/reverse-2/config.json",
+    } <= bundled
+    assert not [f for f in bundled if not f.startswith("checkpoints/reverse")]
     meta = front_matter(hub.files["README.md"])
     assert meta["sdk"] == "gradio" and meta["app_file"] == "app.py"
     assert meta["models"] == ["org/translation"]
     assert hub.calls["add_space_variable"] == {
         "repo_id": "org/demo",
-        "S2S_HUB_MODELS": "reverse=checkpoints/reverse,translation=org/translation",
+        "S2S_HUB_MODELS": "reverse=checkpoints/reverse,reverse=checkpoints/reverse-2,"
+        "translation=org/translation",
     }
 
 

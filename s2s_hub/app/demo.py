@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import gradio as gr
 
+from s2s_hub.app.compare import compare_tab
 from s2s_hub.app.models import TabModel, tab_models
 from s2s_hub.app.tabs import task_tab
 
@@ -26,16 +27,21 @@ TAB_ORDER = ("translation", "summarization", "dialogue")
 
 def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
     """The Gradio app, queued; ``models`` defaults to every registered task with
-    the model ``S2S_HUB_MODELS`` or the bundled checkpoints give it."""
+    the models ``S2S_HUB_MODELS`` or the bundled checkpoints give it. A task's first
+    model gets the task's tab; all of them meet in the Compare tab."""
     models = tab_models() if models is None else models
+    groups: dict[str, list[TabModel]] = {}
+    for model in sorted(models, key=lambda m: tab_rank(m.task.name)):
+        groups.setdefault(model.task.name, []).append(model)
     # no analytics: the demo must start and run on a machine without network
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(HEADER, elem_id="s2s-header")
         with gr.Tabs():
-            for model in sorted(models, key=lambda m: tab_rank(m.task.name)):
-                name = model.task.name
+            for name, group in groups.items():
                 with gr.Tab(tab_label(name), id=name, elem_id=f"tab-{name}"):
-                    task_tab(model)
+                    task_tab(group[0])
+            with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
+                compare_tab(groups, tab_label)
     return demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
 
 

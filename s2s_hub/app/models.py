@@ -62,10 +62,16 @@ def tab_model(task: Task, source: str | None) -> TabModel:
 
 
 def tab_models(
-    tasks: Iterable[Task] | None = None, sources: Mapping[str, str] | None = None
+    tasks: Iterable[Task] | None = None,
+    sources: Mapping[str, list[str]] | None = None,
 ) -> list[TabModel]:
-    """One ``TabModel`` per task, by default every registered task with the
-    sources of ``S2S_HUB_MODELS`` or the bundled checkpoints."""
+    """A ``TabModel`` per task and source (one without a model for a task that has
+    no source), by default for every registered task with the sources of
+    ``S2S_HUB_MODELS`` or the bundled checkpoints."""
     tasks = iter_tasks() if tasks is None else tasks
     sources = default_model_sources() if sources is None else sources
-    return [tab_model(task, sources.get(task.name)) for task in tasks]
+    return [
+        tab_model(task, source)
+        for task in tasks
+        for source in sources.get(task.name) or [None]
+    ]

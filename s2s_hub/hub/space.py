@@ -22,15 +22,16 @@ MODELS_ENV = "S2S_HUB_MODELS"
 BUNDLED_DIR = "checkpoints"
 
 
-def default_model_sources(root: str | Path = ".") -> dict[str, str]:
-    """``{task: repo id or path}`` of the models the demo serves.
+def default_model_sources(root: str | Path = ".") -> dict[str, list[str]]:
+    """``{task: [repo id or path, ...]}`` of the models the demo serves: the first
+    of a task gets the task's tab, and all of them meet in the Compare tab.
 
     Args:
         root: the folder of ``app.py``, which holds the bundled ``checkpoints/``.
 
     Raises:
         ValueError: an entry of ``S2S_HUB_MODELS`` is not ``task=repo_or_path``
-            or names a task twice.
+            or repeats another.
     """
     spec = os.environ.get(MODELS_ENV, "").strip()
     if spec:
@@ -39,15 +40,16 @@ def default_model_sources(root: str | Path = ".") -> dict[str, str]:
     if not bundled.is_dir():
         return {}
     return {
-        folder.name: str(folder)
+        folder.name: [str(folder)]
         for folder in sorted(bundled.iterdir())
         if folder.is_dir() and not folder.name.startswith(".")
     }
 
 
-def parse_sources(spec: str) -> dict[str, str]:
-    """Parse ``task=repo_or_path`` entries separated by commas."""
-    sources: dict[str, str] = {}
+def parse_sources(spec: str) -> dict[str, list[str]]:
+    """Parse ``task=repo_or_path`` entries separated by commas; a task may come
+    more than once (``translation=org/bahdanau,translation=org/local-p``)."""
+    sources: dict[str, list[str]] = {}
     for entry in filter(None, (part.strip() for part in spec.split(","))):
         task, _, source = (part.strip() for part in entry.partition("="))
         if not task or not source:
@@ -55,17 +57,20 @@ def parse_sources(spec: str) -> dict[str, str]:
                 f"{MODELS_ENV} entry {entry!r} is not task=repo_or_path "
                 "(e.g. reverse=org/reverse-bahdanau,chitchat=checkpoints/chitchat)"
             )
-        if task in sources:
-            raise ValueError(f"{MODELS_ENV} names task {task!r} twice")
-        sources[task] = source
+        if source in sources.get(task, []):
+            raise ValueError(f"{MODELS_ENV} names {task}={source} twice")
+        sources.setdefault(task, []).append(source)
     return sources
 
 
-def hub_models(sources: dict[str, str], root: str | Path = ".") -> list[str]:
+def hub_models(sources: dict[str, list[str]], root: str | Path = ".") -> list[str]:
     """The sources that ``load`` would fetch from the Hub, for the Space's
     ``models:`` metadata; paths are relative to ``root``, the folder of ``app.py``."""
     return sorted(
-        s for s in sources.values() if not (Path(root) / s).exists() and _is_repo_id(s)
+        s
+        for task_sources in sources.values()
+        for s in task_sources
+        if not (Path(root) / s).exists() and _is_repo_id(s)
     )
 
 

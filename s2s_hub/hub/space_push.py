@@ -39,7 +39,7 @@ their training data and measured scores.
 """
 
 
-def stage_space(root: Path, models: Mapping[str, str], stage: Path) -> str:
+def stage_space(root: Path, models: Mapping[str, list[str]], stage: Path) -> str:
     """Copy what the Space needs from the repository at ``root`` into ``stage``;
     returns the ``S2S_HUB_MODELS`` value that serves ``models`` there."""
     for name in SPACE_FILES:
@@ -53,27 +53,41 @@ def stage_space(root: Path, models: Mapping[str, str], stage: Path) -> str:
         target = stage / demo.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(demo, target)
-    served = {}
-    for task, source in models.items():
-        folder = Path(source) if Path(source).is_absolute() else root / source
-        if not folder.is_dir():
-            served[task] = source  # a Hub repo id: the Space downloads it
-            continue
-        target = stage / BUNDLED_DIR / task
-        target.mkdir(parents=True)
-        for name in LAYOUT_FILES:
-            if (folder / name).is_file():
-                shutil.copy2(folder / name, target / name)
-        served[task] = f"{BUNDLED_DIR}/{task}"
+    served = {
+        task: [
+            _stage_model(root, source, stage, task, i)
+            for i, source in enumerate(sources)
+        ]
+        for task, sources in models.items()
+    }
     write_space_readme(stage / "README.md", hub_models(served, stage))
     readme = (stage / "README.md").read_text("utf-8")
     (stage / "README.md").write_text(readme.rstrip() + "\n\n" + SPACE_README, "utf-8")
-    return ",".join(f"{task}={source}" for task, source in sorted(served.items()))
+    return ",".join(
+        f"{task}={source}"
+        for task, sources in sorted(served.items())
+        for source in sources
+    )
+
+
+def _stage_model(root: Path, source: str, stage: Path, task: str, index: int) -> str:
+    """Copy a local model folder to ``checkpoints/<task>[-<n>]``; returns where the
+    Space finds it (a Hub repo id stays as it is: the Space downloads it)."""
+    folder = Path(source) if Path(source).is_absolute() else root / source
+    if not folder.is_dir():
+        return source
+    name = task if index == 0 else f"{task}-{index + 1}"
+    target = stage / BUNDLED_DIR / name
+    target.mkdir(parents=True)
+    for file in LAYOUT_FILES:
+        if (folder / file).is_file():
+            shutil.copy2(folder / file, target / file)
+    return f"{BUNDLED_DIR}/{name}"
 
 
 def push_space(
     repo_id: str,
-    models: Mapping[str, str] | None = None,
+    models: Mapping[str, list[str]] | None = None,
     root: str | Path = ".",
     private: bool = False,
     token: str | None = None,
@@ -81,8 +95,8 @@ def push_space(
     """Create or update the Space ``repo_id``; returns its URL.
 
     Args:
-        models: ``{task: model folder or Hub repo id}``; default: what the demo at
-            ``root`` serves (``S2S_HUB_MODELS`` or the bundled checkpoints).
+        models: ``{task: [model folder or Hub repo id, ...]}``; default: what the
+            demo at ``root`` serves (``S2S_HUB_MODELS`` or the bundled checkpoints).
     """
     if constants.is_offline_mode():
         raise ConnectionError(offline_message(repo_id))
