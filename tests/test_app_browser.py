@@ -111,8 +111,13 @@ def test_text_tab_shows_output_nbest_and_heat_map(page, screenshots, name):
 
 @pytest.mark.parametrize("name", TEXT_TASKS[:1])
 def test_text_tab_takes_rtl_and_emoji_text(page, name):
+    text = "שלום עולם 😀 日本語"
     open_tab(page, name)
-    run_text_tab(page, name, "שלום עולם 😀 日本語")
+    run_text_tab(page, name, text)
+    # the text reached the model whole, and came back as an n-best row
+    assert page.input_value(f"#{name}-input textarea") == text
+    output = page.input_value(f"#{name}-output textarea")
+    assert output in page.inner_text(f"#{name}-nbest")
 
 
 @pytest.mark.parametrize("name", TEXT_TASKS[:1])
@@ -122,6 +127,7 @@ def test_empty_input_shows_an_error_toast(page, name):
     page.click(f"#{name}-run")
     toast = page.locator("[data-testid=toast-text]", has_text="Please type some text")
     toast.first.wait_for(state="visible")
+    assert toast.first.is_visible()
 
 
 @pytest.mark.parametrize("name", CHAT_TASKS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
@@ -203,6 +205,13 @@ def test_checkpoint_loads_like_its_export(predictor, checkpoint):
 
 def test_package_exports_load_lazily():
     assert s2s_hub.load is load
+    # in a fresh interpreter: importing the package does not import the Hub code
+    code = (
+        "import sys, s2s_hub; assert 's2s_hub.hub' not in sys.modules; "
+        "assert 'torch' not in sys.modules; s2s_hub.load; "
+        "assert 's2s_hub.hub' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_cached_repo_loads_offline(predictor, exported, offline):

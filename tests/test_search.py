@@ -341,4 +341,5 @@ def test_config_lists_every_problem_at_once():
 
 
 def test_n_best_may_exceed_beam_size_when_sampling():
-    assert DecodeConfig(method="sample", beam_size=2, n_best=8).n_best == 8
+    [samples] = run((CHATTY, 3), method="sample", beam_size=2, n_best=8, max_length=6)
+    assert len(samples) == 8

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,12 @@ def test_defaults_are_valid_model_and_training_configs(name):
     task = get_task(name)
     sizes = {"src_vocab_size": task.vocab_size, "tgt_vocab_size": task.vocab_size}
     model = Seq2SeqConfig.from_dict({**task.model_defaults, **sizes})
-    assert model.hidden_size == task.model_defaults["hidden_size"]
-    TrainConfig(**task.training_defaults)
+    # every key of the recipe is a field, and arrives in the config unchanged
+    model_values = asdict(model)
+    assert {k: model_values.get(k) for k in task.model_defaults} == task.model_defaults
+    train_values = asdict(TrainConfig(**task.training_defaults))
+    recipe = task.training_defaults
+    assert {k: train_values.get(k) for k in recipe} == recipe
 
 
 def test_translation_options(shipped):
