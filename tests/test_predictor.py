@@ -63,7 +63,12 @@ def save(contents: object, path: Path) -> Path:
 
 def test_a_checkpoint_of_ours_loads_and_decodes(contents, tmp_path):
     predictor = Predictor.from_checkpoint(save(contents, tmp_path / "good.ckpt"))
-    assert isinstance(predictor.translate(["a b c"])[0], str)
+    loaded = predictor.model.state_dict()
+    saved = {k.removeprefix("model."): v for k, v in contents["state_dict"].items()}
+    assert loaded.keys() == saved.keys()
+    assert all(torch.equal(loaded[k], v) for k, v in saved.items())
+    assert predictor.tokenizer.to_bytes() == contents["tokenizer_model"]
+    # checkpoints written by training itself: test_cli.py and test_curve.py
 
 
 def test_a_pickled_object_is_refused_and_never_run(contents, tmp_path):
