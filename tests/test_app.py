@@ -307,7 +307,17 @@ def test_every_event_has_an_api_name(client):
     expected = {f"/{name}_predict" for name in TEXT_TASKS} | {
         f"/{name}_{action}" for name in CHAT_TASKS for action in ("chat", "reset")
     }
-    assert endpoints == expected
+    # the test demo serves reverse twice (conftest.toy_models_spec): it compares
+    assert endpoints == expected | {"/reverse_compare"}
+
+
+def test_compare_endpoint_answers_for_every_model(client):
+    first, probability, _, second, _, plot = client.predict(
+        "a b c", api_name="/reverse_compare"
+    )
+    assert first == second and isinstance(first, str)
+    assert probability.endswith("%") or "e-" in probability
+    assert plot["type"] == "matplotlib"
 
 
 @pytest.mark.parametrize("method", METHODS)
