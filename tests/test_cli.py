@@ -215,3 +215,19 @@ def test_predict_writes_attention_plots(trained, tmp_path, capsys):
     assert single.read_bytes()[:4] == b"\x89PNG"
     assert main(["predict", checkpoint, "a", "b", "--attention_plot", str(single)]) == 2
     assert "give a folder" in capsys.readouterr().err
+
+
+def test_a_new_run_never_mixes_in_another_run_s_tokenizer(tmp_path):
+    from s2s_hub.registry import get_task
+    from s2s_hub.training.config import TrainConfig
+    from s2s_hub.training.run import build_tokenizer
+
+    task = get_task("reverse", train_size=200, eval_size=10)
+    first = build_tokenizer(task, TrainConfig(vocab_size=20), tmp_path)
+    # the same settings train the same tokenizer: e.g. two nodes at once
+    again = build_tokenizer(task, TrainConfig(vocab_size=20), tmp_path)
+    assert again.to_bytes() == first.to_bytes()
+    with pytest.raises(FileExistsError, match="--resume true"):
+        build_tokenizer(task, TrainConfig(vocab_size=24), tmp_path)
+    resumed = build_tokenizer(task, TrainConfig(vocab_size=24), tmp_path, resume=True)
+    assert resumed.vocab_size == 20  # a resumed run keeps its vocabulary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,16 +33,37 @@ def run_dir(task: Task, config: TrainConfig) -> Path:
     return Path(config.out_dir.format(task=task.name))
 
 
-def build_tokenizer(task: Task, config: TrainConfig, folder: Path) -> Tokenizer:
+def build_tokenizer(
+    task: Task, config: TrainConfig, folder: Path, resume: bool = False
+) -> Tokenizer:
     """Train the task's SentencePiece model on its training pairs, or reuse the
-    run folder's one so that a resumed run keeps its vocabulary."""
+    run folder's one: always when resuming (the run keeps its vocabulary), and in
+    the ranks a distributed launcher starts after the first process wrote it.
+
+    Raises:
+        FileExistsError: a new run finds a tokenizer that these settings do not
+            train (another run's): it would mix that vocabulary with new settings.
+    """
     path = folder / TOKENIZER_FILE
-    if path.exists():
+    if path.exists() and (resume or not _first_process()):
         return Tokenizer.load(path)
+    tokenizer = _train_tokenizer(task, config)
+    # equal bytes: a node that trained the same tokenizer at the same time
+    if path.exists() and path.read_bytes() != tokenizer.to_bytes():
+        raise FileExistsError(
+            f"{folder} holds another run's tokenizer: continue that run with "
+            "--resume true, or start a new one in a fresh --train.out_dir"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(path)
+    return tokenizer
+
+
+def _train_tokenizer(task: Task, config: TrainConfig) -> Tokenizer:
     pairs = task.pairs("train")[: config.limit_train]
     texts = [text for pair in pairs for text in pair]
     vocab_size = config.vocab_size or task.vocab_size
-    tokenizer = Tokenizer.train(
+    return Tokenizer.train(
         texts,
         vocab_size=vocab_size,
         model_type=config.tokenizer_type,
@@ -50,9 +72,13 @@ def build_tokenizer(task: Task, config: TrainConfig, folder: Path) -> Tokenizer:
         byte_fallback=vocab_size >= 1024,
         user_defined_symbols=task.special_tokens,
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    tokenizer.save(path)
-    return tokenizer
+
+
+def _first_process() -> bool:
+    """Whether this is the process a user started, not a rank that a distributed
+    launcher started later (those find rank 0's tokenizer in the folder, by design)."""
+    ranks = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID")
+    return all(os.environ.get(name, "0") == "0" for name in ranks)
 
 
 def warm_start(
@@ -214,7 +240,7 @@ def train(
     last = folder / "checkpoints" / "last.ckpt"
     if resume and not last.exists():
         raise FileNotFoundError(f"--resume: no {last} to resume from")
-    if not resume and (last.exists() or (folder / TOKENIZER_FILE).exists()):
+    if not resume and last.exists() and _first_process():
         raise FileExistsError(
             f"{folder} holds another run: continue it with --resume true, or "
             "start a new one in a fresh --train.out_dir"
@@ -222,7 +248,7 @@ def train(
     if config.init_from and not resume:
         system, tokenizer = warm_start(task, config, folder, model or {})
     else:
-        tokenizer = build_tokenizer(task, config, folder)
+        tokenizer = build_tokenizer(task, config, folder, resume)
         system = build_system(task, tokenizer, model or {}, config)
     data = build_datamodule(task, tokenizer, config)
     trainer = build_trainer(task, config, hardware, folder)
