@@ -60,6 +60,9 @@ def recipe_configs(
             "val_check_interval": 1.0,
             "limit_val_batches": 0,
             "checkpoint_every_n_steps": 0,
+            # the comparison's own protocol: fixed time, no validation, all lengths
+            "early_stopping_patience": 0,
+            "max_train_length": None,
         }
     )
     decode = DecodeConfig(

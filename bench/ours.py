@@ -22,6 +22,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 from instruments import Records, StepMeter, read_spec, time_single_sentences
+from shared_data import TASK_OPTIONS
 
 from s2s_hub.data.collate import Batch
 from s2s_hub.predictor import Predictor
@@ -51,7 +52,7 @@ class MeteredSteps(pl.Callback):
 
 
 def _task(spec: dict[str, Any]) -> Task:
-    return get_task(spec["task"], data_dir=spec["data_dir"])
+    return get_task(spec["task"], data_dir=spec["data_dir"], **TASK_OPTIONS)
 
 
 def _fit(

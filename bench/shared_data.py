@@ -23,6 +23,9 @@ from s2s_hub.training.config import TrainConfig
 from s2s_hub.training.run import TOKENIZER_FILE, build_tokenizer
 
 TASK = "translation"
+# Both toolkits read the same files and translate whole paragraphs: our task's
+# training-time sentence splitting and sentence-by-sentence decoding stay off.
+TASK_OPTIONS = {"split_paragraphs": False, "translate_by_sentence": False}
 # str.splitlines() (Joey's file reader) breaks lines at these too, not only at \n.
 _LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
@@ -57,7 +60,7 @@ class SharedData:
         return self.folder / "vocab.txt"
 
     def task(self) -> Task:
-        return get_task(TASK, data_dir=str(self.data_dir))
+        return get_task(TASK, data_dir=str(self.data_dir), **TASK_OPTIONS)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "folder": str(self.folder)}
@@ -74,13 +77,13 @@ def prepare_shared_data(settings: BenchSettings, folder: Path) -> SharedData:
     data_dir = folder / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     (folder / TOKENIZER_FILE).unlink(missing_ok=True)
-    source_task = get_task(TASK)
+    source_task = get_task(TASK, **TASK_OPTIONS)
     counts, changed = {}, 0
     for split in SPLITS:
         pairs = _select(source_task.pairs(split), settings, split)
         counts[split] = len(pairs)
         changed += _write_split(pairs, data_dir, split)
-    task = get_task(TASK, data_dir=str(data_dir))
+    task = get_task(TASK, data_dir=str(data_dir), **TASK_OPTIONS)
     config = TrainConfig(vocab_size=settings.vocab_size)
     tokenizer = build_tokenizer(task, config, folder)
     _write_vocab(tokenizer, folder / "vocab.txt")
