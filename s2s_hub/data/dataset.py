@@ -37,7 +37,7 @@ def check_length_policy(policy: str) -> LengthPolicy:
     return policy
 
 
-class Encoder(Protocol):
+class TextEncoder(Protocol):
     """The part of ``s2s_hub.tokenizer.Tokenizer`` a dataset needs."""
 
     eos_id: int
@@ -122,7 +122,7 @@ class TokenizedPairs(Dataset[Example]):
     def __init__(
         self,
         pairs: Sequence[Pair],
-        tokenizer: Encoder,
+        tokenizer: TextEncoder,
         max_source_tokens: int,
         max_target_tokens: int,
         policy: LengthPolicy = "filter",

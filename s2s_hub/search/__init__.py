@@ -15,7 +15,7 @@ from s2s_hub.search.beam import beam_search
 from s2s_hub.search.config import METHODS, DecodeConfig
 from s2s_hub.search.greedy import greedy_search
 from s2s_hub.search.hypothesis import Hypothesis, length_penalty
-from s2s_hub.search.protocol import Decodable, DecoderState
+from s2s_hub.search.protocol import Decodable, SearchState
 from s2s_hub.search.sampling import sample
 
 Search = Callable[[Decodable, Tensor, Tensor, DecodeConfig], list[list[Hypothesis]]]
@@ -31,7 +31,7 @@ __all__ = [
     "SEARCHES",
     "Decodable",
     "DecodeConfig",
-    "DecoderState",
+    "SearchState",
     "Hypothesis",
     "beam_search",
     "decode",

@@ -19,7 +19,7 @@ from torch import Tensor
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.search.constraints import constrain
 from s2s_hub.search.hypothesis import Hypothesis, make_hypothesis
-from s2s_hub.search.protocol import Decodable, DecoderState
+from s2s_hub.search.protocol import Decodable, SearchState
 
 
 @dataclass
@@ -38,7 +38,7 @@ class _Beams:
     tokens: Tensor
     attention: Tensor
     scores: Tensor
-    state: DecoderState
+    state: SearchState
 
 
 @dataclass
@@ -173,7 +173,7 @@ def _advance(
     beams: _Beams,
     candidates: _Candidates,
     attention: Tensor,
-    state: DecoderState,
+    state: SearchState,
     searching: Tensor,
     eos_id: int,
 ) -> _Beams:

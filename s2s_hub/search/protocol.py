@@ -11,11 +11,11 @@ from typing import Protocol
 from torch import Tensor
 
 
-class DecoderState(Protocol):
+class SearchState(Protocol):
     """Whatever the decoder carries between steps: hidden state, encoder outputs,
     source mask. Searches never look inside it; they only pick rows of it."""
 
-    def select(self, index: Tensor) -> DecoderState:
+    def select(self, index: Tensor) -> SearchState:
         """The state of the rows at ``index``, in that order.
 
         Beam search uses it to expand each sentence to its beams and to reorder
@@ -26,7 +26,7 @@ class DecoderState(Protocol):
         """
         ...
 
-    def reorder(self, index: Tensor) -> DecoderState:
+    def reorder(self, index: Tensor) -> SearchState:
         """``select`` for an index that only moves rows among those of the same
         source sentence, so that per-sentence parts (encoder outputs) can stay."""
         ...
@@ -44,7 +44,7 @@ class Decodable(Protocol):
     @property
     def eos_id(self) -> int: ...
 
-    def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
+    def encode(self, src: Tensor, src_lengths: Tensor) -> SearchState:
         """Read a padded batch of sources.
 
         Args:
@@ -54,8 +54,8 @@ class Decodable(Protocol):
         ...
 
     def step(
-        self, prev_tokens: Tensor, state: DecoderState
-    ) -> tuple[Tensor, Tensor, DecoderState]:
+        self, prev_tokens: Tensor, state: SearchState
+    ) -> tuple[Tensor, Tensor, SearchState]:
         """Feed one token per row and predict the next.
 
         Args:
