@@ -178,12 +178,13 @@ class Predictor:
         """n-best predictions of whole texts, decoded in batches sorted by length so
         that padding stays small."""
         config = config or self.task.decoding
+        device = next(self.model.parameters()).device
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: dict[int, list[Prediction]] = {}
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             src, lengths = self.encode([texts[i] for i in chunk])
-            nbests = decode(self.model, src, lengths, config)
+            nbests = decode(self.model, src.to(device), lengths.to(device), config)
             for i, row, nbest in zip(chunk, src, nbests, strict=True):
                 source = row[row != self.tokenizer.pad_id].tolist()
                 results[i] = [self._prediction(source, h) for h in nbest]
@@ -228,7 +229,8 @@ class Predictor:
             collate_fn=partial(collate, pad_id=pad, bos_id=self.tokenizer.bos_id),
         )
         scores: dict[int, TargetScore] = {}
-        for batch in batches:
+        device = next(self.model.parameters()).device
+        for batch in map(lambda b: b.to(device), batches):
             logits = self.model(batch.src, batch.src_lengths, batch.tgt_in).logits
             gold = logits.log_softmax(-1).gather(-1, batch.tgt_out.unsqueeze(-1))
             real = batch.tgt_out != pad

@@ -12,8 +12,8 @@ from torch import Tensor
 
 from s2s_hub.data.collate import Batch
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
-from s2s_hub.search import decode
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.loss import linear_smoothed_cross_entropy
@@ -98,10 +98,15 @@ class Seq2SeqSystem(pl.LightningModule):
         self._step(batch, "val")
         if self.tokenizer is None:
             return
+        # decoded as a user's text would be, so through the task's segments (e.g.
+        # sentence by sentence): whole paragraphs decoded at once say little about
+        # the model that ships, and once stalled an early stop
         config = DecodeConfig(method="greedy", max_length=self.hparams.val_max_length)
-        hypotheses = decode(self.model, batch.src, batch.src_lengths, config)
-        for index, nbest in zip(batch.index.tolist(), hypotheses, strict=True):
-            self._val_outputs[index] = self.tokenizer.decode(nbest[0].tokens)
+        pairs = self.trainer.datamodule.val_pairs
+        indices = batch.index.tolist()
+        predictor = Predictor(self.model, self.tokenizer, self.task)
+        outputs = predictor.translate([pairs[i].source for i in indices], config)
+        self._val_outputs.update(zip(indices, outputs, strict=True))
 
     def on_validation_epoch_start(self) -> None:
         self._val_outputs = {}
