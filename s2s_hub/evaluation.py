@@ -35,10 +35,12 @@ def evaluate(
     split: str = "test",
     config: DecodeConfig | None = None,
     limit: int | None = None,
+    with_baseline: bool = True,
 ) -> Evaluation:
     """Decode every source of ``split`` and score it with the task's metrics, the
     model's perplexity of the references and the task's model metrics; score the
-    task's baseline on the same split (``limit`` applies to the model only)."""
+    task's baseline on the same split (``limit`` applies to the model only).
+    ``with_baseline=False`` skips it where only models are compared."""
     task = predictor.task
     config = config or task.decoding
     pairs = task.pairs(split)[:limit]
@@ -50,7 +52,7 @@ def evaluate(
     )
     scores["ppl"] = perplexity(predictor.score(pairs))
     scores.update(task.model_metrics(predictor.score, pairs))
-    baseline = task.baseline(split, predictor.tokenizer)
+    baseline = task.baseline(split, predictor.tokenizer) if with_baseline else None
     return Evaluation(
         task=task.name,
         split=split,

@@ -27,7 +27,8 @@ def main(run_dir: Path) -> Path:
     for path in candidates:
         predictor = Predictor.from_checkpoint(path)
         step = torch.load(path, map_location="cpu", weights_only=True)["global_step"]
-        evaluation = evaluate(predictor, "dev")
+        # the baseline is the same for every candidate: not scored here
+        evaluation = evaluate(predictor, "dev", with_baseline=False)
         metric = predictor.task.selection_metric
         sign = 1 if predictor.task.selection_mode == "max" else -1
         results[path] = sign * evaluation.scores[metric]

@@ -16,8 +16,7 @@ import gradio as gr
 
 from s2s_hub.app.cards import source_link
 from s2s_hub.app.models import TabModel
-from s2s_hub.app.plots import attention_figure
-from s2s_hub.app.predict import format_probability
+from s2s_hub.app.predict import decode_with_heat_map, format_probability
 from s2s_hub.app.validation import clean_text
 
 MAX_MODELS = 4  # columns side by side
@@ -92,9 +91,8 @@ def compare(models: list[TabModel], text: str) -> list:
     for model in models:
         assert model.predictor is not None
         cleaned = clean_text(text, model.task)
-        best = model.predictor.predict([cleaned], model.task.decoding)[0][0]
-        figure = attention_figure(
-            best.attention, best.source_pieces, best.target_pieces
+        nbest, figure = decode_with_heat_map(
+            model.predictor, cleaned, model.task.decoding
         )
-        results += [best.text, format_probability(best.probability), figure]
+        results += [nbest[0].text, format_probability(nbest[0].probability), figure]
     return results

@@ -9,6 +9,7 @@ from s2s_hub.app.plots import attention_figure
 from s2s_hub.app.validation import clean_text, decode_config
 from s2s_hub.predictor import Prediction, Predictor
 from s2s_hub.registry import Task
+from s2s_hub.search.config import DecodeConfig
 
 NBEST_COLUMNS = ["rank", "output", "probability", "log_prob", "score"]
 
@@ -45,10 +46,18 @@ def predict(
         max_length,
         base=task.decoding,
     )
+    nbest, figure = decode_with_heat_map(predictor, source, config)
+    return nbest[0].text, nbest_table(nbest), figure
+
+
+def decode_with_heat_map(
+    predictor: Predictor, source: str, config: DecodeConfig
+) -> tuple[list[Prediction], Figure]:
+    """The n-best list of one cleaned text, and the heat map of its best output."""
     nbest = predictor.predict([source], config)[0]
     best = nbest[0]
     figure = attention_figure(best.attention, best.source_pieces, best.target_pieces)
-    return best.text, nbest_table(nbest), figure
+    return nbest, figure
 
 
 def nbest_table(nbest: list[Prediction]) -> pd.DataFrame:

@@ -94,17 +94,21 @@ def plot_curve(points: list[CurvePoint], metric: str, title: str, path: Path) ->
 
 
 def curve_table(points: list[CurvePoint], metric: str) -> str:
-    """The points as a Markdown table, for cards and logs."""
-    if metric == "ppl":
-        rows = ["| step | minutes | dev ppl |", "|---:|---:|---:|"]
-        rows += [f"| {p.step:,} | {p.minutes:.0f} | {_ppl(p.ppl)} |" for p in points]
-        return "\n".join(rows)
-    rows = [f"| step | minutes | dev {metric} | dev ppl |", "|---:|---:|---:|---:|"]
-    rows += [
-        f"| {p.step:,} | {p.minutes:.0f} | {p.metric:.2f} | {_ppl(p.ppl)} |"
-        for p in points
-    ]
+    """The points as a Markdown table, for cards and logs (one perplexity column
+    when perplexity is the metric)."""
+    extra = metric != "ppl"
+    header = ["step", "minutes", *([f"dev {metric}"] if extra else []), "dev ppl"]
+    rows = [_row(header), "|" + "---:|" * len(header)]
+    for p in points:
+        metric_cell = [f"{p.metric:.2f}"] if extra else []
+        rows.append(
+            _row([f"{p.step:,}", f"{p.minutes:.0f}", *metric_cell, _ppl(p.ppl)])
+        )
     return "\n".join(rows)
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _ppl(value: float) -> str:
