@@ -75,7 +75,7 @@ class Summarization(HFDatasetOptions, Task):
     max_source_tokens = 200
     max_target_tokens = 32
     vocab_size = 6000
-    model_defaults = presets.SMALL_BILSTM
+    model_defaults = {**presets.SMALL_BILSTM, "copy": True}
     training_defaults = {
         **presets.UNTIL_DEV_STOPS,
         "max_tokens": 6000,

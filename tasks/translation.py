@@ -85,7 +85,7 @@ class Translation(HFDatasetOptions, Task):
     max_source_tokens = 100
     max_target_tokens = 110
     vocab_size = 8000
-    model_defaults = presets.SMALL_BILSTM
+    model_defaults = {**presets.SMALL_BILSTM, "copy": True}
     training_defaults = {
         **presets.UNTIL_DEV_STOPS,
         "max_tokens": 3000,

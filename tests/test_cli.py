@@ -165,6 +165,24 @@ def test_init_from_starts_from_a_trained_model_s_weights_and_tokenizer(
     assert all(torch.equal(weights[k], v) for k, v in start.model.state_dict().items())
 
 
+def test_init_from_adds_a_copy_gate_on_top_of_a_model_without_one(trained, tmp_path):
+    from s2s_hub.hub import load
+    from s2s_hub.registry import get_task
+    from s2s_hub.training.config import TrainConfig
+    from s2s_hub.training.run import warm_start
+
+    source = trained / "checkpoints" / "best.ckpt"
+    config = TrainConfig(init_from=str(source), out_dir=str(tmp_path))
+    system, _ = warm_start(get_task("reverse"), config, tmp_path, {"copy": True})
+    start = load(source).model.state_dict()
+    weights = system.model.state_dict()
+    assert system.model.config.copy and set(weights) - set(start) == {
+        "copy.gate.weight",
+        "copy.gate.bias",
+    }
+    assert all(torch.equal(weights[k], v) for k, v in start.items())
+
+
 class Terminal(io.StringIO):
     """Typed lines: a stdin that says it is a terminal, and that records how many
     lines were read before each answer was printed."""

@@ -35,6 +35,9 @@ class Seq2SeqConfig:
         input_feeding: Feed the previous attentional vector into the decoder RNN.
         dropout: Dropout on embeddings, between RNN layers and on attentional vectors.
         tie_embeddings: Share the decoder's input embeddings with the output layer.
+        copy: Pointer-generator (See et al., 2017): mix the output distribution with
+            the attention over the source's tokens (``model.copy``); needs one
+            vocabulary for both sides.
         pad_id: Padding token id.
         bos_id: Begin-of-sequence token id.
         eos_id: End-of-sequence token id.
@@ -53,6 +56,7 @@ class Seq2SeqConfig:
     input_feeding: bool = True
     dropout: float = 0.2
     tie_embeddings: bool = False
+    copy: bool = False
     pad_id: int = 0
     bos_id: int = 2
     eos_id: int = 3
@@ -79,6 +83,10 @@ class Seq2SeqConfig:
             "dot attention needs encoder outputs of the decoder's size: use "
             "bidirectional=False or attention='general'"
             if self.attention == "dot" and self.bidirectional
+            else "",
+            "copy needs one vocabulary for both sides (src_vocab_size == "
+            f"tgt_vocab_size, got {self.src_vocab_size} and {self.tgt_vocab_size})"
+            if self.copy and self.src_vocab_size != self.tgt_vocab_size
             else "",
             "pad_id, bos_id and eos_id must differ"
             if len({self.pad_id, self.bos_id, self.eos_id}) < 3

@@ -27,6 +27,7 @@ class DecoderState:
         memory: encoder outputs, shape (batch, src_len, mem).
         keys: attention keys projected once from ``memory``.
         mask: True at real source positions, shape (batch, src_len).
+        source: source token ids, shape (batch, src_len) (what the copy gate copies).
         step: index of the target position the next call produces.
     """
 
@@ -35,6 +36,7 @@ class DecoderState:
     memory: Tensor
     keys: Tensor
     mask: Tensor
+    source: Tensor
     step: int = 0
 
     def select(self, index: Tensor) -> DecoderState:
@@ -44,6 +46,7 @@ class DecoderState:
             memory=self.memory.index_select(0, index),
             keys=self.keys.index_select(0, index),
             mask=self.mask.index_select(0, index),
+            source=self.source.index_select(0, index),
         )
 
     def reorder(self, index: Tensor) -> DecoderState:
@@ -90,7 +93,9 @@ class Decoder(nn.Module):
         self.bridge = nn.Linear(memory, hidden)
         self.combine = nn.Linear(hidden + memory, hidden, bias=False)
 
-    def init_state(self, memory: Tensor, final: Tensor, mask: Tensor) -> DecoderState:
+    def init_state(
+        self, memory: Tensor, final: Tensor, mask: Tensor, source: Tensor
+    ) -> DecoderState:
         """Initial state: every layer starts from ``tanh(W_b [h_fwd; h_bwd])``."""
         start = torch.tanh(self.bridge(final))  # batch x hidden
         layers = start.unsqueeze(0).repeat(self.config.decoder_layers, 1, 1)
@@ -101,6 +106,7 @@ class Decoder(nn.Module):
             memory=memory,
             keys=self.attention.keys(memory),
             mask=mask,
+            source=source,
         )
 
     def embed_tokens(self, tokens: Tensor) -> Tensor:

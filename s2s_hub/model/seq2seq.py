@@ -18,6 +18,7 @@ from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import Tensor, nn
 
 from s2s_hub.model.config import Seq2SeqConfig
+from s2s_hub.model.copy import CopyGate
 from s2s_hub.model.decoder import Decoder, DecoderState
 from s2s_hub.model.encoder import Encoder
 from s2s_hub.model.output_layer import OutputLayer
@@ -55,6 +56,7 @@ class Seq2Seq(
         self.output_layer = OutputLayer(config.hidden_size, config.tgt_vocab_size)
         if config.tie_embeddings:
             self.output_layer.weight = self.decoder.embed.weight
+        self.copy = CopyGate(config.hidden_size) if config.copy else None
 
     @property
     def pad_id(self) -> int:
@@ -73,7 +75,7 @@ class Seq2Seq(
         memory, final = self.encoder(src, src_lengths)
         positions = torch.arange(src.size(1), device=src.device)
         mask = positions.unsqueeze(0) < src_lengths.unsqueeze(1)  # batch x src_len
-        return self.decoder.init_state(memory, final, mask)
+        return self.decoder.init_state(memory, final, mask, src)
 
     def step(
         self, prev_tokens: Tensor, state: DecoderState
@@ -81,7 +83,20 @@ class Seq2Seq(
         """Logits (batch, tgt_vocab) of the token after ``prev_tokens`` (batch,)."""
         embedded = self.decoder.embed_tokens(prev_tokens)
         vector, weights, state = self.decoder.step(embedded, state)
-        return self.output_layer(vector), weights, state
+        return self.scores(vector, weights, state.source), weights, state
+
+    def scores(self, vectors: Tensor, attention: Tensor, source: Tensor) -> Tensor:
+        """Output logits of attentional ``vectors`` (..., hidden); with ``copy``,
+        the mixture's log-probabilities (``CopyGate``), which serve as logits.
+
+        Args:
+            attention: (..., src_len) weights of ``vectors``' steps.
+            source: source ids of the same shape as ``attention``.
+        """
+        logits = self.output_layer(vectors)
+        if self.copy is None:
+            return logits
+        return self.copy(logits, vectors, attention, source)
 
     def features(
         self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor
@@ -95,7 +110,8 @@ class Seq2Seq(
     ) -> Seq2SeqOutput:
         """Teacher-forced logits for bos-prefixed ``tgt_in`` (batch, tgt_len)."""
         vectors, attention = self.features(src, src_lengths, tgt_in)
-        return Seq2SeqOutput(self.output_layer(vectors), attention)
+        source = src.unsqueeze(1).expand_as(attention)
+        return Seq2SeqOutput(self.scores(vectors, attention, source), attention)
 
     @classmethod
     def _from_pretrained(

@@ -101,3 +101,14 @@ def linear_smoothed_cross_entropy(
     """
     both = _LinearSmoothedCrossEntropy.apply(features, weight, bias, gold, smoothing)
     return both[0], both[1].detach()
+
+
+def smoothed_cross_entropy(
+    log_probs: Tensor, gold: Tensor, smoothing: float
+) -> tuple[Tensor, Tensor]:
+    """Mean label-smoothed loss and mean NLL of ``gold`` (tokens,) under normalised
+    ``log_probs`` (tokens, vocab), for outputs that are not one linear layer's
+    softmax (the copy gate's mixture). Only the loss carries a gradient."""
+    nll = -log_probs.gather(1, gold.unsqueeze(1)).squeeze(1)
+    loss = (1 - smoothing) * nll - smoothing * log_probs.mean(dim=-1)
+    return loss.mean(), nll.detach().mean()

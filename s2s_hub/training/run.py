@@ -85,13 +85,23 @@ def warm_start(
     task: Task, config: TrainConfig, folder: Path, model: dict[str, Any]
 ) -> tuple[Seq2SeqSystem, Tokenizer]:
     """A system holding ``config.init_from``'s weights, and its tokenizer (saved in
-    the run folder, where ``--resume`` finds it)."""
+    the run folder, where ``--resume`` finds it). The architecture is the start's;
+    a copy gate the recipe or ``--model.copy`` asks for starts fresh on top."""
     from s2s_hub.hub import load
 
     start = load(config.init_from)
     architecture = {**model, **start.model.config.to_dict()}
+    # a copy gate is the one layer a recipe may add on top of a start without one
+    architecture["copy"] |= {**task.model_defaults, **model}.get("copy", False)
     system = build_system(task, start.tokenizer, architecture, config)
-    system.model.load_state_dict(start.model.state_dict(), strict=True)
+    missing, unexpected = system.model.load_state_dict(
+        start.model.state_dict(), strict=False
+    )
+    if unexpected or any(not name.startswith("copy.") for name in missing):
+        raise ValueError(
+            f"--train.init_from {config.init_from} does not fit the model: "
+            f"missing {missing}, unexpected {unexpected}"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     start.tokenizer.save(folder / TOKENIZER_FILE)
     return system, start.tokenizer

@@ -16,7 +16,10 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
-from s2s_hub.training.loss import linear_smoothed_cross_entropy
+from s2s_hub.training.loss import (
+    linear_smoothed_cross_entropy,
+    smoothed_cross_entropy,
+)
 from s2s_hub.training.schedules import build_scheduler
 
 
@@ -57,15 +60,24 @@ class Seq2SeqSystem(pl.LightningModule):
         Only non-pad positions are projected to the vocabulary, a chunk at a time
         (``training.loss``): no (batch x tgt_len x vocab) logit tensor is built.
         """
-        vectors, _ = self.model.features(batch.src, batch.src_lengths, batch.tgt_in)
+        vectors, attention = self.model.features(
+            batch.src, batch.src_lengths, batch.tgt_in
+        )
         keep = batch.tgt_out != self.model.pad_id  # batch x tgt_len
+        smoothing = self.hparams.label_smoothing
+        if self.model.copy is not None:
+            # the mixture has no closed-form gradient: plain autograd, still only
+            # over the non-pad positions
+            source = batch.src.unsqueeze(1).expand_as(attention)[keep]
+            log_probs = self.model.scores(vectors[keep], attention[keep], source)
+            return smoothed_cross_entropy(log_probs, batch.tgt_out[keep], smoothing)
         output = self.model.output_layer
         return linear_smoothed_cross_entropy(
             vectors[keep],
             output.weight,
             output.bias,
             batch.tgt_out[keep],
-            self.hparams.label_smoothing,
+            smoothing,
         )
 
     def _step(self, batch: Batch, stage: str) -> Tensor:
