@@ -101,10 +101,20 @@ def _unreadable(path: Path, error: Exception) -> str:
 class Predictor:
     """Decodes raw text with a trained model; the one object every front end uses."""
 
-    def __init__(self, model: Seq2Seq, tokenizer: Tokenizer, task: Task) -> None:
+    def __init__(
+        self,
+        model: Seq2Seq,
+        tokenizer: Tokenizer,
+        task: Task,
+        decoding: DecodeConfig | None = None,
+    ) -> None:
+        """``decoding``: the defaults this model decodes with, those its card's
+        scores were measured with (a model folder stores them); default: the
+        task's."""
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.task = task
+        self.decoding = decoding or task.decoding
 
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> Predictor:
@@ -177,7 +187,7 @@ class Predictor:
     ) -> list[list[Prediction]]:
         """n-best predictions of whole texts, decoded in batches sorted by length so
         that padding stays small."""
-        config = config or self.task.decoding
+        config = config or self.decoding
         device = next(self.model.parameters()).device
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: dict[int, list[Prediction]] = {}

@@ -36,32 +36,39 @@ ENTRY_POINT_GROUP = "s2s_hub.tasks"
 SPLITS = ("train", "dev", "test")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Task:
-    """Base class of every task; subclasses are dataclasses whose fields are options.
+    """Base class of every task; subclasses are frozen dataclasses whose fields are
+    options, e.g. ``get_task("translation", target_lang="fr")``.
 
-    Class attributes describe the task; instance fields (declared by subclasses) are
-    the options a user may set, e.g. ``get_task("translation", target_lang="fr")``.
+    A built task never changes: a variant is ``dataclasses.replace(task, ...)``, so
+    the task a model was trained, scored and exported with is the one it keeps.
+    Class attributes describe the task, grouped below by who reads them.
     """
 
+    # identity and data: the registry, the model card, ``prepare``
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     data_license: ClassVar[str] = "unknown"
     data_source: ClassVar[str] = ""
+    # metrics: validation, evaluation, checkpoint selection
+    selection_metric: ClassVar[str] = "bleu"
+    selection_mode: ClassVar[str] = "max"
+    # recipe: tokenizer, lengths, model and training defaults
+    vocab_size: ClassVar[int] = 8000
+    special_tokens: ClassVar[tuple[str, ...]] = ()
+    max_source_tokens: ClassVar[int] = 128
+    max_target_tokens: ClassVar[int] = 64
+    keep_source_end: ClassVar[bool] = False  # truncate long sources from the start
+    model_defaults: ClassVar[dict[str, Any]] = {}
+    training_defaults: ClassVar[dict[str, Any]] = {}
+    # decoding and demo: a model folder may store other decoding defaults
+    # (``Predictor.decoding``)
+    decoding: ClassVar[DecodeConfig] = DecodeConfig()
     source_label: ClassVar[str] = "Source"
     target_label: ClassVar[str] = "Target"
     demo_kind: ClassVar[str] = "text"  # "chat": the demo shows a chat window
-    selection_metric: ClassVar[str] = "bleu"
-    selection_mode: ClassVar[str] = "max"
-    decoding: ClassVar[DecodeConfig] = DecodeConfig()
-    max_source_tokens: ClassVar[int] = 128
-    max_target_tokens: ClassVar[int] = 64
     max_input_chars: ClassVar[int] = 2000
-    keep_source_end: ClassVar[bool] = False  # truncate long sources from the start
-    vocab_size: ClassVar[int] = 8000
-    special_tokens: ClassVar[tuple[str, ...]] = ()
-    model_defaults: ClassVar[dict[str, Any]] = {}
-    training_defaults: ClassVar[dict[str, Any]] = {}
 
     data_dir: str | None = field(default=None, kw_only=True)
 
@@ -155,7 +162,7 @@ def register_task(name: str):
             )
         cls.name = name
         if "__dataclass_fields__" not in cls.__dict__:
-            cls = dataclass(cls)
+            cls = dataclass(frozen=True)(cls)
         _REGISTRY[name] = cls
         return cls
 

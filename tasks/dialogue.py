@@ -90,7 +90,7 @@ SHA-1 of their text) to keep the files small and fit a CPU training budget.
 
 
 @register_task("dialogue")
-@dataclass
+@dataclass(frozen=True)
 class Dialogue(HFDatasetOptions, Task):
     description = "Reply to the last turns of an informal chat (Chit-Chat Challenge)."
     data_license = "MIT (chitchat-dataset); demo prompts BSD-3-Clause (chatterbot)"

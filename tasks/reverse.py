@@ -19,7 +19,7 @@ SPLIT_SEEDS = {"train": 0, "dev": 1, "test": 2}
 
 
 @register_task("reverse")
-@dataclass
+@dataclass(frozen=True)
 class Reverse(Task):
     description = "Reverse a sequence of random letters (toy task made by code)."
     data_license = "CC0-1.0 (generated)"

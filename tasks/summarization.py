@@ -56,7 +56,7 @@ Debian's index is unchanged (it changes with stable point releases).
 
 
 @register_task("summarization")
-@dataclass
+@dataclass(frozen=True)
 class Summarization(HFDatasetOptions, Task):
     description = "Write the one-line synopsis of a Debian package description."
     data_license = "Debian package descriptions (DFSG-free packages; no single license)"

@@ -75,7 +75,7 @@ Debian's indexes are unchanged (they change with stable point releases).
 
 
 @register_task("translation")
-@dataclass
+@dataclass(frozen=True)
 class Translation(HFDatasetOptions, Task):
     description = "Translate English <-> German/French/Italian software descriptions."
     data_license = "DDTP (Debian, no single license); Ding sentences GPL-2+ (en-de)"
@@ -104,8 +104,14 @@ class Translation(HFDatasetOptions, Task):
                 "translation needs English and one of de, fr, it; got "
                 f"{self.source_lang}->{self.target_lang}"
             )
-        self.source_label = LANGUAGE_NAMES[self.source_lang]
-        self.target_label = LANGUAGE_NAMES[self.target_lang]
+
+    @property
+    def source_label(self) -> str:
+        return LANGUAGE_NAMES[self.source_lang]
+
+    @property
+    def target_label(self) -> str:
+        return LANGUAGE_NAMES[self.target_lang]
 
     @property
     def other_lang(self) -> str:

@@ -134,6 +134,7 @@ class RecordingPredictor:
 
     sources: list[str] = field(default_factory=list)
     configs: list = field(default_factory=list)
+    decoding: object = field(default_factory=lambda: get_task("dialogue").decoding)
 
     def predict(self, texts, config):
         self.sources += texts
@@ -173,10 +174,10 @@ def test_chat_joins_one_speaker_s_messages_into_a_turn():
 
 
 def test_chat_styles_sample_or_take_the_likeliest_reply():
-    task = get_task("dialogue")
-    assert chat.reply_config(task, "diverse").method == "sample"
-    assert chat.reply_config(task, "safe").method == "beam"
-    assert chat.reply_config(task, "safe").n_best == 1
+    defaults = get_task("dialogue").decoding
+    assert chat.reply_config(defaults, "diverse").method == "sample"
+    assert chat.reply_config(defaults, "safe").method == "beam"
+    assert chat.reply_config(defaults, "safe").n_best == 1
 
 
 @pytest.mark.parametrize(
@@ -240,7 +241,7 @@ def test_models_load_once_per_process(toy_model_dir):
 
 
 def test_a_new_task_plugin_gets_a_tab_without_an_app_edit(monkeypatch, toy_model_dir):
-    @dataclass
+    @dataclass(frozen=True)
     class Echo(Task):
         description = "Echo the input."
 

@@ -20,7 +20,7 @@ WORDS = ["red", "green", "blue", "cat", "dog", "fish", "one", "two", "three", "f
 SPLIT_SIZES = {"train": 40, "dev": 12, "test": 9}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ToyTask(Task):
     """Reverse a short word sequence; generated, never registered."""
 

@@ -182,14 +182,14 @@ def test_round_trip_gives_identical_decodes(predictor, exported):
     beam = DecodeConfig(method="beam", beam_size=3, max_length=10)
     assert texts_of(loaded, beam) == texts_of(predictor, beam)
     assert loaded.task.options() == predictor.task.options()
-    assert loaded.task.decoding == predictor.task.decoding
+    assert loaded.decoding == predictor.decoding
 
 
 def test_stored_decoding_defaults_win_over_the_task_class(folder, predictor):
     config = json.loads((folder / CONFIG_FILE).read_text())
     config["decoding"]["max_length"] = 3
     (folder / CONFIG_FILE).write_text(json.dumps(config))
-    assert load(folder).task.decoding == replace(predictor.task.decoding, max_length=3)
+    assert load(folder).decoding == replace(predictor.decoding, max_length=3)
 
 
 def test_mixin_from_pretrained_reads_the_layout(predictor, exported):

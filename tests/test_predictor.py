@@ -162,7 +162,7 @@ def forced_output(predictor: Predictor, source: str, gold: torch.Tensor) -> floa
 
 def test_a_segmented_input_is_decoded_segment_by_segment_and_joined(monkeypatch):
     predictor = toy_predictor(vocab_size=30, byte_fallback=False, size=8)
-    monkeypatch.setattr(predictor.task, "segments", lambda text: text.split(" | "))
+    monkeypatch.setattr(type(predictor.task), "segments", lambda _, t: t.split(" | "))
     config = DecodeConfig(method="beam", beam_size=3, n_best=2, max_length=6)
     first, second = predictor.predict(["a b c", "d e"], config)
     (joined,) = predictor.predict(["a b c | d e"], config)

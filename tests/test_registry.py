@@ -1,5 +1,6 @@
 """Task registry: built-in discovery by path, names, errors and third-party plugins."""
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -35,7 +36,7 @@ def test_a_taken_name_is_refused():
     with pytest.raises(ValueError, match="task name 'reverse' is taken"):
 
         @register_task("reverse")
-        @dataclass
+        @dataclass(frozen=True)
         class Impostor(Task):
             pass
 
@@ -112,3 +113,14 @@ def test_installed_plugin_lists_trains_and_gets_a_demo_tab(tmp_path):
         ),
     )
     assert "('upper', True)" in tabs
+
+
+def test_a_built_task_is_immutable_and_varies_by_replace():
+    task = get_task("translation", target_lang="fr")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.data_dir = "elsewhere"
+    variant = dataclasses.replace(task, data_dir="elsewhere")
+    assert (variant.data_dir, variant.target_label) == ("elsewhere", "French")
+    assert task.data_dir is None
+    with pytest.raises(ValueError, match="English and one of"):
+        dataclasses.replace(task, source_lang="fr")

@@ -28,9 +28,9 @@ def is_chat(task: Task) -> bool:
     return task.demo_kind == "chat"
 
 
-def reply_config(task: Task, style: str) -> DecodeConfig:
-    """One reply's decoding settings, built on the task's own."""
-    base = dataclasses.replace(task.decoding, n_best=1)
+def reply_config(defaults: DecodeConfig, style: str) -> DecodeConfig:
+    """One reply's decoding settings, built on the model's defaults."""
+    base = dataclasses.replace(defaults, n_best=1)
     if style == "safe":
         return dataclasses.replace(base, method="beam", beam_size=5)
     if base.method == "sample":
@@ -99,7 +99,9 @@ def chat(
     history = [*text_history(history), {"role": "user", "content": text}]
     context = SEPARATOR.join(filter(None, turns(history)))
     source = task.make_pair({"source": context, "target": ""}).source
-    reply = predictor.predict([source], reply_config(task, style))[0][0].text
+    reply = predictor.predict([source], reply_config(predictor.decoding, style))[0][
+        0
+    ].text
     return [*history, {"role": "assistant", "content": reply or EMPTY_REPLY}], ""
 
 

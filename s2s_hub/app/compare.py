@@ -91,8 +91,7 @@ def compare(models: list[TabModel], text: str) -> list:
     for model in models:
         assert model.predictor is not None
         cleaned = clean_text(text, model.task)
-        nbest, figure = decode_with_heat_map(
-            model.predictor, cleaned, model.task.decoding
-        )
+        predictor = model.predictor
+        nbest, figure = decode_with_heat_map(predictor, cleaned, predictor.decoding)
         results += [nbest[0].text, format_probability(nbest[0].probability), figure]
     return results

@@ -44,7 +44,7 @@ def predict(
         top_k,
         top_p,
         max_length,
-        base=task.decoding,
+        base=predictor.decoding,
     )
     nbest, figure = decode_with_heat_map(predictor, source, config)
     return nbest[0].text, nbest_table(nbest), figure

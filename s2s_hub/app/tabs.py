@@ -16,7 +16,7 @@ from s2s_hub.app import chat, predict
 from s2s_hub.app.cards import card_markdown
 from s2s_hub.app.models import TabModel
 from s2s_hub.registry import Task
-from s2s_hub.search.config import METHODS
+from s2s_hub.search.config import METHODS, DecodeConfig
 
 MAX_BEAM = 10
 MAX_TOP_K = 100
@@ -58,7 +58,7 @@ def text_tab(model: TabModel) -> None:
                 max_length=task.max_input_chars,
                 elem_id=f"{name}-input",
             )
-            controls = decoding_controls(task)
+            controls = decoding_controls(model.predictor.decoding)
             run = gr.Button("Run", variant="primary", elem_id=f"{name}-run")
         with gr.Column():
             output = gr.Textbox(
@@ -86,10 +86,9 @@ def text_tab(model: TabModel) -> None:
     )
 
 
-def decoding_controls(task: Task) -> list[gr.components.Component]:
-    """Method, beam size, length penalty, temperature, top-k, top-p, max length;
-    their defaults are the task's decoding settings."""
-    default = task.decoding
+def decoding_controls(default: DecodeConfig) -> list[gr.components.Component]:
+    """Method, beam size, length penalty, temperature, top-k, top-p, max length,
+    starting at the model's decoding defaults."""
     with gr.Accordion("Decoding", open=True):
         method = gr.Radio(list(METHODS), value=default.method, label="Method")
         with gr.Row():

@@ -322,12 +322,18 @@ def _predictor(args: Namespace):
 
 
 def cmd_evaluate(args: Namespace) -> None:
+    from dataclasses import replace
+
     from s2s_hub.evaluation import evaluate
+    from s2s_hub.predictor import Predictor
 
     predictor = _predictor(args)
     if args.data_dir:
-        predictor.task.data_dir = args.data_dir
-    config = _decode_config(args, predictor.task.decoding)
+        task = replace(predictor.task, data_dir=args.data_dir)
+        predictor = Predictor(
+            predictor.model, predictor.tokenizer, task, predictor.decoding
+        )
+    config = _decode_config(args, predictor.decoding)
     result = evaluate(predictor, args.split, config, args.limit)
     print(json.dumps(result.to_dict(), indent=2))
     print(side_by_side(result), file=sys.stderr)
@@ -353,7 +359,7 @@ def cmd_predict(args: Namespace) -> None:
     from s2s_hub.cli import predict
 
     predictor = _predictor(args)
-    config = _decode_config(args, predictor.task.decoding)
+    config = _decode_config(args, predictor.decoding)
     batches = predict.input_batches(
         list(args.text), args.input, sys.stdin, args.batch_size
     )

@@ -151,7 +151,7 @@ def build_card(
     if evaluation is not None:
         data.metrics = sorted(evaluation.scores)
         data.eval_results = eval_results(evaluation, task)
-    decoding = evaluation.decoding if evaluation else asdict(task.decoding)
+    decoding = evaluation.decoding if evaluation else asdict(predictor.decoding)
     examples = task.demo_examples()
     baseline = (evaluation.baseline if evaluation else None) or {}
     samples = task.card_examples()

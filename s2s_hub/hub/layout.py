@@ -62,7 +62,7 @@ class HubConfig:
     def of(cls, predictor: Predictor) -> HubConfig:
         task = predictor.task
         return cls(
-            predictor.model.config, task.name, public_options(task), task.decoding
+            predictor.model.config, task.name, public_options(task), predictor.decoding
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,14 +97,12 @@ class HubConfig:
             raise ValueError(f"{path}: {error}") from error
 
     def build_task(self, origin: Path) -> Task:
-        """The task, with the decoding defaults stored here taking precedence over
-        the task class's, so the model decodes as its card says."""
+        """The task this file names, with its options."""
         try:
             task = get_task(self.task, **self.task_options)
         except (KeyError, ValueError) as error:
             message = error.args[0] if error.args else error
             raise ValueError(f"{origin}: {message}") from error
-        task.decoding = self.decoding
         return task
 
 
@@ -174,4 +172,7 @@ def read(folder: str | Path) -> Predictor:
             "from different models"
         )
     model = Seq2Seq.from_pretrained(folder, config=config.model)
-    return Predictor(model, tokenizer, config.build_task(folder / CONFIG_FILE))
+    # the stored decoding defaults, not the task class's: the model decodes as
+    # its card says
+    task = config.build_task(folder / CONFIG_FILE)
+    return Predictor(model, tokenizer, task, config.decoding)

@@ -93,7 +93,7 @@ def read_hf_dataset(
         log.warning("%s [%s]: skipped %d rows without text", name, split, skipped)
 
 
-@dataclass
+@dataclass(frozen=True)
 class HFDatasetOptions:
     """Task options that read a split from a Hugging Face dataset instead of files.
 
