@@ -17,10 +17,11 @@ from pathlib import Path
 from settings import BenchSettings
 
 from s2s_hub.data.pairs import Pair
+from s2s_hub.files import TOKENIZER_FILE
 from s2s_hub.registry import SPLITS, Task, get_task
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.config import TrainConfig
-from s2s_hub.training.run import TOKENIZER_FILE, build_tokenizer
+from s2s_hub.training.run import build_tokenizer
 
 TASK = "translation"
 # Both toolkits read the same files and translate whole paragraphs: our task's

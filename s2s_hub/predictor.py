@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import pickle
-import re
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import Tensor
@@ -18,6 +15,12 @@ from s2s_hub.data.bucketing import BucketBatchSampler
 from s2s_hub.data.collate import collate
 from s2s_hub.data.dataset import TokenizedPairs, encoder_input
 from s2s_hub.data.pairs import Pair
+from s2s_hub.files import (
+    HPARAMS_KEY,
+    TOKENIZER_KEY,
+    checkpoint_weights,
+    read_checkpoint,
+)
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search import Hypothesis, decode
@@ -54,50 +57,6 @@ class TargetScore:
         return self.log_prob / self.tokens
 
 
-def read_checkpoint(path: Path) -> dict[str, Any]:
-    """The dict a Lightning ``.ckpt`` of ``s2s-hub train`` holds, read without
-    running code from the file.
-
-    ``torch.load(weights_only=True)`` unpickles tensors and plain containers only:
-    a checkpoint from an untrusted source cannot run code, and one holding other
-    Python objects is refused, not loaded with a weaker unpickler.
-
-    Raises:
-        FileNotFoundError: there is no file at ``path``.
-        ValueError: the file is damaged, holds pickled objects, or is a checkpoint
-            of something else; the one-line message names the file.
-    """
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint file {path}")
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # on garbage, the unpickler fails in many ways
-        raise ValueError(_unreadable(path, error)) from error
-    keys = ("tokenizer_model", "hyper_parameters", "state_dict")
-    if not isinstance(checkpoint, dict) or any(k not in checkpoint for k in keys):
-        raise ValueError(
-            f"{path} is not an s2s-hub checkpoint: it lacks the tokenizer, "
-            "hyper-parameters or weights that `s2s-hub train` writes"
-        )
-    return checkpoint
-
-
-def _unreadable(path: Path, error: Exception) -> str:
-    """One line on why ``torch.load(weights_only=True)`` refused ``path``."""
-    if isinstance(error, pickle.UnpicklingError) and "Weights only" in str(error):
-        found = re.search(r"GLOBAL ([\w.]+)", str(error))
-        what = found.group(1) if found else "Python objects"
-        return (
-            f"{path} holds pickled {what}: s2s-hub loads only tensors and plain "
-            "values from a checkpoint, so that no file can run code"
-        )
-    reason = str(error).split(". ")[0]
-    return (
-        f"{path} is not a readable checkpoint: damaged, cut short or not written "
-        f"by torch.save ({type(error).__name__}: {reason})"
-    )
-
-
 class Predictor:
     """Decodes raw text with a trained model; the one object every front end uses."""
 
@@ -121,7 +80,7 @@ class Predictor:
         """Load a Lightning ``.ckpt`` written by ``s2s-hub train``, without pickle."""
         path = Path(path)
         checkpoint = read_checkpoint(path)
-        hparams = checkpoint["hyper_parameters"]
+        hparams = checkpoint[HPARAMS_KEY]
         try:
             model = Seq2Seq(Seq2SeqConfig.from_dict(hparams["model"]))
             task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
@@ -131,10 +90,7 @@ class Predictor:
                 f"{path}: its hyper-parameters do not describe an s2s-hub model "
                 f"and task ({reason})"
             ) from error
-        weights = {
-            key.removeprefix("model."): value
-            for key, value in checkpoint["state_dict"].items()
-        }
+        weights = checkpoint_weights(checkpoint)
         try:
             model.load_state_dict(weights, strict=True)
         except RuntimeError as error:
@@ -142,7 +98,7 @@ class Predictor:
             raise ValueError(
                 f"{path}: weights do not fit the model ({summary})"
             ) from error
-        return cls(model, Tokenizer.from_bytes(checkpoint["tokenizer_model"]), task)
+        return cls(model, Tokenizer.from_bytes(checkpoint[TOKENIZER_KEY]), task)
 
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
         """Padded source ids (batch, src_len) with eos, and their lengths (batch,)."""

@@ -223,13 +223,18 @@ def task_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_task(name: str, **options: Any) -> Task:
-    """An instance of the task called ``name`` with the given options."""
+def task_class(name: str) -> type[Task]:
+    """The class registered as ``name``: its recipe, before any option is set."""
     discover()
     if name not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none"
         raise KeyError(f"unknown task {name!r}; known tasks: {known}")
-    cls = _REGISTRY[name]
+    return _REGISTRY[name]
+
+
+def get_task(name: str, **options: Any) -> Task:
+    """An instance of the task called ``name`` with the given options."""
+    cls = task_class(name)
     allowed = {f.name for f in dataclasses.fields(cls)}
     unknown = set(options) - allowed
     if unknown:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
+from s2s_hub.app.load import free_port
 from s2s_hub.evaluation import evaluate
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
@@ -83,12 +83,6 @@ def toy_models_spec(
     shutil.copytree(toy_model_dir, second)
     spec = [f"{name}={toy_model_dir}" for name in task_names()]
     return ",".join([*spec, f"reverse={second}"])
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,13 @@
 """The served demo under load: two rounds of 50 concurrent requests.
 
 ``python app.py`` runs as its own process, every tab backed by the toy model, and
-``bench/app_load.py`` drives it: every request is answered or turned away with the
-queue's "full" message, the server stays up, and its memory levels off.
+``s2s_hub.app.load`` drives it (as ``bench/app_load.py`` does): every request is
+answered or turned away with the queue's "full" message, the server stays up, and
+its memory levels off.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from conftest import free_port
 from gradio_client import Client
 
+from s2s_hub.app import load as app_load
 from s2s_hub.app.demo import QUEUE_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,25 +27,12 @@ REQUESTS = 50
 MAX_GROWTH_MIB = 64 * 5 + 160
 
 
-def bench_module():
-    """``bench/app_load.py``, imported by path: bench/ is no package."""
-    path = ROOT / "bench" / "app_load.py"
-    spec = importlib.util.spec_from_file_location("app_load", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks itself up there
-    spec.loader.exec_module(module)
-    return module
-
-
-app_load = bench_module()
-
-
 @pytest.fixture(scope="module")
 def server(toy_models_spec: str, tmp_path_factory) -> Iterator[tuple]:
     """(url, process, log) of ``python app.py`` on a free local port."""
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    process = app_load.start_app(port, log, toy_models_spec)
+    process = app_load.start_app(ROOT / "app.py", port, log, toy_models_spec)
     url = f"http://127.0.0.1:{port}/"
     try:
         app_load.wait_until_up(url, process, log)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
@@ -77,16 +78,57 @@ def test_predict_prints_nbest_with_probabilities(trained, capsys):
     assert all(0 <= float(row[2]) <= 1 for row in rows)
 
 
-def test_yaml_config_then_flags_override(tmp_path):
-    from s2s_hub.cli.main import build_parser
-    from s2s_hub.cli.options import given
+def test_dataclass_then_recipe_then_yaml_then_flags(tmp_path):
+    from s2s_hub.cli.main import build_parser, named_task
 
     config = tmp_path / "recipe.yaml"
     config.write_text("task: reverse\nmodel:\n  hidden_size: 32\n  cell: gru\n")
-    args = build_parser().parse_args(
-        ["train", "--config", str(config), "--model.hidden_size", "24"]
-    )
-    assert given(args.train, "model") == {"hidden_size": 24, "cell": "gru"}
+    argv = ["train", "--config", str(config), "--model.hidden_size", "24"]
+    assert named_task(argv) == "reverse"  # from the YAML
+    model = build_parser(named_task(argv)).parse_args(argv).train.model
+    assert model.hidden_size == 24  # flag over YAML
+    assert model.cell == "gru"  # YAML over dataclass default
+    assert model.emb_size == 32  # reverse's recipe over dataclass default (256)
+    assert model.attention == "bahdanau"  # dataclass default
+
+
+def test_print_config_prints_the_merged_values(capsys):
+    argv = ["train", "--task", "summarization", "--train.lr", "0.01"]
+    with pytest.raises(SystemExit):
+        main([*argv, "--print_config"])
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["train"]["lr"] == 0.01  # flag
+    assert printed["train"]["max_tokens"] == 6000  # summarization's recipe
+    assert printed["train"]["batch_size"] == 64  # TrainConfig's default
+    assert printed["model"]["encoder_layers"] == 1  # recipe over the dataclass's 2
+    assert printed["model"]["copy"] is True
+
+
+def test_help_after_a_task_shows_that_task_s_values():
+    def encoder_layers_help(*argv: str) -> str:
+        help_text = subprocess.run(
+            [sys.executable, "-m", "s2s_hub.cli.main", "train", *argv, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return " ".join(
+            help_text.split("--model.encoder_layers ENCODER_LAYERS")[2].split()[:12]
+        )
+
+    assert "default: 1)" in encoder_layers_help("--task", "summarization")
+    assert "default: 2)" in encoder_layers_help()
+
+
+def test_every_config_problem_is_listed_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", "--task", "reverse", "--train.out_dir", str(out)]
+    bad = ["--model.attention", "cosine", "--train.lr", "-1", "--train.logger", "x"]
+    assert main([*argv, *bad]) == 2
+    error = capsys.readouterr().err
+    for problem in ("attention must be one of", "lr must be positive", "logger"):
+        assert problem in error
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ import torch
 from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
+from s2s_hub.files import CURVE_FILE
 from s2s_hub.training.clock import TrainingClock
-from s2s_hub.training.curve import CURVE_FILE, curve_table, read_curve, run_task
+from s2s_hub.training.curve import curve_table, read_curve, run_task
 
 # 600 pairs at batch 64: 10 steps an epoch, validated after its 4th and 8th step;
 # the run stops at step 13, before the second epoch's first validation

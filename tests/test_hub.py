@@ -24,16 +24,17 @@ from huggingface_hub import HfApi, ModelCard, SpaceCard, constants
 import s2s_hub
 from s2s_hub.cli.main import main
 from s2s_hub.evaluation import evaluate
-from s2s_hub.hub import export, load, push
-from s2s_hub.hub.layout import (
+from s2s_hub.files import (
     CARD_FILE,
     CONFIG_FILE,
+    CURVE_FILE,
     EVAL_FILE,
     LAYOUT_FILES,
     REQUIRED_FILES,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
 )
+from s2s_hub.hub import export, load, push
 from s2s_hub.hub.space import (
     MODELS_ENV,
     default_model_sources,
@@ -44,7 +45,6 @@ from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
-from s2s_hub.training.curve import CURVE_FILE
 
 REPO_ID = "org/reverse-tiny"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
@@ -276,6 +276,9 @@ def test_unknown_config_key_names_key_and_file(folder):
     with pytest.raises(ValueError, match=CONFIG_FILE) as error:
         load(folder)
     assert "hiden_size" in str(error.value)
+    # the mixin's own loader goes through the same parser (s2s_hub.files)
+    with pytest.raises(ValueError, match="hiden_size"):
+        Seq2Seq.from_pretrained(folder)
 
 
 def test_tokenizer_of_another_vocabulary_names_the_file(folder, predictor):

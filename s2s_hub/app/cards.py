@@ -10,10 +10,9 @@ from huggingface_hub import EvalResult, ModelCard, try_to_load_from_cache
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
-from s2s_hub.hub.layout import EVAL_FILE
+from s2s_hub.files import CARD_FILE, EVAL_FILE
 
 log = logging.getLogger(__name__)
-CARD_FILE = "README.md"
 HUB_URL = "https://huggingface.co"
 
 

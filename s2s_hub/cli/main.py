@@ -11,9 +11,11 @@ import json
 import logging
 import sys
 from argparse import ArgumentError
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonargparse import ActionConfigFile, ArgumentParser, Namespace
 from pytorch_lightning.utilities import rank_zero_only
 
@@ -53,11 +55,16 @@ def _add_task(parser: ArgumentParser, required: bool = True) -> None:
     )
 
 
-def _train_parser() -> ArgumentParser:
+def _train_parser(task: str | None = None) -> ArgumentParser:
+    """``train``'s options, defaulting to ``task``'s recipe when it is known."""
     parser = _parser("Train a model for a task.")
     _add_task(parser)
-    add_dataclass_options(parser, Seq2SeqConfig, "model", MODEL_SKIP)
-    add_dataclass_options(parser, TrainConfig, "train")
+    recipe = _recipe(task)
+    model, train = (
+        (recipe.model_defaults, recipe.training_defaults) if recipe else ({}, {})
+    )
+    add_dataclass_options(parser, Seq2SeqConfig, "model", MODEL_SKIP, defaults=model)
+    add_dataclass_options(parser, TrainConfig, "train", defaults=train)
     for field, kind, default, help_text in (
         ("accelerator", str, "auto", "cpu, gpu, mps or auto"),
         ("devices", int | str, "auto", "Devices per node: a count or auto"),
@@ -245,7 +252,36 @@ def _plot_parser() -> ArgumentParser:
     return parser
 
 
-def build_parser() -> ArgumentParser:
+def _recipe(task: str | None):
+    """The class of registered ``task``, or None (parsing then names the
+    problem)."""
+    from s2s_hub.registry import task_class
+
+    try:
+        return task_class(task) if task else None
+    except KeyError:
+        return None
+
+
+def named_task(argv: list[str]) -> str | None:
+    """The task a ``train`` command line names, with ``--task`` or in its
+    ``--config`` YAML, read before parsing so its recipe can be the defaults."""
+    if "train" not in argv:
+        return None
+    task = None
+    for flag, value in zip(argv, [*argv[1:], None], strict=True):
+        if flag == "--config" and value and Path(value).is_file():
+            loaded = yaml.safe_load(Path(value).read_text(encoding="utf-8"))
+            task = loaded.get("task", task) if isinstance(loaded, dict) else task
+        elif flag == "--task":
+            task = value
+        elif flag.startswith("--task="):
+            task = flag.split("=", 1)[1]
+    return task if isinstance(task, str) else None
+
+
+def build_parser(task: str | None = None) -> ArgumentParser:
+    """The whole command line; ``train``'s defaults are ``task``'s recipe."""
     parser = ArgumentParser(
         prog="s2s-hub", description=__doc__.split("\n")[0], exit_on_error=False
     )
@@ -254,7 +290,7 @@ def build_parser() -> ArgumentParser:
         "tasks", ArgumentParser(exit_on_error=False), help="List the registered tasks"
     )
     for name, make in (
-        ("train", _train_parser),
+        ("train", lambda: _train_parser(task)),
         ("evaluate", _evaluate_parser),
         ("predict", _predict_parser),
         ("push", _push_parser),
@@ -303,16 +339,36 @@ def cmd_tasks(args: Namespace) -> None:
 
 
 def cmd_train(args: Namespace) -> None:
-    from s2s_hub.training.run import train
+    from s2s_hub.training.run import check_model, train
 
-    task = _task(args)
-    config = TrainConfig(**{**task.training_defaults, **given(args, "train")})
+    # every problem of the task, the recipe and the model, in one message, before
+    # anything is written
+    problems: list[str] = []
+    task = _collect(problems, lambda: _task(args))
+    recipe = task.training_defaults if task else {}
+    config = _collect(
+        problems, lambda: TrainConfig(**{**recipe, **given(args, "train")})
+    )
+    model = given(args, "model")
+    if task:
+        _collect(problems, lambda: check_model(task, model))
+    if problems:
+        raise ValueError("; ".join(problems))
     hardware = DistributedConfig(
         args.accelerator, args.devices, args.num_nodes, args.strategy
     )
-    best = train(task, given(args, "model"), config, hardware, resume=args.resume)
+    best = train(task, model, config, hardware, resume=args.resume)
     if rank_zero_only.rank == 0:
         print(f"best checkpoint: {best}")
+
+
+def _collect(problems: list[str], build: Callable[[], Any]) -> Any:
+    """``build()``, or None with its error appended to ``problems``."""
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError) as error:
+        problems.append(str(error.args[0] if error.args else error))
+        return None
 
 
 def _predictor(args: Namespace):
@@ -420,9 +476,9 @@ def cmd_space_card(args: Namespace) -> None:
 
 
 def cmd_plot(args: Namespace) -> None:
+    from s2s_hub.files import CURVE_FILE
     from s2s_hub.registry import get_task
     from s2s_hub.training.curve import (
-        CURVE_FILE,
         curve_table,
         plot_curve,
         read_curve,
@@ -462,7 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(named_task(argv))
     try:
         args = parser.parse_args(argv)
         if args.command is None:

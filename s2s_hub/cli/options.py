@@ -1,8 +1,9 @@
-"""Command-line options made from config dataclasses, with the right precedence.
+"""Command-line options made from config dataclasses, with the right precedence:
+dataclass default < the task's recipe < ``--config`` YAML < command-line flags.
 
-Every option defaults to None on the command line, so that what the user did not say
-falls back to the task's recipe and then to the dataclass default, in that order:
-dataclass default < task defaults < ``--config`` YAML < command-line flags.
+The first two are the parser's defaults (``defaults``: the recipe of the task the
+command line names), so ``--help`` and ``--print_config`` show the values a run
+would use; jsonargparse applies the last two.
 """
 
 from __future__ import annotations
@@ -22,24 +23,31 @@ def _field_help(cls: type) -> dict[str, str]:
 
 
 def add_dataclass_options(
-    parser: ArgumentParser, cls: type, prefix: str, skip: frozenset[str] = frozenset()
+    parser: ArgumentParser,
+    cls: type,
+    prefix: str,
+    skip: frozenset[str] = frozenset(),
+    defaults: dict[str, Any] | None = None,
 ) -> None:
-    """Add ``--prefix.field`` for each field of dataclass ``cls``."""
+    """Add ``--prefix.field`` for each field of dataclass ``cls``, defaulting to
+    ``defaults`` (a task's recipe) over the dataclass's own default. Without
+    ``defaults`` every option defaults to None, for the caller to fill from
+    elsewhere (a model's stored decoding settings)."""
     hints = typing.get_type_hints(cls)
     helps = _field_help(cls)
     for field in dataclasses.fields(cls):
         if field.name in skip:
             continue
-        default = (
-            ""
-            if field.default is dataclasses.MISSING
-            else f" (default: {field.default})"
-        )
+        default = None
+        if defaults is not None:
+            default = defaults.get(field.name, field.default)
+            default = None if default is dataclasses.MISSING else default
+        kind = hints[field.name]
         parser.add_argument(
             f"--{prefix}.{field.name}",
-            type=hints[field.name] | None,
-            default=None,
-            help=helps.get(field.name, "") + default,
+            type=kind | None if default is None else kind,
+            default=default,
+            help=helps.get(field.name, ""),
         )
 
 

@@ -13,7 +13,7 @@ from s2s_hub.data.bucketing import BucketBatchSampler
 from s2s_hub.data.collate import collate
 from s2s_hub.data.dataset import TokenizedPairs, check_length_policy
 from s2s_hub.data.pairs import Pair
-from s2s_hub.registry import Task
+from s2s_hub.registry import SPLITS, Task
 from s2s_hub.tokenizer import Tokenizer
 
 # Splits each Trainer stage reads; "dev" is the validation split.
@@ -88,7 +88,7 @@ class Seq2SeqDataModule(pl.LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         """Tokenizes the splits ``stage`` needs (all of them for None), once each."""
-        splits = STAGE_SPLITS[stage] if stage else ("train", "dev", "test")
+        splits = STAGE_SPLITS[stage] if stage else SPLITS
         for split in splits:
             if split not in self.datasets:
                 self.datasets[split] = self._tokenize(split)

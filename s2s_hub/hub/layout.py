@@ -13,97 +13,44 @@ from __future__ import annotations
 import copy
 import json
 import logging
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from huggingface_hub import constants
-
-from s2s_hub import __version__
 from s2s_hub.evaluation import Evaluation
+from s2s_hub.files import (
+    CARD_FILE,
+    CONFIG_FILE,
+    CURVE_FILE,
+    EVAL_FILE,
+    REQUIRED_FILES,
+    TOKENIZER_FILE,
+    HubConfig,
+)
 from s2s_hub.hub.card import build_card, public_options
-from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
-from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
-from s2s_hub.training.curve import CURVE_FILE, curve_table, plot_curve, read_curve
+from s2s_hub.training.curve import curve_table, plot_curve, read_curve
 
 log = logging.getLogger(__name__)
-WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE
-CONFIG_FILE = constants.CONFIG_NAME
-TOKENIZER_FILE = "tokenizer.model"
-CARD_FILE = "README.md"
-EVAL_FILE = "eval_results.json"
-REQUIRED_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
-LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE, CURVE_FILE)
 
 
-@dataclass
-class HubConfig:
-    """``config.json``: the architecture's fields, flat as the mixin writes them,
-    plus what turns a model into a predictor.
+def hub_config(predictor: Predictor) -> HubConfig:
+    """What ``config.json`` says of ``predictor``."""
+    task = predictor.task
+    return HubConfig(
+        predictor.model.config, task.name, public_options(task), predictor.decoding
+    )
 
-    Attributes:
-        model: The architecture.
-        task: Registered task name.
-        task_options: Options of the task (its dataclass fields).
-        decoding: Decoding defaults, those the card's scores were measured with.
-        s2s_hub_version: Version of s2s-hub that wrote the file.
-    """
 
-    model: Seq2SeqConfig
-    task: str
-    task_options: dict[str, Any]
-    decoding: DecodeConfig
-    s2s_hub_version: str = __version__
-
-    @classmethod
-    def of(cls, predictor: Predictor) -> HubConfig:
-        task = predictor.task
-        return cls(
-            predictor.model.config, task.name, public_options(task), predictor.decoding
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.model.to_dict(),
-            "task": self.task,
-            "task_options": self.task_options,
-            "decoding": asdict(self.decoding),
-            "s2s_hub_version": self.s2s_hub_version,
-        }
-
-    @classmethod
-    def read(cls, path: Path) -> HubConfig:
-        """Parse ``path``; an unknown, missing or invalid key is an error naming it."""
-        extras = {f.name for f in fields(cls)} - {"model"}
-        try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(values, dict):
-                raise ValueError("not a JSON object")
-            missing = sorted(extras - set(values))
-            if missing:
-                raise ValueError(f"missing keys {missing}")
-            model = {k: v for k, v in values.items() if k not in extras}
-            return cls(
-                model=Seq2SeqConfig.from_dict(model),
-                task=values["task"],
-                task_options=values["task_options"],
-                decoding=DecodeConfig(**values["decoding"]),
-                s2s_hub_version=values["s2s_hub_version"],
-            )
-        except (ValueError, TypeError) as error:
-            raise ValueError(f"{path}: {error}") from error
-
-    def build_task(self, origin: Path) -> Task:
-        """The task this file names, with its options."""
-        try:
-            task = get_task(self.task, **self.task_options)
-        except (KeyError, ValueError) as error:
-            message = error.args[0] if error.args else error
-            raise ValueError(f"{origin}: {message}") from error
-        return task
+def build_task(config: HubConfig, origin: Path) -> Task:
+    """The task ``config`` names, with its options; errors name ``origin``."""
+    try:
+        return get_task(config.task, **config.task_options)
+    except (KeyError, ValueError) as error:
+        message = error.args[0] if error.args else error
+        raise ValueError(f"{origin}: {message}") from error
 
 
 def export(
@@ -149,7 +96,7 @@ def export(
     # Last, so the mixin finds our card and keeps it; it writes the weights and
     # config.json from the dict we give it.
     model = copy.deepcopy(predictor.model).half() if half else predictor.model
-    model.save_pretrained(folder, config=HubConfig.of(predictor).to_dict())
+    model.save_pretrained(folder, config=hub_config(predictor).to_dict())
     return folder
 
 
@@ -174,5 +121,5 @@ def read(folder: str | Path) -> Predictor:
     model = Seq2Seq.from_pretrained(folder, config=config.model)
     # the stored decoding defaults, not the task class's: the model decodes as
     # its card says
-    task = config.build_task(folder / CONFIG_FILE)
+    task = build_task(config, folder / CONFIG_FILE)
     return Predictor(model, tokenizer, task, config.decoding)

@@ -18,7 +18,8 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import validate_repo_id
 
-from s2s_hub.hub.layout import LAYOUT_FILES, read
+from s2s_hub.files import LAYOUT_FILES
+from s2s_hub.hub.layout import read
 from s2s_hub.predictor import Predictor
 
 CHECKPOINT_SUFFIX = ".ckpt"

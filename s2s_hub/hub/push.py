@@ -11,33 +11,16 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import httpx2
-import torch
 from huggingface_hub import HfApi, constants
 from huggingface_hub.errors import OfflineModeIsEnabled
 
 from s2s_hub.evaluation import Evaluation, evaluate
-from s2s_hub.hub.layout import LAYOUT_FILES, export
+from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
+from s2s_hub.hub.layout import export
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
-
-# Hyper-parameters that config.json already holds.
-ARCHITECTURE_KEYS = ("model", "task", "task_options")
-
-
-def training_info(checkpoint: str | Path) -> dict[str, Any]:
-    """Recipe (hyper-parameters) and progress of the run that wrote ``checkpoint``."""
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    recipe = {
-        k: v for k, v in state["hyper_parameters"].items() if k not in ARCHITECTURE_KEYS
-    }
-    return {
-        **recipe,
-        "epoch": state.get("epoch"),
-        "global_step": state.get("global_step"),
-    }
 
 
 def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
@@ -81,7 +64,7 @@ def export_checkpoint(
         if reuse_scores
         else evaluate(predictor, "test")
     )
-    info = training_info(checkpoint)
+    info = training_info(read_checkpoint(Path(checkpoint)))
     run_dir = run_of(checkpoint)
     return export(predictor, folder, evaluation, info, repo_id, half, run_dir)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from huggingface_hub import HfApi, constants
 
-from s2s_hub.hub.layout import LAYOUT_FILES
+from s2s_hub.files import LAYOUT_FILES
 from s2s_hub.hub.push import offline_message
 from s2s_hub.hub.space import (
     BUNDLED_DIR,

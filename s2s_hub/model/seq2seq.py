@@ -7,7 +7,6 @@ Training (``s2s_hub.training``) and decoding (``s2s_hub.search``) both hold a
 from __future__ import annotations
 
 import os
-from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +24,6 @@ from s2s_hub.model.output_layer import OutputLayer
 
 REPO_URL = "https://github.com/s2s-hub/s2s-hub"
 LICENSE = "apache-2.0"
-MODEL_FIELDS = frozenset(f.name for f in fields(Seq2SeqConfig))
 
 
 class Seq2SeqOutput(NamedTuple):
@@ -132,14 +130,14 @@ class Seq2Seq(
         ``strict=False``, silently keeping random weights for missing tensors.
         ``config`` arrives as the raw ``config.json`` dict (this module's postponed
         annotations hide the dataclass from the mixin) or as a ``Seq2SeqConfig``
-        passed by the caller; keys that are not architecture fields (task,
-        decoding, ...) belong to ``s2s_hub.hub`` and are left to it.
+        passed by the caller, parsed by ``s2s_hub.files.model_config``.
         """
         if config is None:
             raise FileNotFoundError(f"no {constants.CONFIG_NAME} in {model_id}")
         if not isinstance(config, Seq2SeqConfig):
-            model_keys = {k: v for k, v in config.items() if k in MODEL_FIELDS}
-            config = Seq2SeqConfig.from_dict(model_keys)
+            from s2s_hub.files import model_config  # files imports this package
+
+            config = model_config(config)
         if os.path.isdir(model_id):
             weights = os.path.join(model_id, constants.SAFETENSORS_SINGLE_FILE)
         else:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from s2s_hub.data.dataset import LENGTH_POLICIES
 from s2s_hub.training.schedules import SCHEDULERS
 
-LENGTH_POLICIES = ("filter", "truncate")
 LOGGERS = ("csv", "tensorboard", "both")
 
 
@@ -84,28 +84,35 @@ class TrainConfig:
     precision: str = "32-true"
 
     def __post_init__(self) -> None:
-        checks = [
+        problems = [p for p in self._problems() if p]
+        if problems:
+            raise ValueError("invalid training config: " + "; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        choices = [
             ("scheduler", self.scheduler, SCHEDULERS),
             ("length_policy", self.length_policy, LENGTH_POLICIES),
             ("logger", self.logger, LOGGERS),
             ("tokenizer_type", self.tokenizer_type, ("unigram", "bpe")),
         ]
-        for name, value, allowed in checks:
-            if value not in allowed:
-                raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
-        if self.batch_size < 1 or (self.max_tokens or 0) < 0:
-            raise ValueError("batch_size and max_tokens must be positive")
-        if self.checkpoint_every_n_steps < 0:
-            raise ValueError(
-                "checkpoint_every_n_steps must be >= 0, "
-                f"got {self.checkpoint_every_n_steps}"
-            )
-        if self.max_train_length is not None and self.max_train_length < 2:
-            raise ValueError(
-                f"max_train_length must be >= 2, got {self.max_train_length}"
-            )
-        if self.lr <= 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+        return [
+            *(
+                f"{name} must be one of {allowed}, got {value!r}"
+                for name, value, allowed in choices
+                if value not in allowed
+            ),
+            "batch_size and max_tokens must be positive"
+            if self.batch_size < 1 or (self.max_tokens or 0) < 0
+            else "",
+            "checkpoint_every_n_steps must be >= 0, "
+            f"got {self.checkpoint_every_n_steps}"
+            if self.checkpoint_every_n_steps < 0
+            else "",
+            f"max_train_length must be >= 2, got {self.max_train_length}"
+            if self.max_train_length is not None and self.max_train_length < 2
+            else "",
+            f"lr must be positive, got {self.lr}" if self.lr <= 0 else "",
+        ]
 
 
 @dataclass

@@ -15,8 +15,6 @@ from pathlib import Path
 import yaml
 from matplotlib.figure import Figure
 
-CURVE_FILE = "learning_curve.png"
-
 
 @dataclass(frozen=True)
 class CurvePoint:

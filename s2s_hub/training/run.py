@@ -17,6 +17,7 @@ from pytorch_lightning.callbacks import (
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
 
 from s2s_hub.data.datamodule import Seq2SeqDataModule
+from s2s_hub.files import TOKENIZER_FILE
 from s2s_hub.model import Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.tokenizer import Tokenizer
@@ -26,7 +27,6 @@ from s2s_hub.training.config import DistributedConfig, TrainConfig
 from s2s_hub.training.system import Seq2SeqSystem
 
 log = logging.getLogger(__name__)
-TOKENIZER_FILE = "tokenizer.model"
 
 
 def run_dir(task: Task, config: TrainConfig) -> Path:
@@ -79,6 +79,13 @@ def _first_process() -> bool:
     launcher started later (those find rank 0's tokenizer in the folder, by design)."""
     ranks = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID")
     return all(os.environ.get(name, "0") == "0" for name in ranks)
+
+
+def check_model(task: Task, model: dict[str, Any]) -> None:
+    """Fail on a bad architecture before a tokenizer is trained or a file written
+    (the vocabulary sizes come from the tokenizer later)."""
+    sizes = {"src_vocab_size": 1, "tgt_vocab_size": 1}
+    Seq2SeqConfig.from_dict({**task.model_defaults, **model, **sizes})
 
 
 def warm_start(
@@ -237,15 +244,7 @@ def train(
     config = config or TrainConfig()
     hardware = hardware or DistributedConfig()
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    # a bad architecture fails here, before a tokenizer is trained or a file written
-    Seq2SeqConfig.from_dict(
-        {
-            **task.model_defaults,
-            **(model or {}),
-            "src_vocab_size": 1,
-            "tgt_vocab_size": 1,
-        }
-    )
+    check_model(task, model or {})
     folder = run_dir(task, config)
     last = folder / "checkpoints" / "last.ckpt"
     if resume and not last.exists():

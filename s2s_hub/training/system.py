@@ -11,6 +11,7 @@ import torch.distributed as dist
 from torch import Tensor
 
 from s2s_hub.data.collate import Batch
+from s2s_hub.files import TOKENIZER_KEY
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
@@ -159,11 +160,11 @@ class Seq2SeqSystem(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         if self.tokenizer is not None:
-            checkpoint["tokenizer_model"] = self.tokenizer.to_bytes()
+            checkpoint[TOKENIZER_KEY] = self.tokenizer.to_bytes()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        if "tokenizer_model" in checkpoint:
-            self.tokenizer = Tokenizer.from_bytes(checkpoint["tokenizer_model"])
+        if TOKENIZER_KEY in checkpoint:
+            self.tokenizer = Tokenizer.from_bytes(checkpoint[TOKENIZER_KEY])
 
 
 def _gather_dicts(local: dict[int, str]) -> dict[int, str]:
