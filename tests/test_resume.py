@@ -1,8 +1,9 @@
 """A training run killed with SIGKILL resumes from ``last.ckpt`` and loses nothing.
 
-The toy run has 13 batches an epoch and writes ``last.ckpt`` every 7 steps, so the
-kill lands mid-epoch; the resumed run must end at the same step, with the same
-weights and loss as a run that was never interrupted.
+The toy run has 13 batches an epoch, validates at each epoch's end and writes
+``last.ckpt`` every 7 steps; the kill lands mid-epoch after a periodic save that
+followed a validation save, and the resumed run must end at the same step, with the
+same weights and loss as a run that was never interrupted.
 """
 
 from __future__ import annotations
@@ -76,30 +77,43 @@ def last_train_loss(out: Path) -> tuple[int, float]:
     return int(rows[-1]["step"]), float(rows[-1]["train_loss"])
 
 
-def kill_after_first_checkpoint(process: subprocess.Popen, out: Path) -> None:
-    last = out / "checkpoints" / "last.ckpt"
+def kill_after_a_periodic_save_that_follows_validation(
+    process: subprocess.Popen, out: Path
+) -> None:
+    """SIGKILL once ``last.ckpt`` is newer than the first validation's
+    ``best.ckpt`` (step 13, the end of the first epoch): the case where two
+    callbacks writing "last" once resumed from the older file."""
+    folder = out / "checkpoints"
     deadline = time.monotonic() + 180
-    while not last.exists():
+    while not (folder / "best.ckpt").exists() or _step(folder / "last.ckpt") <= 13:
         assert process.poll() is None, log_of(out).read_text()[-3000:]
-        assert time.monotonic() < deadline, "no checkpoint within 180 s"
-        time.sleep(0.02)
+        assert time.monotonic() < deadline, "no periodic save after validation"
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+
+
+def _step(checkpoint: Path) -> int:
+    """The step ``checkpoint`` holds; -1 while none is there (saves are atomic)."""
+    if not checkpoint.exists():
+        return -1
+    return torch.load(checkpoint, weights_only=True)["global_step"]
 
 
 def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     uninterrupted, victim = train(straight), train(killed)
     try:
-        kill_after_first_checkpoint(victim, killed)
+        kill_after_a_periodic_save_that_follows_validation(victim, killed)
         finish(uninterrupted, straight)
     finally:
         for process in (uninterrupted, victim):
             if process.poll() is None:
                 process.kill()
     stopped_at = last_checkpoint(killed)["global_step"]
-    assert 0 < stopped_at < MAX_STEPS
+    assert 13 < stopped_at < MAX_STEPS
+    assert [p.name for p in (killed / "checkpoints").glob("last*")] == ["last.ckpt"]
 
     stderr = finish(train(killed, "--resume", "true"), killed)
     assert "not resumable" not in stderr  # Lightning's warning for lost data order
