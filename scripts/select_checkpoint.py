@@ -13,9 +13,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import torch
-
 from s2s_hub.evaluation import evaluate
+from s2s_hub.files import read_checkpoint
 from s2s_hub.predictor import Predictor
 
 
@@ -26,7 +25,7 @@ def main(run_dir: Path) -> Path:
     results = {}
     for path in candidates:
         predictor = Predictor.from_checkpoint(path)
-        step = torch.load(path, map_location="cpu", weights_only=True)["global_step"]
+        step = read_checkpoint(path)["global_step"]
         # the baseline is the same for every candidate: not scored here
         evaluation = evaluate(predictor, "dev", with_baseline=False)
         metric = predictor.task.selection_metric
