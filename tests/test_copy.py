@@ -84,3 +84,13 @@ def test_a_copying_model_learns_to_reverse_faster_than_one_that_cannot_copy():
             optimizer.step()
         results[copy] = exact_match(model.eval())
     assert results[True] >= 0.9 and results[False] < 0.6
+
+
+def test_a_copying_model_round_trips_through_save_and_load(tmp_path):
+    model = tiny()
+    model.save_pretrained(tmp_path)
+    loaded = Seq2Seq.from_pretrained(tmp_path)
+    assert loaded.config.copy and loaded.copy is not None
+    torch.testing.assert_close(
+        loaded(SRC, LENGTHS, TGT_IN).logits, model(SRC, LENGTHS, TGT_IN).logits
+    )
