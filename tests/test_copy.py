@@ -41,15 +41,28 @@ def test_scores_are_log_probabilities_and_steps_match_teacher_forcing(attention)
         torch.testing.assert_close(step_scores, scores[:, t])
 
 
-def test_a_closed_gate_gives_each_source_token_its_attention_mass():
+def test_a_closed_gate_copies_source_tokens_but_never_the_end_of_sentence():
     model = tiny()
     torch.nn.init.constant_(model.copy.gate.bias, -50.0)  # generate with p ~ 0
     scores, weights = model(SRC, LENGTHS, TGT_IN)
     probs = scores.exp()
-    # row 1 holds 9, 6 and eos once each: exactly their attention
-    torch.testing.assert_close(probs[1, :, [9, 6, 3]], weights[1, :, :3])
-    outside = [i for i in range(13) if i not in (9, 6, 3)]
-    assert probs[1, :, outside].max() < 1e-6
+    # row 1 is 9, 6, eos: the two words share the mass in their attention's ratio
+    words = weights[1, :, :2]
+    torch.testing.assert_close(probs[1, :, [9, 6]], words / words.sum(-1, True))
+    others = [i for i in range(13) if i not in (9, 6)]
+    assert probs[1, :, others].max() < 1e-6
+
+
+def test_a_source_with_nothing_to_copy_generates():
+    model = tiny()
+    torch.nn.init.constant_(model.copy.gate.bias, -50.0)
+    only_eos = torch.tensor([[3]])
+    scores, _ = model(only_eos, torch.tensor([1]), TGT_IN[:1])
+    torch.testing.assert_close(scores.exp().sum(-1), torch.ones(1, 4))
+    plain = tiny(copy=False)
+    plain.load_state_dict(model.state_dict(), strict=False)
+    expected = plain(only_eos, torch.tensor([1]), TGT_IN[:1]).logits.log_softmax(-1)
+    torch.testing.assert_close(scores, expected)
 
 
 def test_copy_needs_one_vocabulary():

@@ -54,7 +54,7 @@ class Seq2Seq(
         self.output_layer = OutputLayer(config.hidden_size, config.tgt_vocab_size)
         if config.tie_embeddings:
             self.output_layer.weight = self.decoder.embed.weight
-        self.copy = CopyGate(config.hidden_size) if config.copy else None
+        self.copy = CopyGate(config.hidden_size, config.eos_id) if config.copy else None
 
     @property
     def pad_id(self) -> int:
