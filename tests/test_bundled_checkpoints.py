@@ -50,7 +50,7 @@ def beats(name: str, model: float, baseline: float) -> bool:
         pytest.param(
             "summarization",
             marks=pytest.mark.xfail(
-                strict=True, reason="below lead-10 after 2 hours (issue 12 is open)"
+                strict=True, reason="below lead-10 on test (issue 12 is open)"
             ),
         ),
         "dialogue",
