@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import pickle
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +39,6 @@ STATE_KEY = "state_dict"
 MODEL_PREFIX = "model."  # the system holds the Seq2Seq as ``self.model``
 #: hyper-parameters that describe the model and task rather than the recipe
 ARCHITECTURE_HPARAMS = ("model", "task", "task_options")
-
-# config.json: the architecture's fields, flat as the Hub mixin writes them, and ours
-EXTRA_KEYS = ("task", "task_options", "decoding", "s2s_hub_version")
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
@@ -163,3 +160,7 @@ class HubConfig:
             )
         except (ValueError, TypeError) as error:
             raise ValueError(f"{path}: {error}") from error
+
+
+#: config.json's keys besides the architecture's fields, flat beside them
+EXTRA_KEYS = tuple(f.name for f in fields(HubConfig) if f.name != "model")

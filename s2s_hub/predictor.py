@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -78,8 +79,13 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> Predictor:
         """Load a Lightning ``.ckpt`` written by ``s2s-hub train``, without pickle."""
-        path = Path(path)
-        checkpoint = read_checkpoint(path)
+        return cls.from_state(read_checkpoint(Path(path)), Path(path))
+
+    @classmethod
+    def from_state(cls, checkpoint: dict[str, Any], path: Path) -> Predictor:
+        """The predictor in a checkpoint ``read_checkpoint(path)`` returned, for
+        callers that need more of the file (its step, its recipe) and read it
+        once."""
         hparams = checkpoint[HPARAMS_KEY]
         try:
             model = Seq2Seq(Seq2SeqConfig.from_dict(hparams["model"]))

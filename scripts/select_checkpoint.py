@@ -24,8 +24,9 @@ def main(run_dir: Path) -> Path:
         raise SystemExit(f"{run_dir}/checkpoints holds no .ckpt")
     results = {}
     for path in candidates:
-        predictor = Predictor.from_checkpoint(path)
-        step = read_checkpoint(path)["global_step"]
+        checkpoint = read_checkpoint(path)
+        predictor = Predictor.from_state(checkpoint, path)
+        step = checkpoint["global_step"]
         # the baseline is the same for every candidate: not scored here
         evaluation = evaluate(predictor, "dev", with_baseline=False)
         metric = predictor.task.selection_metric

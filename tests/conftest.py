@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from s2s_hub.app.load import free_port
 from s2s_hub.evaluation import evaluate
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
@@ -94,6 +93,7 @@ def demo_url(request: pytest.FixtureRequest, toy_models_spec: str) -> Iterator[s
     build time), so other tests see the environment unchanged.
     """
     from s2s_hub.app import CSS, THEME, build_demo
+    from s2s_hub.app.load import free_port
 
     with pytest.MonkeyPatch.context() as patch:
         if request.config.getoption("--bundled-demo"):

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
 from gradio_client import Client
 
 from s2s_hub.app import load as app_load
 from s2s_hub.app.demo import QUEUE_SIZE
+from s2s_hub.app.load import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 50

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.training.loss import smoothed_cross_entropy
 from tests.test_learning import exact_match, reverse_batch
+from tests.test_model import tiny as tiny_model
 
 torch.set_num_threads(1)
 SRC = torch.tensor([[5, 6, 7, 8, 3], [9, 6, 3, 0, 0]])
@@ -15,19 +16,10 @@ LENGTHS = torch.tensor([5, 3])
 TGT_IN = torch.tensor([[2, 4, 5, 6], [2, 7, 0, 0]])
 
 
-def tiny(**changes) -> Seq2Seq:
-    torch.manual_seed(0)
-    values = dict(
-        src_vocab_size=13,
-        tgt_vocab_size=13,
-        emb_size=6,
-        hidden_size=7,
-        encoder_layers=1,
-        decoder_layers=2,
-        dropout=0.0,
-        copy=True,
-    )
-    return Seq2Seq(Seq2SeqConfig(**{**values, **changes})).eval()
+def tiny(attention: str = "bahdanau", **changes) -> Seq2Seq:
+    """``test_model``'s tiny model, copying, with one 13-piece vocabulary."""
+    shared = {"src_vocab_size": 13, "tgt_vocab_size": 13, "copy": True}
+    return tiny_model(attention, **{**shared, **changes})
 
 
 @pytest.mark.parametrize("attention", ["bahdanau", "general", "local-p"])

@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 import torch
-from conftest import TINY_TRAIN_ARGS, free_port
+from conftest import TINY_TRAIN_ARGS
 
+from s2s_hub.app.load import free_port
 from s2s_hub.predictor import Predictor
 
 TINY = TINY_TRAIN_ARGS

@@ -99,9 +99,8 @@ def chat(
     history = [*text_history(history), {"role": "user", "content": text}]
     context = SEPARATOR.join(filter(None, turns(history)))
     source = task.make_pair({"source": context, "target": ""}).source
-    reply = predictor.predict([source], reply_config(predictor.decoding, style))[0][
-        0
-    ].text
+    config = reply_config(predictor.decoding, style)
+    reply = predictor.predict([source], config)[0][0].text
     return [*history, {"role": "assistant", "content": reply or EMPTY_REPLY}], ""
 
 

@@ -270,6 +270,8 @@ def named_task(argv: list[str]) -> str | None:
         return None
     task = None
     for flag, value in zip(argv, [*argv[1:], None], strict=True):
+        if flag.startswith("--config="):
+            flag, value = flag.split("=", 1)
         if flag == "--config" and value and Path(value).is_file():
             loaded = yaml.safe_load(Path(value).read_text(encoding="utf-8"))
             task = loaded.get("task", task) if isinstance(loaded, dict) else task
@@ -345,10 +347,8 @@ def cmd_train(args: Namespace) -> None:
     # anything is written
     problems: list[str] = []
     task = _collect(problems, lambda: _task(args))
-    recipe = task.training_defaults if task else {}
-    config = _collect(
-        problems, lambda: TrainConfig(**{**recipe, **given(args, "train")})
-    )
+    # the parser's defaults are the task's recipe (``named_task``)
+    config = _collect(problems, lambda: TrainConfig(**given(args, "train")))
     model = given(args, "model")
     if task:
         _collect(problems, lambda: check_model(task, model))

@@ -52,7 +52,8 @@ def add_dataclass_options(
 
 
 def given(namespace: Namespace, prefix: str) -> dict[str, Any]:
-    """The ``prefix`` options that the user set, as a dict."""
+    """The ``prefix`` options that hold a value (given, or the parser's default),
+    as a dict."""
     group = namespace.get(prefix)
     if group is None:
         return {}

@@ -56,7 +56,8 @@ def export_checkpoint(
         half: store float16 weights; the scores are then measured with the weights
             rounded to float16, i.e. with exactly what is shipped.
     """
-    predictor = Predictor.from_checkpoint(checkpoint)
+    state = read_checkpoint(Path(checkpoint))
+    predictor = Predictor.from_state(state, Path(checkpoint))
     if half:
         predictor.model.half().float()
     evaluation = (
@@ -64,7 +65,7 @@ def export_checkpoint(
         if reuse_scores
         else evaluate(predictor, "test")
     )
-    info = training_info(read_checkpoint(Path(checkpoint)))
+    info = training_info(state)
     run_dir = run_of(checkpoint)
     return export(predictor, folder, evaluation, info, repo_id, half, run_dir)
 
