@@ -437,7 +437,7 @@ def test_compare_decodes_one_input_with_every_model_of_a_task(toy_model_dir):
     results = compare(models, "a b c")
     assert len(results) == 3 * len(models)
     expected = models[0].predictor.predict(["a b c"])[0][0]
-    for text, probability, figure in zip(*[iter(results)] * 3, strict=True):
+    for text, probability, heat_map in zip(*[iter(results)] * 3, strict=True):
         assert text == expected.text
         assert probability == format_probability(expected.probability)
-        assert figure.axes  # a heat map
+        assert heat_map.plot.startswith("data:image/png;base64,")

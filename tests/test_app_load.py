@@ -8,6 +8,8 @@ its memory levels off.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,6 +56,7 @@ def test_every_request_is_answered_or_told_the_queue_is_full(server):
         assert result["answered"] >= QUEUE_SIZE  # all the queue can hold
         assert set(result["busy_messages"]) <= {"Queue is full! Please try again."}
         assert set(result["answered_by_api"]) == decoding  # every tab, mixed
+        assert result["server_cpu_s_per_answer"] > 0
     before = report["rss_mib_after_warmup"]
     first, second = (result["rss_mib_after"] for result in report["rounds"])
     assert second - first < first - before, report
@@ -62,3 +65,17 @@ def test_every_request_is_answered_or_told_the_queue_is_full(server):
     settings = ("greedy", 1, 1.0, 1.0, 0, 1.0, 6)
     output, _, _ = client.predict("a b c", *settings, api_name="/reverse_predict")
     assert isinstance(output, str)  # still serving
+
+
+def test_cpu_time_of_a_process_grows_while_it_works():
+    before = app_load.cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:
+        pass
+    assert app_load.cpu_seconds(os.getpid()) - before >= 0.1
+
+
+def test_memory_growth_is_the_slope_over_the_last_rounds():
+    rounds = [{"rss_mib_after": mib} for mib in (100, 200, 300, 301, 302, 303)]
+    assert app_load.growth_per_round(rounds, last=4) == 1.0
+    assert app_load.growth_per_round(rounds[:1]) is None

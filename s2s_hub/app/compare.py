@@ -92,6 +92,6 @@ def compare(models: list[TabModel], text: str) -> list:
         assert model.predictor is not None
         cleaned = clean_text(text, model.task)
         predictor = model.predictor
-        nbest, figure = decode_with_heat_map(predictor, cleaned, predictor.decoding)
-        results += [nbest[0].text, format_probability(nbest[0].probability), figure]
+        nbest, heat_map = decode_with_heat_map(predictor, cleaned, predictor.decoding)
+        results += [nbest[0].text, format_probability(nbest[0].probability), heat_map]
     return results

@@ -101,6 +101,22 @@ def rss_mib(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time process ``pid`` has used, from /proc (Linux)."""
+    # the command name (field 2) may hold spaces: count fields after its ")"
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def growth_per_round(rounds: list[dict], last: int = 10) -> float | None:
+    """Server memory growth in MiB per round over the ``last`` rounds (least-squares
+    slope of ``rss_mib_after``), the figure that says whether memory levels off."""
+    memory = [r["rss_mib_after"] for r in rounds if "rss_mib_after" in r][-last:]
+    if len(memory) < 2:
+        return None
+    return round(statistics.linear_regression(range(len(memory)), memory).slope, 2)
+
+
 def request_mix(client: Client, max_length: int) -> Iterator[tuple[str, tuple]]:
     """Endless (api_name, arguments), every endpoint in turn, each going through
     every decoding method (or reply style) and text."""
@@ -176,13 +192,15 @@ def run_rounds(
     url: str, pid: int | None, requests: int, rounds: int, max_length: int,
     timeout: float = 300,
 ) -> dict:  # fmt: skip
-    """Warm up, then ``rounds`` rounds of ``requests`` concurrent requests."""
+    """Warm up, then ``rounds`` rounds of ``requests`` concurrent requests; with the
+    server's ``pid``, its memory after each round and CPU time per answer."""
     client = Client(url, verbose=False, max_workers=requests, analytics_enabled=False)
     calls = request_mix(client, max_length)
     send_round(client, calls, 2, timeout)  # first requests pay one-off costs
     report = {"url": url, "max_length": max_length, "requests": requests}
     if pid is not None:
         report["rss_mib_after_warmup"] = round(rss_mib(pid), 1)
+        cpu = cpu_seconds(pid)
     report["rounds"] = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -190,5 +208,11 @@ def run_rounds(
         result = summary(outcomes, time.perf_counter() - started)
         if pid is not None:
             result["rss_mib_after"] = round(rss_mib(pid), 1)
+            now = cpu_seconds(pid)
+            per_answer = (now - cpu) / max(result["answered"], 1)
+            result["server_cpu_s_per_answer"] = round(per_answer, 3)
+            cpu = now
         report["rounds"].append(result)
+    if pid is not None:
+        report["rss_growth_mib_per_round_last_10"] = growth_per_round(report["rounds"])
     return report

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
-from matplotlib.figure import Figure
+from gradio.components.plot import PlotData
 
 from s2s_hub.app.plots import attention_figure
+from s2s_hub.app.rendering import rendered
 from s2s_hub.app.validation import clean_text, decode_config
 from s2s_hub.predictor import Prediction, Predictor
 from s2s_hub.registry import Task
@@ -25,7 +28,7 @@ def predict(
     top_k: float,
     top_p: float,
     max_length: float,
-) -> tuple[str, pd.DataFrame, Figure]:
+) -> tuple[str, pd.DataFrame, PlotData]:
     """Decode ``text`` with the settings of the tab's controls.
 
     Returns:
@@ -46,18 +49,21 @@ def predict(
         max_length,
         base=predictor.decoding,
     )
-    nbest, figure = decode_with_heat_map(predictor, source, config)
-    return nbest[0].text, nbest_table(nbest), figure
+    nbest, heat_map = decode_with_heat_map(predictor, source, config)
+    return nbest[0].text, nbest_table(nbest), heat_map
 
 
 def decode_with_heat_map(
     predictor: Predictor, source: str, config: DecodeConfig
-) -> tuple[list[Prediction], Figure]:
-    """The n-best list of one cleaned text, and the heat map of its best output."""
+) -> tuple[list[Prediction], PlotData]:
+    """The n-best list of one cleaned text, and the heat map of its best output
+    as ``gr.Plot`` shows it (drawn on the rendering thread)."""
     nbest = predictor.predict([source], config)[0]
     best = nbest[0]
-    figure = attention_figure(best.attention, best.source_pieces, best.target_pieces)
-    return nbest, figure
+    draw = functools.partial(
+        attention_figure, best.attention, best.source_pieces, best.target_pieces
+    )
+    return nbest, rendered(draw)
 
 
 def nbest_table(nbest: list[Prediction]) -> pd.DataFrame:
