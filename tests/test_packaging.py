@@ -1,5 +1,9 @@
-"""A wheel install must find the built-in tasks, with no top-level ``tasks`` package."""
+"""A wheel install must find the built-in tasks, with no top-level ``tasks`` package;
+every package the code imports is declared."""
 
+import ast
+import importlib.metadata
+import re
 import subprocess
 import sys
 import zipfile
@@ -59,3 +63,38 @@ def test_installed_wheel_registers_builtin_tasks(wheel, tmp_path):
         assert name in out[1]
     assert out[2] == "1000"
     assert out[3] == "False"
+
+
+def imported_modules() -> set[str]:
+    """Top-level modules the library, the task plugins and the app import."""
+    files = [*ROOT.glob("s2s_hub/**/*.py"), *ROOT.glob("tasks/*.py"), ROOT / "app.py"]
+    modules = set()
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    return modules - set(sys.stdlib_module_names) - {"s2s_hub", "__future__"}
+
+
+def test_every_imported_package_is_a_declared_dependency():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        requirements += extra  # imported only where the extra is needed
+    declared = {
+        re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+        for requirement in requirements
+    }
+    providers = importlib.metadata.packages_distributions()
+    undeclared = {
+        module: providers.get(module)
+        for module in imported_modules()
+        if not {d.lower().replace("_", "-") for d in providers.get(module, [])}
+        & declared
+    }
+    assert not undeclared, (
+        f"imported but not declared (module: installers): {undeclared}"
+    )
