@@ -26,6 +26,7 @@ from s2s_hub.search.config import DecodeConfig
 WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE
 CONFIG_FILE = constants.CONFIG_NAME
 TOKENIZER_FILE = "tokenizer.model"  # also in a run folder, where --resume finds it
+START_FILE = "started_from.json"  # a run folder's: the run its init_from continues
 CARD_FILE = "README.md"
 EVAL_FILE = "eval_results.json"
 CURVE_FILE = "learning_curve.png"

@@ -10,7 +10,7 @@ import torch
 from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
-from s2s_hub.files import CURVE_FILE
+from s2s_hub.files import CURVE_FILE, START_FILE
 from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.curve import curve_table, read_curve, run_task
 
@@ -94,3 +94,17 @@ def test_an_export_of_a_run_carries_its_learning_curve(run, tmp_path):
     assert (folder / CURVE_FILE).read_bytes()[:4] == b"\x89PNG"
     card = (folder / "README.md").read_text()
     assert f"]({CURVE_FILE})" in card and "| step | minutes | dev exact |" in card
+
+
+def test_a_run_started_from_another_run_s_checkpoint_continues_its_curve(run, tmp_path):
+    start = run / "checkpoints" / "last.ckpt"  # step 10
+    second = tmp_path / "lower-lr"
+    args = [*RUN_ARGS, "--train.max_steps", "5", "--train.lr", "0.0005"]
+    assert main(["train", *args, "--train.init_from", str(start),
+                 "--train.out_dir", str(second)]) == 0  # fmt: skip
+    assert (second / START_FILE).is_file()
+    first = read_curve(run, "exact")
+    points = read_curve(second, "exact")
+    assert [p.step for p in points] == [3, 7, 13]  # the first run's up to step 10
+    assert points[:2] == first
+    assert points[2].minutes > first[-1].minutes

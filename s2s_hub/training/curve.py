@@ -3,17 +3,23 @@
 Every validation row of ``logs/version_*/metrics.csv`` (one folder per sitting: a
 ``--resume`` starts a new one) becomes a point; ``TrainingClock`` gives its
 wall-clock minutes, so a curve shows what a score cost, not only how many steps.
+A run started with ``--train.init_from`` a checkpoint of another run (say at a lower
+learning rate) continues that run's curve, from the step and minute it left.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 from matplotlib.figure import Figure
+
+from s2s_hub.files import START_FILE
 
 
 @dataclass(frozen=True)
@@ -35,10 +41,51 @@ def run_task(run_dir: Path) -> str:
     raise FileNotFoundError(f"{run_dir}: no logs/version_*/hparams.yaml naming a task")
 
 
+@dataclass(frozen=True)
+class RunStart:
+    """The checkpoint of another run that a run started from."""
+
+    run: str
+    step: int
+    minutes: float
+
+
+def record_start(folder: Path, path: Path, checkpoint: dict[str, Any]) -> None:
+    """Note in run ``folder`` that it starts from ``checkpoint`` (read from
+    ``path``), if that checkpoint lies in a run folder whose curve it continues."""
+    run = path.resolve().parent.parent  # RUN/checkpoints/NAME.ckpt
+    if not (run / "logs").is_dir():
+        return
+    clock = checkpoint.get("callbacks", {}).get("TrainingClock", {})
+    start = RunStart(str(run), checkpoint["global_step"], clock.get("minutes", 0.0))
+    (folder / START_FILE).write_text(json.dumps(asdict(start)) + "\n", "utf-8")
+
+
 def read_curve(run_dir: Path, metric: str) -> list[CurvePoint]:
-    """Validation points of every sitting of the run, by step; a step validated
-    twice (a resumed run repeats the steps after its last checkpoint) keeps its
-    latest value."""
+    """Validation points of the run and of the runs it continues, by step.
+
+    Steps and minutes count from the first run's start; the earlier run's points
+    stop at the checkpoint this run started from.
+    """
+    points = _sittings(Path(run_dir), metric)
+    start_file = Path(run_dir) / START_FILE
+    if not start_file.is_file():
+        return points
+    start = RunStart(**json.loads(start_file.read_text("utf-8")))
+    shifted = [
+        replace(p, step=p.step + start.step, minutes=p.minutes + start.minutes)
+        for p in points
+    ]
+    if not Path(start.run).is_dir():  # moved or deleted: this run's part only
+        return shifted
+    earlier = [p for p in read_curve(Path(start.run), metric) if p.step <= start.step]
+    return earlier + shifted
+
+
+def _sittings(run_dir: Path, metric: str) -> list[CurvePoint]:
+    """Validation points of every sitting of one run folder, by step; a step
+    validated twice (a resumed run repeats the steps after its last checkpoint)
+    keeps its latest value."""
     points: dict[int, CurvePoint] = {}
     files = sorted(
         Path(run_dir).glob("logs/version_*/metrics.csv"),

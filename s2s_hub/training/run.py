@@ -17,13 +17,15 @@ from pytorch_lightning.callbacks import (
 from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
 
 from s2s_hub.data.datamodule import Seq2SeqDataModule
-from s2s_hub.files import TOKENIZER_FILE
+from s2s_hub.files import TOKENIZER_FILE, read_checkpoint
 from s2s_hub.model import Seq2SeqConfig
+from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.config import DistributedConfig, TrainConfig
+from s2s_hub.training.curve import record_start
 from s2s_hub.training.system import Seq2SeqSystem
 
 log = logging.getLogger(__name__)
@@ -94,9 +96,16 @@ def warm_start(
     """A system holding ``config.init_from``'s weights, and its tokenizer (saved in
     the run folder, where ``--resume`` finds it). The architecture is the start's;
     a copy gate the recipe or ``--model.copy`` asks for starts fresh on top."""
-    from s2s_hub.hub import load
+    from s2s_hub.hub.loading import CHECKPOINT_SUFFIX, load
 
-    start = load(config.init_from)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(config.init_from)
+    if path.suffix == CHECKPOINT_SUFFIX:  # read once: the curve needs its step too
+        checkpoint = read_checkpoint(path)
+        start = Predictor.from_state(checkpoint, path)
+        record_start(folder, path, checkpoint)
+    else:
+        start = load(config.init_from)
     architecture = {**model, **start.model.config.to_dict()}
     # a copy gate is the one layer a recipe may add on top of a start without one
     architecture["copy"] |= {**task.model_defaults, **model}.get("copy", False)
@@ -109,7 +118,6 @@ def warm_start(
             f"--train.init_from {config.init_from} does not fit the model: "
             f"missing {missing}, unexpected {unexpected}"
         )
-    folder.mkdir(parents=True, exist_ok=True)
     start.tokenizer.save(folder / TOKENIZER_FILE)
     return system, start.tokenizer
 
