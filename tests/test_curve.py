@@ -68,13 +68,14 @@ def test_a_resumed_sitting_continues_the_curve_where_it_left_off(run, tmp_path):
     second = tmp_path / "run"
     (second / "logs" / "version_0").mkdir(parents=True)
     (second / "logs" / "version_1").mkdir(parents=True)
-    header = "epoch,step,train_minutes,val_exact,val_ppl\n"
+    header = "epoch,step,train_loss,train_minutes,val_exact,val_ppl\n"
     (second / "logs" / "version_0" / "metrics.csv").write_text(
-        header + "0,9,1.0,10,50\n0,19,2.0,20,40\n"
+        header + "0,9,,1.0,10,50\n0,19,,2.0,20,40\n0,20,,2.1,22,38\n"
     )
-    # the resumed sitting repeats step 19 (after the last checkpoint) and goes on
+    # resumed from the checkpoint of step 10: rows from step 19 (10 + 9) on
+    # replace what the first sitting logged after it, its step 20 included
     (second / "logs" / "version_1" / "metrics.csv").write_text(
-        header + "0,19,2.1,21,39\n0,29,3.0,30,30\n"
+        header + "0,19,0.5,,,\n0,19,,2.1,21,39\n0,29,,3.0,30,30\n"
     )
     points = read_curve(second, "exact")
     assert [(p.step, p.metric) for p in points] == [(9, 10.0), (19, 21.0), (29, 30.0)]

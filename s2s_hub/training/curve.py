@@ -21,6 +21,8 @@ from matplotlib.figure import Figure
 
 from s2s_hub.files import START_FILE
 
+LOG_EVERY_N_STEPS = 10  # the trainer's: where a resumed sitting's rows begin
+
 
 @dataclass(frozen=True)
 class CurvePoint:
@@ -83,26 +85,31 @@ def read_curve(run_dir: Path, metric: str) -> list[CurvePoint]:
 
 
 def _sittings(run_dir: Path, metric: str) -> list[CurvePoint]:
-    """Validation points of every sitting of one run folder, by step; a step
-    validated twice (a resumed run repeats the steps after its last checkpoint)
-    keeps its latest value."""
-    points: dict[int, CurvePoint] = {}
+    """Validation points of every sitting of one run folder, by step.
+
+    A resumed sitting repeats the steps after the checkpoint it resumed: from its
+    first logged row on, it replaces what the sitting before had logged.
+    """
+    points: list[CurvePoint] = []
     files = sorted(
         Path(run_dir).glob("logs/version_*/metrics.csv"),
         key=lambda p: int(p.parent.name.removeprefix("version_")),
     )
     for path in files:
         with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                point = _point(row, metric)
-                if point is not None:
-                    points[point.step] = point
+            rows = list(csv.DictReader(handle))
+        if not rows:
+            continue
+        # rows are logged every LOG_EVERY_N_STEPS steps from the resumed one on
+        resumed_at = min(int(row["step"]) for row in rows) - LOG_EVERY_N_STEPS
+        points = [p for p in points if p.step <= resumed_at]
+        points += filter(None, (_point(row, metric) for row in rows))
     if not points:
         raise ValueError(
             f"{run_dir}: no validation rows with val_{metric}, val_ppl and "
             "train_minutes in logs/version_*/metrics.csv"
         )
-    return [points[step] for step in sorted(points)]
+    return sorted(points, key=lambda p: p.step)
 
 
 def _point(row: dict[str, str], metric: str) -> CurvePoint | None:

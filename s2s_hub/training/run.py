@@ -25,7 +25,7 @@ from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.config import DistributedConfig, TrainConfig
-from s2s_hub.training.curve import record_start
+from s2s_hub.training.curve import LOG_EVERY_N_STEPS, record_start
 from s2s_hub.training.system import Seq2SeqSystem
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def build_trainer(
         plugins=[AtomicCheckpointIO()],
         logger=build_loggers(config, folder),
         use_distributed_sampler=False,
-        log_every_n_steps=10,
+        log_every_n_steps=LOG_EVERY_N_STEPS,
         default_root_dir=folder,
     )
 
