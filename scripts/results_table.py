@@ -27,9 +27,13 @@ def scores_text(scores: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.2f}" for k, v in scores.items())
 
 
-def main() -> None:
-    print("| task | model (test) | trivial baseline (test) | decoding | examples |")
-    print("|---|---|---|---|---|")
+def table() -> str:
+    """The Markdown table, one row per bundled checkpoint (README holds it as is;
+    a test checks it is current)."""
+    rows = [
+        "| task | model (test) | trivial baseline (test) | decoding | examples |",
+        "|---|---|---|---|---|",
+    ]
     for path in sorted(ROOT.glob("checkpoints/*/eval_results.json")):
         result = json.loads(path.read_text())
         baseline = result.get("baseline")
@@ -38,10 +42,15 @@ def main() -> None:
             if baseline
             else "—"
         )
-        print(
+        rows.append(
             f"| {result['task']} | {scores_text(result['scores'])} | {shown} "
             f"| {decoding(result['decoding'])} | {result['examples']} |"
         )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    print(table())
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The checkpoints bundled for the demo load, decode, and hold the scores they claim."""
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -65,4 +66,15 @@ def test_bundled_model_beats_its_trivial_baseline(task):
     behind = [m for m in shared if not beats(m, stored["scores"][m], baseline[m])]
     assert not behind, (
         f"{task} is not better than {stored['baseline']['name']}: {behind}"
+    )
+
+
+def test_readme_results_table_is_the_one_the_cards_give():
+    spec = importlib.util.spec_from_file_location(
+        "results_table", ROOT / "scripts" / "results_table.py"
+    )
+    results_table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(results_table)
+    assert results_table.table() in (ROOT / "README.md").read_text(), (
+        "README's results table is stale: paste `python scripts/results_table.py`"
     )
