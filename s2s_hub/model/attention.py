@@ -28,18 +28,26 @@ class Attention(nn.Module):
         """Unnormalised scores, shape (batch, src_len)."""
         raise NotImplementedError
 
-    def window(self, query: Tensor, mask: Tensor, step: int) -> tuple[Tensor, Tensor]:
+    def window(
+        self, query: Tensor, mask: Tensor, step: int | Tensor
+    ) -> tuple[Tensor, Tensor]:
         """Positions allowed to the query, and a log-prior added to the scores."""
         return mask, torch.zeros((), device=query.device)
 
     def forward(
-        self, query: Tensor, keys: Tensor, memory: Tensor, mask: Tensor, step: int
+        self,
+        query: Tensor,
+        keys: Tensor,
+        memory: Tensor,
+        mask: Tensor,
+        step: int | Tensor,
     ) -> tuple[Tensor, Tensor]:
         """Attend from ``query`` (batch, hidden) over ``memory`` (batch, src_len, mem).
 
         Args:
             mask: True at real source positions, shape (batch, src_len).
-            step: index of the target position being produced (local-m needs it).
+            step: index of the target position being produced (local-m needs it);
+                a 0-d tensor in the exported ONNX graph.
 
         Returns:
             context (batch, mem) and weights (batch, src_len) that sum to one.
@@ -118,13 +126,17 @@ class LocalAttention(GeneralAttention):
                 nn.Linear(query_size, 1, bias=False),
             )
 
-    def window(self, query: Tensor, mask: Tensor, step: int) -> tuple[Tensor, Tensor]:
+    def window(
+        self, query: Tensor, mask: Tensor, step: int | Tensor
+    ) -> tuple[Tensor, Tensor]:
         lengths = mask.sum(dim=1, keepdim=True).to(query.dtype)  # batch x 1
         positions = torch.arange(mask.size(1), device=mask.device).to(query.dtype)
         if self.predictive:
             centre = lengths * torch.sigmoid(self.position(query))  # batch x 1
         else:
-            centre = torch.clamp(torch.full_like(lengths, step), max=lengths - 1)
+            # min(t, S - 1); written so that ``step`` may be a tensor (an input of
+            # the exported ONNX step graph)
+            centre = (lengths - 1).clamp(max=step)  # batch x 1
         distance = positions.unsqueeze(0) - centre  # batch x src_len
         allowed = mask & (distance.abs() <= self.window_size)
         if not self.predictive:

@@ -28,7 +28,8 @@ class DecoderState:
         keys: attention keys projected once from ``memory``.
         mask: True at real source positions, shape (batch, src_len).
         source: source token ids, shape (batch, src_len) (what the copy gate copies).
-        step: index of the target position the next call produces.
+        step: index of the target position the next call produces (a 0-d tensor
+            while the step is traced into an ONNX graph, where it is an input).
     """
 
     hidden: tuple[Tensor, ...]
@@ -37,7 +38,7 @@ class DecoderState:
     keys: Tensor
     mask: Tensor
     source: Tensor
-    step: int = 0
+    step: int | Tensor = 0
 
     def select(self, index: Tensor) -> DecoderState:
         """The state of batch rows ``index``: expands to beams and reorders them."""
