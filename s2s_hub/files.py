@@ -32,6 +32,10 @@ EVAL_FILE = "eval_results.json"
 CURVE_FILE = "learning_curve.png"
 REQUIRED_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
 LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE, CURVE_FILE)
+# what ``export --onnx`` adds for ONNX Runtime (s2s_hub.serving.graphs)
+ENCODER_ONNX_FILE = "encoder.onnx"
+DECODER_STEP_ONNX_FILE = "decoder_step.onnx"
+ONNX_FILES = (ENCODER_ONNX_FILE, DECODER_STEP_ONNX_FILE)
 
 # a run's Lightning checkpoint (``Seq2SeqSystem``)
 TOKENIZER_KEY = "tokenizer_model"  # the serialized SentencePiece proto

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
@@ -27,6 +27,9 @@ from s2s_hub.registry import Task, get_task
 from s2s_hub.search import Hypothesis, decode
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 
 
 @dataclass
@@ -63,14 +66,15 @@ class Predictor:
 
     def __init__(
         self,
-        model: Seq2Seq,
+        model: Seq2Seq | OnnxSeq2Seq,
         tokenizer: Tokenizer,
         task: Task,
         decoding: DecodeConfig | None = None,
     ) -> None:
-        """``decoding``: the defaults this model decodes with, those its card's
-        scores were measured with (a model folder stores them); default: the
-        task's."""
+        """``model``: a torch model in any precision, or the exported graphs in
+        ONNX Runtime (``s2s_hub.serving``). ``decoding``: the defaults this model
+        decodes with, those its card's scores were measured with (a model folder
+        stores them); default: the task's."""
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.task = task
@@ -105,6 +109,13 @@ class Predictor:
                 f"{path}: weights do not fit the model ({summary})"
             ) from error
         return cls(model, Tokenizer.from_bytes(checkpoint[TOKENIZER_KEY]), task)
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's weights are; the CPU for a model served by ONNX
+        Runtime, which has no torch weights."""
+        weight = next(self.model.parameters(), None)
+        return torch.device("cpu") if weight is None else weight.device
 
     def encode(self, texts: list[str]) -> tuple[Tensor, Tensor]:
         """Padded source ids (batch, src_len) with eos, and their lengths (batch,)."""
@@ -150,7 +161,7 @@ class Predictor:
         """n-best predictions of whole texts, decoded in batches sorted by length so
         that padding stays small."""
         config = config or self.decoding
-        device = next(self.model.parameters()).device
+        device = self.device
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         results: dict[int, list[Prediction]] = {}
         for start in range(0, len(order), batch_size):
@@ -201,10 +212,11 @@ class Predictor:
             collate_fn=partial(collate, pad_id=pad, bos_id=self.tokenizer.bos_id),
         )
         scores: dict[int, TargetScore] = {}
-        device = next(self.model.parameters()).device
+        device = self.device
         for batch in map(lambda b: b.to(device), batches):
             logits = self.model(batch.src, batch.src_lengths, batch.tgt_in).logits
-            gold = logits.log_softmax(-1).gather(-1, batch.tgt_out.unsqueeze(-1))
+            log_probs = logits.float().log_softmax(-1)  # fp32 for a bf16 model too
+            gold = log_probs.gather(-1, batch.tgt_out.unsqueeze(-1))
             real = batch.tgt_out != pad
             sums = gold.squeeze(-1).masked_fill(~real, 0.0).sum(1)
             for index, total, count in zip(

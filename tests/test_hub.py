@@ -30,6 +30,7 @@ from s2s_hub.files import (
     CURVE_FILE,
     EVAL_FILE,
     LAYOUT_FILES,
+    ONNX_FILES,
     REQUIRED_FILES,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
@@ -363,6 +364,29 @@ def test_cli_export_writes_what_push_would_upload(checkpoint, tmp_path):
     out = tmp_path / "out"
     assert main(["export", str(checkpoint), str(out), "--repo_id", REPO_ID]) == 0
     assert sorted(p.name for p in out.iterdir()) == EXPORTED_FILES
+
+
+def test_cli_export_onnx_adds_graphs_that_decode_like_torch(
+    predictor, checkpoint, tmp_path
+):
+    out = tmp_path / "out"
+    assert main(["export", str(checkpoint), str(out), "--onnx"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*EXPORTED_FILES, *ONNX_FILES]
+    )
+    served = load(out, runtime="onnxruntime")
+    assert list(served.model.parameters()) == []  # no torch model
+    beam = DecodeConfig(method="beam", beam_size=3, max_length=10)
+    assert texts_of(served) == texts_of(predictor)
+    assert texts_of(served, beam) == texts_of(predictor, beam)
+    assert texts_of(load(out, precision="int8", runtime="onnxruntime"))
+
+
+def test_onnxruntime_needs_the_graphs_of_a_folder(exported, checkpoint):
+    with pytest.raises(FileNotFoundError, match="export .* --onnx"):
+        load(exported, runtime="onnxruntime")
+    with pytest.raises(ValueError, match="is a checkpoint: write them with"):
+        load(checkpoint, runtime="onnxruntime")
 
 
 def test_model_sources_from_the_environment(monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -13,6 +14,10 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, iter_tasks
 
 log = logging.getLogger(__name__)
+
+#: the precision the demo's models are loaded in (``s2s_hub.serving``): fp32
+#: (default), bf16 or int8
+PRECISION_ENV = "S2S_HUB_PRECISION"
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,9 @@ class TabModel:
 
 @functools.cache
 def load_predictor(source: str) -> Predictor:
-    """The predictor at ``source``; loaded on the first call, shared afterwards."""
-    return hub.load(source)
+    """The predictor at ``source``, in the precision ``S2S_HUB_PRECISION`` names;
+    loaded on the first call, shared afterwards."""
+    return hub.load(source, precision=os.environ.get(PRECISION_ENV, "fp32"))
 
 
 def tab_model(task: Task, source: str | None) -> TabModel:

@@ -22,6 +22,7 @@ from pytorch_lightning.utilities import rank_zero_only
 from s2s_hub.cli.options import add_dataclass_options, given
 from s2s_hub.model import Seq2SeqConfig
 from s2s_hub.search.config import DecodeConfig
+from s2s_hub.serving.config import PRECISIONS, RUNTIMES
 from s2s_hub.training.config import DistributedConfig, TrainConfig
 
 MODEL_SKIP = frozenset(
@@ -89,6 +90,18 @@ def _decode_parser(description: str) -> ArgumentParser:
     add_dataclass_options(parser, DecodeConfig, "decode")
     parser.add_argument(
         "--batch_size", type=int, default=64, help="Sentences per batch"
+    )
+    parser.add_argument(
+        "--precision",
+        type=str,
+        default="fp32",
+        help=f"Number format of the model: {', '.join(PRECISIONS)}",
+    )
+    parser.add_argument(
+        "--runtime",
+        type=str,
+        default="torch",
+        help=f"{', '.join(RUNTIMES)} (a folder written by export --onnx)",
     )
     return parser
 
@@ -211,6 +224,12 @@ def _export_parser() -> ArgumentParser:
         type=str | None,
         default=None,
         help="Repo named in the model card (default: the folder name)",
+    )
+    parser.add_argument(
+        "--onnx",
+        action="store_true",
+        help="Also write encoder.onnx and decoder_step.onnx, for --runtime "
+        "onnxruntime (needs the onnx extra)",
     )
     return parser
 
@@ -374,7 +393,7 @@ def _collect(problems: list[str], build: Callable[[], Any]) -> Any:
 def _predictor(args: Namespace):
     from s2s_hub.hub import load
 
-    return load(args.checkpoint)
+    return load(args.checkpoint, precision=args.precision, runtime=args.runtime)
 
 
 def cmd_evaluate(args: Namespace) -> None:
@@ -459,7 +478,12 @@ def cmd_export(args: Namespace) -> None:
     from s2s_hub.hub.push import export_checkpoint
 
     folder = export_checkpoint(
-        args.checkpoint, args.out_dir, args.repo_id, args.reuse_scores, args.half
+        args.checkpoint,
+        args.out_dir,
+        args.repo_id,
+        args.reuse_scores,
+        args.half,
+        args.onnx,
     )
     print(f"exported: {folder}")
 

@@ -30,6 +30,10 @@ from s2s_hub.hub.card import build_card, public_options
 from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
+from s2s_hub.serving import ServingConfig
+from s2s_hub.serving.graphs import export_onnx
+from s2s_hub.serving.onnx_model import OnnxSeq2Seq
+from s2s_hub.serving.precision import with_precision
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.curve import curve_table, plot_curve, read_curve
 
@@ -61,6 +65,7 @@ def export(
     repo_id: str | None = None,
     half: bool = False,
     run_dir: str | Path | None = None,
+    onnx: bool = False,
 ) -> Path:
     """Write ``predictor`` to ``folder`` in the layout; returns the folder.
 
@@ -72,6 +77,8 @@ def export(
         half: store the weights as float16 (half the size; they load as float32).
         run_dir: the training run, whose learning curve goes into the folder and
             the card.
+        onnx: also write the encoder and one decoder step as ONNX graphs, for
+            ``load(folder, runtime="onnxruntime")``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -97,12 +104,16 @@ def export(
     # config.json from the dict we give it.
     model = copy.deepcopy(predictor.model).half() if half else predictor.model
     model.save_pretrained(folder, config=hub_config(predictor).to_dict())
+    if onnx:
+        export_onnx(predictor.model, folder)
     return folder
 
 
-def read(folder: str | Path) -> Predictor:
-    """Load a folder in the layout, checking that its files agree."""
+def read(folder: str | Path, serving: ServingConfig | None = None) -> Predictor:
+    """Load a folder in the layout, checking that its files agree, for the
+    precision and runtime of ``serving`` (default: fp32 torch)."""
     folder = Path(folder)
+    serving = serving or ServingConfig()
     for name in REQUIRED_FILES:
         if not (folder / name).is_file():
             raise FileNotFoundError(
@@ -118,7 +129,11 @@ def read(folder: str | Path) -> Predictor:
             f"{CONFIG_FILE} expects vocabularies of {sorted(sizes)}: the files come "
             "from different models"
         )
-    model = Seq2Seq.from_pretrained(folder, config=config.model)
+    if serving.runtime == "onnxruntime":
+        model = OnnxSeq2Seq.load(folder, config.model, serving.precision)
+    else:
+        model = Seq2Seq.from_pretrained(folder, config=config.model)
+        model = with_precision(model, serving.precision)
     # the stored decoding defaults, not the task class's: the model decodes as
     # its card says
     task = build_task(config, folder / CONFIG_FILE)

@@ -18,26 +18,38 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import validate_repo_id
 
-from s2s_hub.files import LAYOUT_FILES
+from s2s_hub.files import LAYOUT_FILES, ONNX_FILES
 from s2s_hub.hub.layout import read
 from s2s_hub.predictor import Predictor
+from s2s_hub.serving import ServingConfig
+from s2s_hub.serving.precision import with_precision
 
 CHECKPOINT_SUFFIX = ".ckpt"
 
 
-def load(name_or_path: str | Path, revision: str | None = None) -> Predictor:
+def load(
+    name_or_path: str | Path,
+    revision: str | None = None,
+    precision: str = "fp32",
+    runtime: str = "torch",
+) -> Predictor:
     """Model, tokenizer and task, ready to decode.
 
     Args:
         name_or_path: a Lightning ``.ckpt`` file, a folder written by ``export``,
             or a Hub repo id such as ``org/name``.
         revision: branch, tag or commit of a Hub repo; a commit hash pins it.
+        precision: fp32, bf16 or int8 (``s2s_hub.serving.ServingConfig``).
+        runtime: torch, or onnxruntime for a folder or repo that holds the ONNX
+            graphs of ``s2s-hub export --onnx``.
 
     Raises:
         FileNotFoundError: the source does not exist, or is not cached while
             offline; the message says how to fix it.
-        ValueError: a file of the model is broken or does not fit the others.
+        ValueError: a file of the model is broken or does not fit the others, or
+            the precision or runtime is unknown or does not fit the source.
     """
+    serving = ServingConfig(precision, runtime)
     path = Path(name_or_path)
     is_local = path.suffix == CHECKPOINT_SUFFIX or path.exists()
     if is_local and revision is not None:
@@ -45,21 +57,31 @@ def load(name_or_path: str | Path, revision: str | None = None) -> Predictor:
             f"revision={revision!r} applies to Hub repo ids, not to {path}"
         )
     if path.suffix == CHECKPOINT_SUFFIX:
-        return Predictor.from_checkpoint(path)
+        if serving.runtime == "onnxruntime":
+            raise ValueError(
+                f"runtime onnxruntime reads the ONNX graphs of a model folder, and "
+                f"{path} is a checkpoint: write them with `s2s-hub export {path} "
+                "FOLDER --onnx` and load FOLDER"
+            )
+        predictor = Predictor.from_checkpoint(path)
+        with_precision(predictor.model, serving.precision)
+        return predictor
     if path.is_dir():
-        return read(path)
+        return read(path, serving)
     if path.exists():
         raise ValueError(
             f"{path} is neither a {CHECKPOINT_SUFFIX} file nor a model folder"
         )
-    return read(download(str(name_or_path), revision))
+    onnx = serving.runtime == "onnxruntime"
+    return read(download(str(name_or_path), revision, onnx), serving)
 
 
-def download(repo_id: str, revision: str | None = None) -> Path:
+def download(repo_id: str, revision: str | None = None, onnx: bool = False) -> Path:
     """The cached snapshot of ``repo_id`` with the layout's files, fetched if needed.
 
-    Only the layout's files are fetched: a repo may hold other large files (or a
-    stray pickle) that loading has no use for.
+    Only the layout's files are fetched (and with ``onnx`` the ONNX graphs): a
+    repo may hold other large files (or a stray pickle) that loading has no use
+    for.
     """
     try:
         validate_repo_id(repo_id)
@@ -69,7 +91,9 @@ def download(repo_id: str, revision: str | None = None) -> Path:
         ) from error
     try:
         folder = snapshot_download(
-            repo_id, revision=revision, allow_patterns=list(LAYOUT_FILES)
+            repo_id,
+            revision=revision,
+            allow_patterns=[*LAYOUT_FILES, *(ONNX_FILES if onnx else ())],
         )
     except RevisionNotFoundError as error:
         raise FileNotFoundError(

@@ -46,6 +46,7 @@ def export_checkpoint(
     repo_id: str | None = None,
     reuse_scores: str | Path | None = None,
     half: bool = False,
+    onnx: bool = False,
 ) -> Path:
     """Write ``checkpoint`` to ``folder`` exactly as ``push`` would upload it.
 
@@ -55,6 +56,8 @@ def export_checkpoint(
             split again.
         half: store float16 weights; the scores are then measured with the weights
             rounded to float16, i.e. with exactly what is shipped.
+        onnx: also write the ONNX graphs of ``runtime="onnxruntime"`` (which
+            ``push`` does not upload).
     """
     state = read_checkpoint(Path(checkpoint))
     predictor = Predictor.from_state(state, Path(checkpoint))
@@ -67,7 +70,7 @@ def export_checkpoint(
     )
     info = training_info(state)
     run_dir = run_of(checkpoint)
-    return export(predictor, folder, evaluation, info, repo_id, half, run_dir)
+    return export(predictor, folder, evaluation, info, repo_id, half, run_dir, onnx)
 
 
 def run_of(checkpoint: str | Path) -> Path | None:

@@ -1,0 +1,216 @@
+"""The model as two ONNX graphs: the encoder, and one decoder step.
+
+Every search calls ``encode`` once and ``step`` once per token, so these two calls
+are all ONNX Runtime has to compute; the searches themselves (beams, constraints,
+sampling) stay the Python code that drives the torch model. The graphs take and
+return ``DecoderState``'s tensors one by one, under the names below, so a state
+read back from ONNX Runtime is an ordinary ``DecoderState``.
+
+They are exported with torch's TorchScript-based exporter (``dynamo=False``): it
+turns the encoder's packed sequences into the ``sequence_lens`` input of ONNX's
+LSTM and GRU operators, which torch.export, the default exporter, cannot trace (a
+packed batch's shape depends on the values of the lengths).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
+from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
+
+OPSET = 17
+HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
+
+
+def hidden_names(config: Seq2SeqConfig) -> tuple[str, ...]:
+    return HIDDEN_NAMES[: 2 if config.cell == "lstm" else 1]
+
+
+def encoder_inputs(src: Tensor, src_lengths: Tensor) -> dict[str, Tensor]:
+    """``EncoderGraph``'s inputs, by name, in order."""
+    return {"src": src, "src_lengths": src_lengths}
+
+
+def encoder_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
+    """``EncoderGraph``'s outputs, in order."""
+    return ("memory", "keys", "mask", "feed", *hidden_names(config))
+
+
+def step_inputs(prev_tokens: Tensor, state: DecoderState) -> dict[str, Tensor]:
+    """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
+    return {
+        "prev_tokens": prev_tokens,
+        "step": torch.as_tensor(state.step),
+        "memory": state.memory,
+        "keys": state.keys,
+        "mask": state.mask,
+        "source": state.source,
+        "feed": state.feed,
+        **dict(zip(HIDDEN_NAMES, state.hidden, strict=False)),
+    }
+
+
+def step_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
+    """``StepGraph``'s outputs, in order; an ONNX value has one name, so the new
+    state's tensors are ``next_*``."""
+    changed = ("feed", *hidden_names(config))
+    return ("logits", "attention", *(f"next_{name}" for name in changed))
+
+
+class EncoderGraph(nn.Module):
+    """``Seq2Seq.encode`` with the state flattened to ``encoder_outputs``."""
+
+    def __init__(self, model: Seq2Seq) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, src: Tensor, src_lengths: Tensor) -> tuple[Tensor, ...]:
+        state = self.model.encode(src, src_lengths)
+        return (state.memory, state.keys, state.mask, state.feed, *state.hidden)
+
+
+class StepGraph(nn.Module):
+    """``Seq2Seq.step`` between flattened states (``step_inputs``, ``step_outputs``);
+    the step index is a tensor input, so that local-m's window moves."""
+
+    def __init__(self, model: Seq2Seq) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(
+        self,
+        prev_tokens: Tensor,
+        step: Tensor,
+        memory: Tensor,
+        keys: Tensor,
+        mask: Tensor,
+        source: Tensor,
+        feed: Tensor,
+        *hidden: Tensor,
+    ) -> tuple[Tensor, ...]:
+        state = DecoderState(hidden, feed, memory, keys, mask, source, step)
+        logits, attention, state = self.model.step(prev_tokens, state)
+        return (logits, attention, state.feed, *state.hidden)
+
+
+def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
+    """Write ``folder/encoder.onnx`` and ``folder/decoder_step.onnx`` of an fp32
+    ``model``, and check that ONNX Runtime computes what torch does.
+
+    The check runs a batch of another size and source length than the one traced,
+    at a later step, so a shape the tracer froze into a graph cannot pass.
+
+    Raises:
+        ValueError: the model's combination of cell, attention and copy gate
+            cannot be exported, or its graphs compute something else; the message
+            names the combination.
+    """
+    folder = Path(folder)
+    config = model.config
+    model = model.eval()
+    src, lengths = _example(config, rows=2, length=4)
+    encoder, step = folder / ENCODER_ONNX_FILE, folder / DECODER_STEP_ONNX_FILE
+    try:
+        with warnings.catch_warnings():
+            # the exporter's deprecation and tracer notices are not the user's to fix
+            warnings.simplefilter("ignore")
+            with torch.no_grad():
+                state = model.encode(src, lengths)
+            # in eval mode: the exporter restores each wrapper's mode afterwards,
+            # and a new module's is training, which would switch dropout on
+            graph = EncoderGraph(model).eval()
+            inputs = encoder_inputs(src, lengths)
+            _export(graph, inputs, encoder_outputs(config), encoder)
+            graph = StepGraph(model).eval()
+            inputs = _step_arguments(model.bos_id, state)
+            _export(graph, inputs, step_outputs(config), step)
+        _verify(model, folder)
+    except Exception as error:
+        raise ValueError(
+            f"cannot export {_combination(config)} to ONNX: {error}"
+        ) from error
+    return encoder, step
+
+
+def _combination(config: Seq2SeqConfig) -> str:
+    gate = " and the copy gate" if config.copy else ""
+    return f"a {config.cell} model with {config.attention} attention{gate}"
+
+
+def _example(config: Seq2SeqConfig, rows: int, length: int) -> tuple[Tensor, Tensor]:
+    """A padded batch whose last row is shorter than the others."""
+    lengths = torch.full((rows,), length)
+    lengths[-1] = length - 1
+    src = torch.arange(rows * length).view(rows, length) % config.src_vocab_size
+    src[-1, -1] = config.pad_id
+    return src, lengths
+
+
+def _step_arguments(token: int, state: DecoderState) -> dict[str, Tensor]:
+    """``StepGraph``'s inputs for ``state``, each its own tensor: the tracer would
+    merge two inputs that are one object (LSTM's initial h and c are, and so are
+    dot attention's keys and memory) into one graph input."""
+    tokens = torch.full((state.feed.size(0),), token)
+    return {name: value.clone() for name, value in step_inputs(tokens, state).items()}
+
+
+def _export(
+    graph: nn.Module, inputs: dict[str, Tensor], outputs: tuple[str, ...], path: Path
+) -> None:
+    """Trace ``graph`` on ``inputs`` into ``path``, with autograd on: the output
+    layer is then the plain ``nn.Linear`` of its weight (one initializer, shared
+    with tied embeddings, which int8 quantizes), not the transposed copy it
+    multiplies by in inference, which the tracer would bake in as a constant."""
+    names = (*inputs, *outputs)
+    with torch.enable_grad():
+        torch.onnx.export(
+            graph,
+            tuple(inputs.values()),
+            str(path),
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=list(inputs),
+            output_names=list(outputs),
+            dynamic_axes=_dynamic_axes(names),
+        )
+
+
+def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
+    """Rows (batch, or batch x beams) and source length, wherever they appear."""
+    axes: dict[str, dict[int, str]] = {}
+    for name in names:
+        base = name.removeprefix("next_")
+        if base in ("h", "c"):
+            axes[name] = {1: "rows"}  # layers x rows x hidden
+        elif base in ("src", "memory", "keys", "mask", "source", "attention"):
+            axes[name] = {0: "rows", 1: "src_len"}
+        elif base != "step":
+            axes[name] = {0: "rows"}
+    return axes
+
+
+def _verify(model: Seq2Seq, folder: Path) -> None:
+    """Compare ONNX Runtime's encode and a third step with torch's."""
+    from s2s_hub.serving.onnx_model import OnnxSeq2Seq
+
+    onnx = OnnxSeq2Seq.load(folder, model.config)
+    src, lengths = _example(model.config, rows=3, length=6)
+    tokens = src[:, 0]
+    with torch.no_grad():
+        expected, actual = model.encode(src, lengths), onnx.encode(src, lengths)
+        for _ in range(3):
+            logits, attention, expected = model.step(tokens, expected)
+            onnx_logits, onnx_attention, actual = onnx.step(tokens, actual)
+    pairs = {
+        "logits": (logits, onnx_logits),
+        "attention": (attention, onnx_attention),
+        "hidden state": (expected.hidden[0], actual.hidden[0]),
+    }
+    for name, (torch_value, onnx_value) in pairs.items():
+        if not torch.allclose(torch_value, onnx_value, atol=1e-4, rtol=1e-3):
+            raise ValueError(f"ONNX Runtime's {name} differ from torch's")

@@ -1,0 +1,188 @@
+"""A decodable model with no torch weights: the exported graphs in ONNX Runtime.
+
+``OnnxSeq2Seq`` follows ``s2s_hub.search.Decodable`` with two
+``onnxruntime.InferenceSession`` objects, one per graph of ``graphs.py``; its
+state is the torch model's ``DecoderState`` (tensors read back from ONNX Runtime),
+whose ``select`` and ``reorder`` beam search already uses. So greedy search, beam
+search and sampling run unchanged, on torch tensors, and only the model's two
+calls leave torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
+from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
+from s2s_hub.serving.graphs import encoder_inputs, step_inputs
+
+
+def _onnxruntime():
+    """The ``onnxruntime`` module, or an error that says how to install it."""
+    try:
+        import onnxruntime
+    except ImportError as error:
+        raise ImportError(
+            "the onnxruntime runtime needs ONNX Runtime: pip install 's2s-hub[onnx]'"
+        ) from error
+    return onnxruntime
+
+
+class OnnxSeq2Seq(nn.Module):
+    """``Seq2Seq``'s ``encode``, ``step`` and teacher-forced ``forward``, computed
+    by ONNX Runtime from ``encoder.onnx`` and ``decoder_step.onnx``.
+
+    A module without parameters, so that ``Predictor`` holds it as it holds a
+    ``Seq2Seq``; ``config`` is the architecture the graphs were exported from.
+    """
+
+    def __init__(self, config: Seq2SeqConfig, encoder, decoder_step) -> None:
+        """``encoder`` and ``decoder_step``: ``onnxruntime.InferenceSession``s of
+        the two graphs."""
+        super().__init__()
+        self.config = config
+        self.encoder_session = encoder
+        self.step_session = decoder_step
+        # the exporter drops inputs a graph does not read (the step index without
+        # local-m attention, the source ids without the copy gate)
+        self._step_inputs = {node.name for node in decoder_step.get_inputs()}
+
+    @classmethod
+    def load(
+        cls, folder: str | Path, config: Seq2SeqConfig, precision: str = "fp32"
+    ) -> OnnxSeq2Seq:
+        """The graphs in ``folder``; ``precision`` int8 quantizes their weight
+        matrices and LSTM as they are loaded (ONNX Runtime's dynamic quantization).
+
+        ONNX Runtime computes with as many threads as torch does at this call
+        (``torch.set_num_threads``), so one setting governs both runtimes.
+        """
+        folder = Path(folder)
+        missing = [name for name in ONNX_FILES if not (folder / name).is_file()]
+        if missing:
+            raise FileNotFoundError(
+                f"{folder} has no {' or '.join(missing)}: write the ONNX graphs with "
+                "`s2s-hub export CHECKPOINT FOLDER --onnx`"
+            )
+        ort = _onnxruntime()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        sessions = []
+        for name in (ENCODER_ONNX_FILE, DECODER_STEP_ONNX_FILE):
+            graph = folder / name
+            if precision == "int8":
+                graph = quantize_graph(graph)
+            sessions.append(
+                ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+            )
+        return cls(config, *sessions)
+
+    @property
+    def pad_id(self) -> int:
+        return self.config.pad_id
+
+    @property
+    def bos_id(self) -> int:
+        return self.config.bos_id
+
+    @property
+    def eos_id(self) -> int:
+        return self.config.eos_id
+
+    def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
+        """``Seq2Seq.encode``: the decoder's initial state of ``src`` (batch,
+        src_len)."""
+        inputs = encoder_inputs(src, src_lengths)
+        memory, keys, mask, feed, *hidden = _run(self.encoder_session, inputs)
+        return DecoderState(tuple(hidden), feed, memory, keys, mask, src)
+
+    def step(
+        self, prev_tokens: Tensor, state: DecoderState
+    ) -> tuple[Tensor, Tensor, DecoderState]:
+        """``Seq2Seq.step``: logits (rows, vocab) and attention (rows, src_len) of
+        the token after ``prev_tokens`` (rows,), and the next state."""
+        inputs = {
+            name: value
+            for name, value in step_inputs(prev_tokens, state).items()
+            if name in self._step_inputs
+        }
+        logits, attention, feed, *hidden = _run(self.step_session, inputs)
+        next_state = replace(
+            state, hidden=tuple(hidden), feed=feed, step=state.step + 1
+        )
+        return logits, attention, next_state
+
+    def forward(
+        self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor
+    ) -> Seq2SeqOutput:
+        """Teacher-forced logits for bos-prefixed ``tgt_in`` (batch, tgt_len), one
+        step at a time (``Predictor.score``: perplexity, ranking)."""
+        state = self.encode(src, src_lengths)
+        logits, attention = [], []
+        for tokens in tgt_in.unbind(dim=1):
+            step_logits, step_attention, state = self.step(tokens, state)
+            logits.append(step_logits)
+            attention.append(step_attention)
+        return Seq2SeqOutput(torch.stack(logits, 1), torch.stack(attention, 1))
+
+
+def _run(session, inputs: dict[str, Tensor]) -> list[Tensor]:
+    """Run an ONNX Runtime session on torch tensors; its outputs as tensors.
+
+    ``numpy()`` and ``from_numpy`` share memory with the arrays, so no tensor is
+    copied on the way in or out (a sliced input is made contiguous first).
+    """
+    feeds = {name: value.contiguous().numpy() for name, value in inputs.items()}
+    return [torch.from_numpy(array) for array in session.run(None, feeds)]
+
+
+def quantize_graph(graph: Path) -> bytes:
+    """``graph`` with int8 weight matrices and LSTM (dynamic quantization, one
+    scale per output row), as the bytes of an ONNX model.
+
+    What stays fp32 is what stays fp32 in the torch int8 model: products of two
+    activations (attention scores and contexts: ``MatMulConstBOnly``) and products
+    with a weight vector (additive attention's ``v``, which ONNX Runtime cannot
+    quantize per row either).
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = onnx.load(graph)
+    vectors = {w.name for w in model.graph.initializer if len(w.dims) == 1}
+    products_with_vectors = [
+        node.name
+        for node in model.graph.node
+        if node.op_type == "MatMul" and node.input[1] in vectors
+    ]
+    root = logging.getLogger()
+    root.addFilter(_quantizer_notes)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            output = Path(folder) / graph.name
+            quantize_dynamic(
+                model,
+                output,
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul", "Gemm", "LSTM"],
+                nodes_to_exclude=products_with_vectors,
+                extra_options={"MatMulConstBOnly": True},
+            )
+            return output.read_bytes()
+    finally:
+        root.removeFilter(_quantizer_notes)
+
+
+def _quantizer_notes(record: logging.LogRecord) -> bool:
+    """Drops what the quantizer logs to the root logger at every load: a note per
+    tensor it leaves alone (INFO) and advice to pre-process the graph for static
+    quantization (WARNING); its failures raise."""
+    return "onnxruntime" not in record.pathname

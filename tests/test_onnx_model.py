@@ -1,0 +1,97 @@
+"""The exported ONNX graphs (``serving/graphs.py``) decoded by ONNX Runtime
+(``serving/onnx_model.py``) with the same search code as the torch model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+import pytest
+import torch
+
+from s2s_hub.files import DECODER_STEP_ONNX_FILE, ONNX_FILES
+from s2s_hub.model import ATTENTIONS, Seq2Seq
+from s2s_hub.search import DecodeConfig, decode
+from s2s_hub.serving.graphs import export_onnx
+from s2s_hub.serving.onnx_model import OnnxSeq2Seq, quantize_graph
+from tests.test_copy import tiny
+
+torch.set_num_threads(1)
+SRC = torch.tensor([[5, 6, 7, 8, 3], [9, 6, 3, 0, 0], [4, 3, 0, 0, 0]])
+LENGTHS = torch.tensor([5, 3, 2])
+TGT_IN = torch.tensor([[2, 4, 5, 6], [2, 7, 8, 0], [2, 9, 0, 0]])
+GREEDY = DecodeConfig(method="greedy", max_length=8)
+BEAM = DecodeConfig(method="beam", beam_size=3, n_best=3, max_length=8)
+SAMPLE = DecodeConfig(method="sample", n_best=2, max_length=8, top_k=5, seed=0)
+# every attention with both cells, with and without the copy gate
+VARIANTS = [(a, "lstm", True) for a in ATTENTIONS] + [
+    (a, "gru", False) for a in ATTENTIONS
+]
+
+
+def exported(model: Seq2Seq, folder: Path, precision: str = "fp32") -> OnnxSeq2Seq:
+    export_onnx(model, folder)
+    return OnnxSeq2Seq.load(folder, model.config, precision)
+
+
+def tokens(model, config: DecodeConfig) -> list[list[list[int]]]:
+    return [[h.tokens for h in nbest] for nbest in decode(model, SRC, LENGTHS, config)]
+
+
+@pytest.mark.parametrize(("attention", "cell", "copy"), VARIANTS)
+def test_greedy_and_beam_outputs_equal_torch_s(attention, cell, copy, tmp_path):
+    model = tiny(attention, cell=cell, copy=copy)
+    runtime = exported(model, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(ONNX_FILES)
+    assert list(runtime.parameters()) == []  # no torch model inside
+    assert tokens(runtime, GREEDY) == tokens(model, GREEDY)
+    assert tokens(runtime, BEAM) == tokens(model, BEAM)
+    samples = decode(runtime, SRC, LENGTHS, SAMPLE)
+    assert [len(nbest) for nbest in samples] == [2, 2, 2]
+    for nbest in samples:
+        for hypothesis in nbest:
+            assert len(hypothesis.tokens) <= 8
+            assert all(0 <= t < 13 for t in hypothesis.tokens)
+
+
+@pytest.mark.parametrize(("attention", "cell"), [("local-m", "lstm"), ("dot", "gru")])
+def test_teacher_forced_logits_match_torch_s(attention, cell, tmp_path):
+    model = tiny(attention, cell=cell, copy=False)
+    runtime = exported(model, tmp_path)
+    with torch.no_grad():
+        expected = model(SRC, LENGTHS, TGT_IN)
+    actual = runtime(SRC, LENGTHS, TGT_IN)
+    torch.testing.assert_close(actual.logits, expected.logits, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(actual.attention, expected.attention)
+
+
+def test_int8_graphs_are_quantized_and_close_to_fp32(tmp_path):
+    model = tiny("bahdanau")
+    fp32 = exported(model, tmp_path)
+    int8 = OnnxSeq2Seq.load(tmp_path, model.config, "int8")
+    graph = onnx.load_from_string(quantize_graph(tmp_path / DECODER_STEP_ONNX_FILE))
+    assert "MatMulInteger" in {node.op_type for node in graph.graph.node}
+    torch.testing.assert_close(
+        int8(SRC, LENGTHS, TGT_IN).logits,
+        fp32(SRC, LENGTHS, TGT_IN).logits,
+        atol=0.02,
+        rtol=0,
+    )
+    assert [len(nbest) for nbest in decode(int8, SRC, LENGTHS, BEAM)] == [3, 3, 3]
+
+
+def test_an_export_failure_names_the_combination(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("unsupported operator")
+
+    monkeypatch.setattr(torch.onnx, "export", refuse)
+    with pytest.raises(ValueError) as error:
+        export_onnx(tiny("local-p", cell="gru"), tmp_path)
+    message = str(error.value)
+    assert "gru model with local-p attention and the copy gate" in message
+    assert "unsupported operator" in message
+
+
+def test_missing_graphs_say_how_to_write_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="--onnx"):
+        OnnxSeq2Seq.load(tmp_path, tiny().config)
