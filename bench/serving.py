@@ -1,0 +1,312 @@
+"""Serving the bundled translation model on a CPU: fp32, bf16, int8 and ONNX Runtime.
+
+    python bench/serving.py                    # every variant, whole test split
+    python bench/serving.py --sentences 3      # a smoke run, seconds per variant
+
+Each variant (``s2s_hub.load(model, precision=..., runtime=...)``) runs in a fresh
+worker process (``workers.run_worker``: its own peak memory, thread limits) that
+measures, on the test split's sources:
+
+- single-sentence latency, greedy and beam 5, p50/p95 at 1 thread
+  (``torch.set_num_threads(1)``, and ONNX Runtime sessions with one intra-op
+  thread), after one warm-up sentence (``instruments.time_single_sentences``);
+- beam-5 batch decoding at 2 threads, sentences/s (batches of 64, sorted by
+  length, as ``Predictor.predict`` decodes);
+- the model's size (torch: its serialized state dict; ONNX: the two graphs, int8
+  as quantized at load) and resident memory (growth while loading; the worker's
+  peak);
+- BLEU and chrF++ of the beam-5 outputs with the task's metrics (what
+  ``s2s-hub evaluate`` reports), and the share of outputs identical to fp32's.
+
+The ONNX graphs come from ``--onnx_dir`` (a folder written by ``s2s-hub export
+--onnx``) or are exported into a copy of the model folder in the work folder
+(``bench/.work/serving``, where the workers' logs stay too). Results go
+to ``bench/results/serving.json`` with every figure's ratio to fp32 and the load
+average before and after; a markdown table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+from compare import machine
+from instruments import Records, read_spec, time_single_sentences
+from report import _fmt
+from workers import _rss_gib, run_worker
+
+from s2s_hub.files import ONNX_FILES
+from s2s_hub.hub import load
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import Task
+from s2s_hub.search.config import DecodeConfig
+from s2s_hub.serving.graphs import export_onnx
+from s2s_hub.serving.onnx_model import quantize_graph
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+#: variant name: (precision, runtime)
+VARIANTS = {
+    "fp32": ("fp32", "torch"),
+    "bf16": ("bf16", "torch"),
+    "int8": ("int8", "torch"),
+    "onnx-fp32": ("fp32", "onnxruntime"),
+    "onnx-int8": ("int8", "onnxruntime"),
+}
+LATENCY_THREADS, BATCH_THREADS = 1, 2
+# figure, label, format; ratio rows divide by fp32's figure
+ROWS = [
+    ("greedy_p50_ms", "greedy p50 ms", "{:.1f}"),
+    ("greedy_p95_ms", "greedy p95 ms", "{:.1f}"),
+    ("beam_p50_ms", "beam 5 p50 ms", "{:.1f}"),
+    ("beam_p95_ms", "beam 5 p95 ms", "{:.1f}"),
+    ("sentences_per_s", "beam 5 batch, sentences/s (2 threads)", "{:.1f}"),
+    ("size_mib", "size, MiB", "{:.1f}"),
+    ("load_rss_mib", "resident memory added by loading, MiB", "{:.0f}"),
+    ("peak_rss_gib", "worker's peak resident memory, GiB", "{:.2f}"),
+    ("bleu", "test BLEU (beam 5)", "{:.2f}"),
+    ("chrf", "test chrF++ (beam 5)", "{:.2f}"),
+    ("same_as_fp32", "outputs identical to fp32's", "{:.0%}"),
+]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=REPO / "checkpoints/translation")
+    parser.add_argument(
+        "--onnx_dir",
+        type=Path,
+        help="the model exported with --onnx (default: export it into the work folder)",
+    )
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated, of {', '.join(VARIANTS)}",
+    )
+    parser.add_argument(
+        "--sentences",
+        type=int,
+        help="decode and score the first N test sentences (default: all)",
+    )
+    parser.add_argument(
+        "--latency_sentences",
+        type=int,
+        default=100,
+        help="of those, how many are timed one at a time",
+    )
+    parser.add_argument("--max_length", type=int, default=100)
+    parser.add_argument("--output", type=Path, default=BENCH / "results/serving.json")
+    parser.add_argument(
+        "--work_dir",
+        type=Path,
+        default=BENCH / ".work/serving",
+        help="the workers' specs, records and logs, and the ONNX export (emptied "
+        "first)",
+    )
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)  # SPEC RECORDS
+    return parser.parse_args(argv)
+
+
+def worker(spec: dict[str, Any], records: Records) -> None:
+    """Measure one variant in this process (see the module docstring)."""
+    precision, runtime = VARIANTS[spec["variant"]]
+    torch.set_num_threads(LATENCY_THREADS)
+    before = _rss_gib(os.getpid())
+    predictor = load(spec["folder"], precision=precision, runtime=runtime)
+    records.write(
+        "model",
+        load_rss_mib=round((_rss_gib(os.getpid()) - before) * 1024, 1),
+        size_mib=round(_size_bytes(predictor, spec) / 2**20, 2),
+    )
+    sources = [pair.source for pair in predictor.task.pairs("test")]
+    sources = sources[: spec["sentences"]]
+    greedy = DecodeConfig(method="greedy", max_length=spec["max_length"])
+    beam = DecodeConfig(method="beam", beam_size=5, max_length=spec["max_length"])
+    texts = sources[: spec["latency_sentences"]]
+    for name, config in (("greedy", greedy), ("beam", beam)):
+        latency = time_single_sentences(
+            lambda text, c: predictor.predict([text], c), texts, [config] * len(texts)
+        )
+        records.write("latency", method=name, **latency)
+    torch.set_num_threads(BATCH_THREADS)
+    if runtime == "onnxruntime":  # sessions take their thread count when made
+        predictor = load(spec["folder"], precision=precision, runtime=runtime)
+    predictor.predict(sources[:2], beam)  # warm-up at this thread count
+    started = time.perf_counter()
+    outputs = predictor.predict(sources, beam, batch_size=64)
+    seconds = time.perf_counter() - started
+    records.write(
+        "batch",
+        sentences=len(sources),
+        seconds=round(seconds, 3),
+        sentences_per_s=round(len(sources) / seconds, 2),
+        hypotheses=[nbest[0].text for nbest in outputs],
+    )
+
+
+def _size_bytes(predictor: Predictor, spec: dict[str, Any]) -> int:
+    """What the variant's weights take serialized: the state dict torch would save,
+    or the ONNX graphs (int8: as quantized when loading)."""
+    precision, runtime = VARIANTS[spec["variant"]]
+    if runtime == "torch":
+        buffer = io.BytesIO()
+        torch.save(predictor.model.state_dict(), buffer)
+        return buffer.tell()
+    graphs = [Path(spec["folder"]) / name for name in ONNX_FILES]
+    if precision == "int8":
+        return sum(len(quantize_graph(graph)) for graph in graphs)
+    return sum(graph.stat().st_size for graph in graphs)
+
+
+def onnx_folder(model: Path, work: Path) -> Path:
+    """A copy of the model folder with its ONNX graphs, as ``export --onnx``
+    leaves it."""
+    folder = Path(shutil.copytree(model, work / model.name))
+    export_onnx(load(folder).model, folder)
+    return folder
+
+
+def run_variant(
+    variant: str, folder: Path, args: argparse.Namespace, work: Path
+) -> dict[str, Any]:
+    """The figures of one variant's worker, or its failure."""
+    spec = {
+        "variant": variant,
+        "folder": str(folder),
+        "sentences": args.sentences,
+        "latency_sentences": args.latency_sentences,
+        "max_length": args.max_length,
+    }
+    spec_path, records = work / f"{variant}.json", work / f"{variant}.jsonl"
+    spec_path.write_text(json.dumps(spec))
+    argv = [sys.executable, __file__, "--worker", str(spec_path), str(records)]
+    print(f"{variant}: measuring", flush=True)
+    run = run_worker(
+        argv, records, work / f"{variant}.log", BATCH_THREADS, 16.0, 3 * 3600
+    )
+    if not run.ok:
+        return {"error": run.failure()}
+    figures: dict[str, Any] = {"peak_rss_gib": run.peak_rss_gib}
+    for record in run.records:
+        kind = record.pop("kind")
+        if kind == "latency":
+            method = record.pop("method")
+            figures.update({f"{method}_{k}": v for k, v in record.items()})
+        else:
+            figures.update(record)
+    print(f"{variant}: done in {run.seconds:.0f} s", flush=True)
+    return figures
+
+
+def score_outputs(
+    results: dict[str, dict[str, Any]], task: Task, count: int | None
+) -> None:
+    """BLEU, chrF++ and agreement with fp32 of every variant's beam outputs, which
+    then leave the results (the JSON keeps figures, not 5 x 1,000 outputs)."""
+    pairs = task.pairs("test")[:count]
+    targets, sources = [p.target for p in pairs], [p.source for p in pairs]
+    reference = results.get("fp32", {}).get("hypotheses")
+    for figures in results.values():
+        hypotheses = figures.pop("hypotheses", None)
+        if hypotheses is None:
+            continue
+        figures.update(task.metrics(hypotheses, targets, sources))
+        if reference is not None:
+            same = sum(a == b for a, b in zip(hypotheses, reference, strict=True))
+            figures["same_as_fp32"] = same / len(reference)
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Every numeric figure of every variant over fp32's."""
+    base = results.get("fp32", {})
+    return {
+        variant: {
+            key: round(value / base[key], 3)
+            for key, value in figures.items()
+            if isinstance(value, int | float) and base.get(key)
+        }
+        for variant, figures in results.items()
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    variants = list(report["variants"])
+    lines = [
+        f"Serving {report['model']} on {report['machine']['cpu']}, "
+        f"{report['date']}; load average {report['load_average'][0]:.2f} at the "
+        f"start, {report['load_average'][1]:.2f} at the end "
+        "(ratios: variant / fp32).",
+        "",
+        "| figure | " + " | ".join(variants) + " |",
+        "|---" * (len(variants) + 1) + "|",
+    ]
+    for key, label, pattern in ROWS:
+        cells = []
+        for variant in variants:
+            figures = report["variants"][variant]
+            value = _fmt(figures.get(key), pattern)
+            ratio = report["ratios"].get(variant, {}).get(key)
+            shown = (
+                value
+                if variant == "fp32" or ratio is None
+                else f"{value} ({ratio:.2f}x)"
+            )
+            cells.append(shown if "error" not in figures else "failed")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    errors = [
+        f"- {v}: {f['error']}" for v, f in report["variants"].items() if "error" in f
+    ]
+    return "\n".join(lines + ([""] + errors if errors else []))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        spec, records = args.worker
+        worker(read_spec(spec), Records(records))
+        return 0
+    variants = args.variants.split(",")
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; known: {list(VARIANTS)}")
+    info = machine()
+    started = time.perf_counter()
+    work = args.work_dir
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    needs_onnx = any(VARIANTS[v][1] == "onnxruntime" for v in variants)
+    folder = args.onnx_dir or args.model
+    if needs_onnx and args.onnx_dir is None:
+        folder = onnx_folder(args.model, work)
+    results = {v: run_variant(v, folder, args, work) for v in variants}
+    score_outputs(results, load(args.model).task, args.sentences)
+    report = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(["serving.py", *(argv or sys.argv[1:])]),
+        "model": str(args.model),
+        "machine": info,
+        "load_average": [info["load_average_start"], os.getloadavg()[0]],
+        "seconds": round(time.perf_counter() - started, 1),
+        "threads": {"latency": LATENCY_THREADS, "batch": BATCH_THREADS},
+        "variants": results,
+        "ratios": ratios(results),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(markdown(report))
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
