@@ -1,0 +1,45 @@
+"""Checkpoint averaging: the mean of the weights, the newest one's everything else."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from s2s_hub.files import HPARAMS_KEY, STATE_KEY, TOKENIZER_KEY, read_checkpoint
+from s2s_hub.training.averaging import average_checkpoints, save_average
+
+
+def checkpoint(path: Path, weight: list[float], step: int) -> Path:
+    torch.save(
+        {
+            TOKENIZER_KEY: b"tokenizer",
+            HPARAMS_KEY: {"task": "reverse"},
+            STATE_KEY: {"model.w": torch.tensor(weight)},
+            "global_step": step,
+            "optimizer_states": [{"lr": 0.1}],
+        },
+        path,
+    )
+    return path
+
+
+def test_the_average_holds_the_mean_weights_and_the_newest_step(tmp_path):
+    paths = [
+        checkpoint(tmp_path / f"{step}.ckpt", weight, step)
+        for step, weight in ((100, [1.0, 2.0]), (200, [3.0, 4.0]), (300, [5.0, 9.0]))
+    ]
+    out = save_average(paths, tmp_path / "averaged.ckpt")
+    averaged = read_checkpoint(out)  # loads like any checkpoint of the run
+    assert torch.equal(averaged[STATE_KEY]["model.w"], torch.tensor([3.0, 5.0]))
+    assert averaged["global_step"] == 300
+    assert "optimizer_states" not in averaged  # an average is not resumed
+    assert averaged["averaged_from"] == [str(p) for p in paths]
+
+
+def test_checkpoints_of_different_models_or_a_single_one_are_refused(tmp_path):
+    small = checkpoint(tmp_path / "a.ckpt", [1.0], 1)
+    large = checkpoint(tmp_path / "b.ckpt", [1.0, 2.0], 2)
+    with pytest.raises(ValueError, match="another model"):
+        average_checkpoints([small, large])
+    with pytest.raises(ValueError, match="two checkpoints or more"):
+        average_checkpoints([small])
