@@ -10,10 +10,11 @@ source's ids, with no extended vocabulary.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-#: floor of a mixed probability before its log: a token neither generated nor in the
-#: source keeps a finite score, so log-softmax and beam arithmetic stay finite
+#: floor of the attention mass to renormalise: a source with only its end of
+#: sentence has nothing to copy, and dividing by zero must not make NaNs
 TINY = 1e-12
 
 
@@ -43,6 +44,10 @@ class CopyGate(nn.Module):
         temperature ``T`` turns them into ``p ** (1 / T)``, normalised), so every
         search method uses them as it uses plain logits.
 
+        Computed in log space: only the few source ids mix the two terms, so the
+        whole vocabulary pays one log-softmax and one addition, not a softmax, a
+        clamp and a log (an eighth of beam search's time went to that log).
+
         Args:
             logits: (..., vocab) generation logits.
             vectors: (..., hidden) attentional vectors.
@@ -51,8 +56,24 @@ class CopyGate(nn.Module):
         """
         weights = attention.float().masked_fill(source == self.eos_id, 0.0)
         total = weights.sum(dim=-1, keepdim=True)  # ... x 1
-        generate = torch.sigmoid(self.gate(vectors)).float()
-        generate = torch.where(total > 0, generate, torch.ones_like(generate))
-        mixed = torch.softmax(logits.float(), dim=-1) * generate
-        copied = weights / total.clamp_min(TINY) * (1 - generate)
-        return mixed.scatter_add(-1, source, copied).clamp_min(TINY).log()
+        gate = self.gate(vectors).float()  # ... x 1, the logit of g
+        log_generate = torch.where(total > 0, F.logsigmoid(gate), 0.0)
+        scores = torch.log_softmax(logits.float(), dim=-1) + log_generate
+        # each position's id gets the attention mass of every position holding it
+        copy = torch.zeros_like(scores).scatter_add_(
+            -1, source, weights / total.clamp_min(TINY)
+        )
+        mass = copy.gather(-1, source)  # ... x src_len
+        copied = mass > 0  # not the end of sentence, padding or a source without
+        # log(1) where nothing is copied: a log(0) would make its gradient NaN
+        log_copy = torch.where(copied, mass, 1.0).log() + F.logsigmoid(-gate)
+        generated = scores.gather(-1, source)
+        mixed = torch.where(copied, _log_add_exp(generated, log_copy), generated)
+        return scores.scatter(-1, source, mixed)
+
+
+def _log_add_exp(a: Tensor, b: Tensor) -> Tensor:
+    """``log(exp(a) + exp(b))``, written out because the ONNX exporter lacks
+    ``logaddexp``."""
+    high = torch.maximum(a, b)
+    return high + torch.log1p(torch.exp(-(a - b).abs()))
