@@ -110,6 +110,9 @@ def test_cli_predicts_in_int8(toy_model_dir, capsys):
 def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
     toy_model_dir, monkeypatch
 ):
-    monkeypatch.setenv(PRECISION_ENV, "int8")
+    monkeypatch.delenv(PRECISION_ENV, raising=False)
     predictor = load_predictor.__wrapped__(str(toy_model_dir))  # uncached
-    assert isinstance(predictor.model.output_layer, quantized.Linear)
+    assert isinstance(predictor.model.output_layer, quantized.Linear)  # int8
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    predictor = load_predictor.__wrapped__(str(toy_model_dir))
+    assert not isinstance(predictor.model.output_layer, quantized.Linear)
