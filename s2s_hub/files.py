@@ -41,6 +41,7 @@ ONNX_FILES = (ENCODER_ONNX_FILE, DECODER_STEP_ONNX_FILE)
 TOKENIZER_KEY = "tokenizer_model"  # the serialized SentencePiece proto
 HPARAMS_KEY = "hyper_parameters"  # Seq2SeqSystem's init arguments
 STATE_KEY = "state_dict"
+AVERAGED_KEY = "averaged_steps"  # an average's inputs (``training.averaging``)
 MODEL_PREFIX = "model."  # the system holds the Seq2Seq as ``self.model``
 #: hyper-parameters that describe the model and task rather than the recipe
 ARCHITECTURE_HPARAMS = ("model", "task", "task_options")
@@ -106,6 +107,11 @@ def training_info(checkpoint: dict[str, Any]) -> dict[str, Any]:
         **recipe,
         "epoch": checkpoint.get("epoch"),
         "global_step": checkpoint.get("global_step"),
+        **(
+            {AVERAGED_KEY: checkpoint[AVERAGED_KEY]}
+            if AVERAGED_KEY in checkpoint
+            else {}
+        ),
     }
 
 

@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from s2s_hub.files import HPARAMS_KEY, STATE_KEY, TOKENIZER_KEY, read_checkpoint
+from s2s_hub.files import (
+    AVERAGED_KEY,
+    HPARAMS_KEY,
+    STATE_KEY,
+    TOKENIZER_KEY,
+    read_checkpoint,
+    training_info,
+)
 from s2s_hub.training.averaging import average_checkpoints, save_average
 
 
@@ -33,7 +40,8 @@ def test_the_average_holds_the_mean_weights_and_the_newest_step(tmp_path):
     assert torch.equal(averaged[STATE_KEY]["model.w"], torch.tensor([3.0, 5.0]))
     assert averaged["global_step"] == 300
     assert "optimizer_states" not in averaged  # an average is not resumed
-    assert averaged["averaged_from"] == [str(p) for p in paths]
+    assert averaged[AVERAGED_KEY] == [100, 200, 300]
+    assert training_info(averaged)[AVERAGED_KEY] == [100, 200, 300]  # in the card
 
 
 def test_checkpoints_of_different_models_or_a_single_one_are_refused(tmp_path):

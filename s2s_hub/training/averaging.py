@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from s2s_hub.files import STATE_KEY, read_checkpoint
+from s2s_hub.files import AVERAGED_KEY, STATE_KEY, read_checkpoint
 
 # what only resuming needs: an average is a model to evaluate or export, not a run
 # to continue
@@ -31,8 +31,11 @@ def average_checkpoints(paths: list[Path]) -> dict[str, Any]:
         raise ValueError(f"averaging needs two checkpoints or more, got {len(paths)}")
     newest = read_checkpoint(paths[-1])
     total = {k: v.double() for k, v in newest[STATE_KEY].items()}
+    steps = []
     for path in paths[:-1]:
-        weights = read_checkpoint(path)[STATE_KEY]
+        checkpoint = read_checkpoint(path)
+        steps.append(checkpoint.get("global_step"))
+        weights = checkpoint[STATE_KEY]
         if weights.keys() != total.keys() or any(
             weights[k].shape != total[k].shape for k in total
         ):
@@ -44,7 +47,8 @@ def average_checkpoints(paths: list[Path]) -> dict[str, Any]:
         for name, value in total.items()
     }
     kept = {k: v for k, v in newest.items() if k not in TRAINING_STATE_KEYS}
-    return {**kept, STATE_KEY: averaged, "averaged_from": [str(p) for p in paths]}
+    steps.append(newest.get("global_step"))
+    return {**kept, STATE_KEY: averaged, AVERAGED_KEY: steps}
 
 
 def save_average(paths: list[Path], out: Path) -> Path:
