@@ -3,9 +3,10 @@
     python scripts/select_checkpoint.py RUN_DIR
 
 Training keeps ``best.ckpt`` by greedy validation and ``last.ckpt`` (the newest
-state), and ``scripts/average_checkpoints.py`` may add an average beside them; what ships is decoded with the task's default (often beam search), so the
-choice is made again with that decoding, on every dev pair. Prints each candidate's
-dev scores and, on the last line, the path of the winner.
+state), and ``scripts/average_checkpoints.py`` may add an average beside them; what
+ships is decoded with the task's default (often beam search), so the choice is made
+again with that decoding, on every dev pair. Prints each candidate's dev scores and,
+on the last line, the path of the winner.
 """
 
 from __future__ import annotations
