@@ -112,7 +112,7 @@ def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
 ):
     monkeypatch.delenv(PRECISION_ENV, raising=False)
     predictor = load_predictor.__wrapped__(str(toy_model_dir))  # uncached
-    assert isinstance(predictor.model.output_layer, quantized.Linear)  # int8
-    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    assert predictor.model.output_layer.weight.dtype == torch.bfloat16  # the default
+    monkeypatch.setenv(PRECISION_ENV, "int8")
     predictor = load_predictor.__wrapped__(str(toy_model_dir))
-    assert not isinstance(predictor.model.output_layer, quantized.Linear)
+    assert isinstance(predictor.model.output_layer, quantized.Linear)

@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 #: the precision the demo's models are loaded in (``s2s_hub.serving``): fp32, bf16
 #: or int8
 PRECISION_ENV = "S2S_HUB_PRECISION"
-#: int8 unless the environment says otherwise: on the bundled models it answered a
-#: sentence 2.6x faster than fp32 with beam 5 (1 thread, bench/serving.py) at test
-#: BLEU 13.92 vs 13.45, ROUGE-L 27.59 vs 27.59, dialogue perplexity 86.5 vs 85.8
-DEFAULT_PRECISION = "int8"
+#: the fastest torch precision within 0.3 of fp32's test scores on the bundled
+#: models (bench/serving.py): bf16 answers a sentence 1.8x faster with beam 5 at
+#: BLEU 14.62 vs 14.79, ROUGE-L 27.35 vs 27.46, equal dialogue perplexity; int8
+#: (2.5x) lost 0.37 BLEU on the current translation model
+DEFAULT_PRECISION = "bf16"
 
 
 @dataclass(frozen=True)
