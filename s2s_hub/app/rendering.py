@@ -10,7 +10,6 @@ API clients receive is unchanged.
 
 from __future__ import annotations
 
-import atexit
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +19,6 @@ from matplotlib.figure import Figure
 
 RENDERER_NAME = "s2s-hub-heat-map"
 _renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=RENDERER_NAME)
-atexit.register(_renderer.shutdown, wait=False)
 
 
 def rendered(draw: Callable[[], Figure]) -> PlotData:

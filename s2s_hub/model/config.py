@@ -123,3 +123,23 @@ def _bad(config: Seq2SeqConfig, name: str) -> bool:
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     return "" if value in allowed else f"{name} must be one of {allowed}, got {value!r}"
+
+
+class ConfigTokenIds:
+    """``pad_id``, ``bos_id`` and ``eos_id`` (what searches ask a model for, see
+    ``s2s_hub.search.Decodable``) of a model that holds its ``Seq2SeqConfig`` as
+    ``config``: the torch model and its ONNX Runtime twin."""
+
+    config: Seq2SeqConfig
+
+    @property
+    def pad_id(self) -> int:
+        return self.config.pad_id
+
+    @property
+    def bos_id(self) -> int:
+        return self.config.bos_id
+
+    @property
+    def eos_id(self) -> int:
+        return self.config.eos_id

@@ -16,7 +16,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import Tensor, nn
 
-from s2s_hub.model.config import Seq2SeqConfig
+from s2s_hub.model.config import ConfigTokenIds, Seq2SeqConfig
 from s2s_hub.model.copy import CopyGate
 from s2s_hub.model.decoder import Decoder, DecoderState
 from s2s_hub.model.encoder import Encoder
@@ -33,6 +33,7 @@ class Seq2SeqOutput(NamedTuple):
 
 class Seq2Seq(
     nn.Module,
+    ConfigTokenIds,
     PyTorchModelHubMixin,
     library_name="s2s-hub",
     tags=["s2s-hub", "seq2seq", "rnn", "attention"],
@@ -55,18 +56,6 @@ class Seq2Seq(
         if config.tie_embeddings:
             self.output_layer.weight = self.decoder.embed.weight
         self.copy = CopyGate(config.hidden_size, config.eos_id) if config.copy else None
-
-    @property
-    def pad_id(self) -> int:
-        return self.config.pad_id
-
-    @property
-    def bos_id(self) -> int:
-        return self.config.bos_id
-
-    @property
-    def eos_id(self) -> int:
-        return self.config.eos_id
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
         """Encode ``src`` (batch, src_len) into the decoder's initial state."""

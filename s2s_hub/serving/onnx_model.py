@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
 from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
+from s2s_hub.model.config import ConfigTokenIds
 from s2s_hub.serving.graphs import encoder_inputs, step_inputs
 
 
@@ -34,7 +35,7 @@ def _onnxruntime():
     return onnxruntime
 
 
-class OnnxSeq2Seq(nn.Module):
+class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
     """``Seq2Seq``'s ``encode``, ``step`` and teacher-forced ``forward``, computed
     by ONNX Runtime from ``encoder.onnx`` and ``decoder_step.onnx``.
 
@@ -83,18 +84,6 @@ class OnnxSeq2Seq(nn.Module):
                 ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
             )
         return cls(config, *sessions)
-
-    @property
-    def pad_id(self) -> int:
-        return self.config.pad_id
-
-    @property
-    def bos_id(self) -> int:
-        return self.config.bos_id
-
-    @property
-    def eos_id(self) -> int:
-        return self.config.eos_id
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
         """``Seq2Seq.encode``: the decoder's initial state of ``src`` (batch,
