@@ -154,8 +154,10 @@ class Seq2SeqSystem(pl.LightningModule):
         never dropped in a whole sitting.
         """
         loss = self.trainer.callback_metrics.get("val_loss")
+        if loss is None:
+            return
         for config in self.trainer.lr_scheduler_configs:
-            if isinstance(config.scheduler, ReduceLROnPlateau) and loss is not None:
+            if isinstance(config.scheduler, ReduceLROnPlateau):
                 config.scheduler.step(float(loss))
 
     def lr_scheduler_step(self, scheduler: Any, metric: Any) -> None:
