@@ -3,13 +3,17 @@
     python bench/compare.py            # full run: by hand, on an idle machine
     python bench/compare.py --quick    # tiny data, a minute; Joey if its venv exists
 
-For each attention of the run and each toolkit it runs three workers (``ours.py`` or
+For each attention of the run and each toolkit it runs four workers (``ours.py`` or
 ``joey/worker.py``): train for the wall-clock budget (training tokens/s, peak
-memory, final weights), the training scale series, and decoding (beam batch
-decoding at each batch size, single-sentence latency). It measures the matmul rate
-before and after, scores both toolkits' test hypotheses with the same sacrebleu
-calls, and writes ``RESULTS.md``, ``results.png`` and JSON files to the results
-folder (``bench/results``, or ``bench/results/quick`` in quick mode).
+memory, snapshots of the weights, final weights), the training scale series,
+decoding (beam batch decoding at each batch size, single-sentence latency) and the
+learning curve (dev BLEU at each snapshot, test BLEU at the final weights).
+``--jobs`` picks some of them; ``--parallel`` runs the toolkits side by side, each
+with ``--threads``: quality at equal CPU time in half the wall-clock. It measures
+the matmul rate before and after, scores both toolkits' hypotheses with the same
+sacrebleu calls, and writes ``RESULTS.md``, ``results.png``, ``curve.png`` and JSON
+files to the results folder (``bench/results``; ``bench/results/quick`` in quick
+mode).
 """
 
 from __future__ import annotations
@@ -19,18 +23,20 @@ import json
 import os
 import platform
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 from figures import compare_toolkits, toolkit_figures
 from flops import LengthStats
-from jobs import JOBS, hand_over_checkpoint, recipe_configs, write_specs
+from jobs import DECODING_JOBS, hand_over_weights, recipe_configs, write_specs
 from matmul import matmul_flops_per_s
-from report import write_markdown, write_plot
-from settings import PRESETS, REPO, BenchSettings
+from report import write_curve_plot, write_markdown, write_plot
+from settings import JOBS, PRESETS, REPO, BenchSettings
 from shared_data import SharedData, load_shared_data, prepare_shared_data
 from workers import WorkerRun, load_worker_run, python_of, run_worker
 
@@ -51,6 +57,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--budget_minutes", type=float, help="training budget of the quality comparison"
     )
     parser.add_argument("--threads", type=int)
+    parser.add_argument(
+        "--jobs", nargs="+", choices=JOBS, help="workers to run (default: all)"
+    )
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="run the toolkits side by side (each with --threads): quality at equal "
+        "CPU time; speed figures are then not those of an idle machine",
+    )
     parser.add_argument("--results_dir", type=Path)
     parser.add_argument(
         "--work_dir",
@@ -74,6 +89,8 @@ def settings_from(args: argparse.Namespace) -> BenchSettings:
         attentions=tuple(args.attentions) if args.attentions else None,
         budget_s=budget,
         threads=args.threads,
+        jobs=tuple(args.jobs) if args.jobs else None,
+        parallel=args.parallel or None,
     )
 
 
@@ -85,15 +102,15 @@ def run_toolkit(
     folder: Path,
     python: str,
 ) -> dict[str, WorkerRun]:
-    """Train, scale and decode workers of one toolkit, run by ``python``."""
+    """The workers of one toolkit (``settings.jobs``, in order), run by ``python``."""
     specs = write_specs(settings, shared, attention, toolkit, folder)
     runs: dict[str, WorkerRun] = {}
-    for job in JOBS:
-        if job == "decode":
-            trained = runs["train"].records
-            if not trained:
+    for job in settings.jobs:
+        if job in DECODING_JOBS:
+            trained = runs["train"].records if "train" in runs else []
+            if not any(record["kind"] == "train" for record in trained):
                 continue
-            hand_over_checkpoint(specs[job], trained[0]["checkpoint"])
+            hand_over_weights(specs[job], trained)
         records, log = worker_files(folder, job)
         runs[job] = run_worker(
             [python, str(WORKER_SCRIPTS[toolkit]), job, str(specs[job]), str(records)],
@@ -118,13 +135,13 @@ def worker_files(folder: Path, job: str) -> tuple[Path, Path]:
     return folder / f"{job}.jsonl", folder / f"{job}.log"
 
 
-def read_toolkit(folder: Path) -> dict[str, WorkerRun]:
+def read_toolkit(folder: Path, jobs: tuple[str, ...]) -> dict[str, WorkerRun]:
     """The finished workers of one toolkit, read back (``--report_only``); as in a
-    run, no decode when training left no records."""
+    run, no decoding jobs when training left no records."""
     runs: dict[str, WorkerRun] = {}
-    for job in JOBS:
-        if job == "decode" and not runs["train"].records:
-            break
+    for job in jobs:
+        if job in DECODING_JOBS and ("train" not in runs or not runs["train"].records):
+            continue
         runs[job] = load_worker_run(*worker_files(folder, job))
     return runs
 
@@ -181,6 +198,23 @@ def available_toolkits(settings: BenchSettings, venv: Path) -> tuple[list, list]
     return toolkits, notes
 
 
+def toolkit_runs(
+    settings: BenchSettings,
+    shared: SharedData,
+    attention: str,
+    work: Path,
+    joey_venv: Path,
+    report_only: bool,
+    toolkit: str,
+) -> dict[str, WorkerRun]:
+    """One toolkit's workers for one attention: run, or read back."""
+    folder = work / attention / toolkit
+    if report_only:
+        return read_toolkit(folder, settings.jobs)
+    python = python_of(joey_venv if toolkit == "joey" else None)
+    return run_toolkit(settings, shared, attention, toolkit, folder, python)
+
+
 def measure(
     settings: BenchSettings,
     toolkits: list[str],
@@ -194,17 +228,23 @@ def measure(
     measured: dict[str, dict[str, Any]] = {}
     for attention in settings.attentions:
         model, *_ = recipe_configs(settings, shared, attention, work)
-        measured[attention] = {}
-        for toolkit in toolkits:
-            folder = work / attention / toolkit
-            python = python_of(joey_venv if toolkit == "joey" else None)
-            if report_only:
-                runs = read_toolkit(folder)
-            else:
-                runs = run_toolkit(settings, shared, attention, toolkit, folder, python)
-            measured[attention][toolkit] = toolkit_figures(
-                toolkit, runs, model, lengths, shared, settings, folder
+        runs_of = partial(
+            toolkit_runs, settings, shared, attention, work, joey_venv, report_only
+        )
+        with ThreadPoolExecutor(len(toolkits) if settings.parallel else 1) as pool:
+            runs = dict(zip(toolkits, pool.map(runs_of, toolkits), strict=True))
+        measured[attention] = {
+            toolkit: toolkit_figures(
+                toolkit,
+                runs[toolkit],
+                model,
+                lengths,
+                shared,
+                settings,
+                work / attention / toolkit,
             )
+            for toolkit in toolkits
+        }
     return measured
 
 
@@ -220,7 +260,8 @@ def write_results(comparison: dict[str, Any], folder: Path) -> None:
     (folder / "comparison.json").write_text(summary)
     write_markdown(comparison, folder / "RESULTS.md")
     write_plot(comparison, folder / "results.png")
-    print(f"wrote {folder}/RESULTS.md, results.png and JSON", flush=True)
+    curve = ", curve.png" if write_curve_plot(comparison, folder / "curve.png") else ""
+    print(f"wrote {folder}/RESULTS.md, results.png{curve} and JSON", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

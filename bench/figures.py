@@ -1,8 +1,9 @@
 """From workers' records to the figures of the comparison, and ours/peer ratios.
 
-One toolkit's figures come from its three workers (train, scale, decode); quality is
-scored here, with the same sacrebleu calls and references for both toolkits. The
-targets are issue 7's: ratios, so that machine noise cancels.
+One toolkit's figures come from its four workers (train, scale, decode, curve);
+quality is scored here, with the same sacrebleu calls and references for both
+toolkits. The targets are issue 7's (ratios, so that machine noise cancels) and
+issue 15's BLEU margin at equal training time.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ LATENCIES = tuple(
 TARGETS: dict[str, tuple[str, float]] = {
     "train_tokens_per_s": (">=", 5.0),
     "peak_rss_gib": ("<=", 1 / 3),
-    "bleu": ("difference >=", 1.0),
+    "bleu": ("difference >=", 5.0),
     "decode_sentences_per_s": (">=", 2.0),
     **{latency: ("<=", 1.0) for latency in LATENCIES},
 }
@@ -88,7 +89,14 @@ def toolkit_figures(
     figures["decode_sentences_per_s"] = (
         equal[0]["sentences_per_s"] if equal else math.nan
     )
-    figures.update(_quality(equal[0]["hypotheses"] if equal else None, shared, folder))
+    curve = _records(runs.get("curve"), "curve")
+    figures["dev_curve"] = _dev_curve(curve, shared)
+    # test outputs of the final weights: the decode job's, else the curve job's
+    final = [r for r in curve if r["split"] == "test"]
+    tested = equal or final
+    figures.update(
+        _quality(tested[0]["hypotheses"] if tested else None, shared, folder)
+    )
     for kind in LATENCY_KINDS:
         for record in _records(runs.get("decode"), kind):
             method = "greedy" if record["method"] == "greedy" else "beam"
@@ -114,6 +122,11 @@ def _quality(
             f"{len(hypotheses)} hypotheses for {len(references)} test references"
         )
     (folder / "test.hyp.txt").write_text("\n".join(hypotheses) + "\n", "utf-8")
+    return _score(hypotheses, references)
+
+
+def _score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
+    """BLEU (13a) and chrF++ with their signatures: the same calls for both."""
     scored_bleu = bleu(hypotheses, references, bleu_tokenizer_for("de"))
     scored_chrf = chrf(hypotheses, references, word_order=2)
     return {
@@ -122,6 +135,23 @@ def _quality(
         "bleu_signature": scored_bleu.signature,
         "chrf_signature": scored_chrf.signature,
     }
+
+
+def _dev_curve(curve: list[dict[str, Any]], shared: SharedData) -> list[dict]:
+    """Dev BLEU and chrF++ at each point of the learning curve, in training order."""
+    references = [pair.target for pair in shared.task().pairs("dev")]
+    points = []
+    for record in (r for r in curve if r["split"] == "dev"):
+        scores = _score(record["hypotheses"], references)
+        points.append(
+            {
+                "minutes": round(record["trained_s"] / 60, 2),
+                "steps": record["steps"],
+                "bleu": scores["bleu"],
+                "chrf": scores["chrf"],
+            }
+        )
+    return points
 
 
 def compare_toolkits(

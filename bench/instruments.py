@@ -26,13 +26,22 @@ class StepMeter:
     Args:
         warmup: first steps left out of the rate (allocator and cache warm-up).
         budget_s: wall-clock budget of the loop, from the start of its first step.
+        snapshots: points of a learning curve evenly spaced over the budget, the
+            last being the final weights; ``snapshot_due`` says when the others are.
     """
 
     MIN_MEASURED_STEPS = 2
 
-    def __init__(self, warmup: int, budget_s: float | None = None) -> None:
+    def __init__(
+        self, warmup: int, budget_s: float | None = None, snapshots: int = 0
+    ) -> None:
         self.warmup = warmup
         self.budget_s = budget_s
+        self.snapshot_marks = (
+            [budget_s * point / snapshots for point in range(1, snapshots)]
+            if budget_s and snapshots
+            else []
+        )
         self.starts: list[float] = []
         self.tokens_before: list[int] = []
         self._tokens = 0
@@ -49,6 +58,15 @@ class StepMeter:
     def elapsed(self) -> float:
         """Seconds since the first step started (0 before it)."""
         return time.perf_counter() - self.starts[0] if self.starts else 0.0
+
+    def snapshot_due(self) -> bool:
+        """Whether the weights should be saved before the step about to start: the
+        training time passed the next mark. Both workers ask before each step, so
+        both toolkits' snapshots hold the same training time."""
+        if self.snapshot_marks and self.elapsed() >= self.snapshot_marks[0]:
+            self.snapshot_marks.pop(0)
+            return True
+        return False
 
     def over_budget(self) -> bool:
         """Whether the loop should stop now: the budget is spent and enough steps
@@ -131,6 +149,17 @@ class Records:
     def write(self, kind: str, **values: Any) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps({"kind": kind, **values}) + "\n")
+
+
+def record_snapshot(records: Records, meter: StepMeter, checkpoint: Path) -> None:
+    """A learning-curve point: the weights at ``checkpoint`` after the meter's
+    steps and training time so far."""
+    records.write(
+        "snapshot",
+        checkpoint=str(checkpoint),
+        trained_s=round(meter.elapsed(), 1),
+        steps=meter.steps,
+    )
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:

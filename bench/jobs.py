@@ -1,9 +1,9 @@
-"""What each worker is asked to do: the configs of one toolkit's three jobs.
+"""What each worker is asked to do: the configs of one toolkit's four jobs.
 
 ``recipe_configs`` makes our dataclasses from ``configs/joey-comparison.yaml`` with
 the run's sizes; ``write_specs`` writes one JSON job description per worker (train,
-scale, decode) and, for Joey, the YAML config that ``joey/recipe.py`` derives from
-the same dataclasses.
+scale, decode, curve) and, for Joey, the YAML config that ``joey/recipe.py``
+derives from the same dataclasses.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 from joey.recipe import joey_config
-from settings import RECIPE, BenchSettings
+from settings import JOBS, RECIPE, BenchSettings
 from shared_data import SharedData
 
 from s2s_hub.model import Seq2SeqConfig
@@ -23,7 +23,8 @@ from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.config import TrainConfig
 
-JOBS = ("train", "scale", "decode")
+# jobs that decode the weights the train job left
+DECODING_JOBS = ("decode", "curve")
 
 
 def recipe_configs(
@@ -82,7 +83,7 @@ def write_specs(
     toolkit: str,
     folder: Path,
 ) -> dict[str, Path]:
-    """The JSON job descriptions of one toolkit's three workers."""
+    """The JSON job descriptions of one toolkit's four workers."""
     folder.mkdir(parents=True, exist_ok=True)
     model, train, decode = recipe_configs(settings, shared, attention, folder / "train")
     spec: dict[str, Any] = {
@@ -94,6 +95,7 @@ def write_specs(
         "threads": settings.threads,
         "warmup": settings.warmup_steps,
         "budget_s": settings.budget_s,
+        "snapshots": settings.snapshots,
         "scale_batch_sizes": settings.scale_batch_sizes,
         "scale_steps": settings.scale_steps,
         "model": {k: v for k, v in model.to_dict().items() if "vocab" not in k},
@@ -161,8 +163,19 @@ def write_joey_config(
     return path
 
 
-def hand_over_checkpoint(spec_path: Path, checkpoint: str) -> None:
-    """Point the decode job at the weights the train job left."""
+def hand_over_weights(spec_path: Path, trained: list[dict[str, Any]]) -> None:
+    """Point a decoding job at the weights the train job left: ``checkpoint`` (the
+    final weights) and ``points`` (the learning curve's snapshots, then the final
+    weights), from the train job's records."""
+    final = next(record for record in trained if record["kind"] == "train")
+    points = [
+        {**record, "final": False} for record in trained if record["kind"] == "snapshot"
+    ]
+    points.append({**final, "final": True})
     spec = json.loads(spec_path.read_text())
-    spec["checkpoint"] = checkpoint
+    spec["checkpoint"] = final["checkpoint"]
+    spec["points"] = [
+        {key: point[key] for key in ("checkpoint", "trained_s", "steps", "final")}
+        for point in points
+    ]
     spec_path.write_text(json.dumps(spec, indent=2) + "\n")

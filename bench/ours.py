@@ -1,14 +1,16 @@
 """s2s-hub's side of the comparison, run by ``compare.py`` in a child process.
 
-    python bench/ours.py train|scale|decode SPEC.json RECORDS.jsonl
+    python bench/ours.py train|scale|decode|curve SPEC.json RECORDS.jsonl
 
 ``train`` trains through the library's own Lightning path (``build_system``,
 ``build_datamodule``, ``build_trainer``) for a wall-clock budget and saves the final
 weights; ``scale`` times a few steps at each batch size of the scale series; ``decode``
 loads the final weights into a ``Predictor`` and times beam-search batch decoding of
 the test split and single-sentence latency, at the model's own output lengths and
-forced to each reference's length (equal work for both toolkits). Joey's worker
-(``joey/worker.py``) does the same three things with the same instruments.
+forced to each reference's length (equal work for both toolkits); ``curve`` decodes
+the dev split at each snapshot the training left (the learning curve against
+wall-clock time) and the test split at the final weights. Joey's worker
+(``joey/worker.py``) does the same four things with the same instruments.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-from instruments import Records, StepMeter, read_spec, time_single_sentences
+from instruments import (
+    Records,
+    StepMeter,
+    read_spec,
+    record_snapshot,
+    time_single_sentences,
+)
 from shared_data import TASK_OPTIONS
 
 from s2s_hub.data.collate import Batch
@@ -37,17 +45,26 @@ FINAL_CHECKPOINT = "final.ckpt"
 
 
 class MeteredSteps(pl.Callback):
-    """Feeds every training step to a ``StepMeter`` and stops training once the
+    """Feeds every training step to a ``StepMeter``, saves the weights when the
+    meter asks for a snapshot (recorded in ``records``) and stops training once the
     meter's budget is spent (the step starting then still runs, as in Joey's)."""
 
-    def __init__(self, meter: StepMeter) -> None:
+    def __init__(
+        self, meter: StepMeter, records: Records | None = None, run_dir: str = ""
+    ) -> None:
         self.meter = meter
+        self.records = records
+        self.run_dir = Path(run_dir)
 
     def on_train_batch_start(
         self, trainer: pl.Trainer, module: pl.LightningModule, batch: Batch, index: int
     ) -> None:
         if self.meter.over_budget():
             trainer.should_stop = True
+        elif self.records and self.meter.snapshot_due():
+            checkpoint = self.run_dir / f"snapshot-{self.meter.steps}.ckpt"
+            trainer.save_checkpoint(checkpoint, weights_only=True)
+            record_snapshot(self.records, self.meter, checkpoint)
         self.meter.step_started(batch.n_tokens)
 
 
@@ -82,9 +99,10 @@ def _system(spec: dict[str, Any]) -> Seq2SeqSystem:
 def train(spec: dict[str, Any], records: Records) -> None:
     """Train for the budget; the final weights go to ``run_dir/final.ckpt``."""
     system = _system(spec)
-    meter = StepMeter(spec["warmup"], spec["budget_s"])
+    meter = StepMeter(spec["warmup"], spec["budget_s"], spec["snapshots"])
     started = time.perf_counter()
-    trainer = _fit(spec, system, {}, MeteredSteps(meter))
+    callback = MeteredSteps(meter, records, spec["run_dir"])
+    trainer = _fit(spec, system, {}, callback)
     seconds = time.perf_counter() - started
     checkpoint = Path(spec["run_dir"]) / FINAL_CHECKPOINT
     trainer.save_checkpoint(checkpoint)
@@ -120,13 +138,7 @@ def decode(spec: dict[str, Any], records: Records) -> None:
     predictor = Predictor.from_checkpoint(spec["checkpoint"])
     settings = spec["decode"]
     sources = [pair.source for pair in _task(spec).pairs("test")]
-    beam = DecodeConfig(
-        method="beam",
-        beam_size=settings["beam_size"],
-        max_length=settings["max_length"],
-        min_length=settings["min_length"],
-        length_penalty=settings["length_penalty"],
-    )
+    beam = _beam(settings)
     predictor.predict(sources[:2], beam)  # warm-up
     for batch_size in settings["batch_sizes"]:
         started = time.perf_counter()
@@ -161,7 +173,40 @@ def decode(spec: dict[str, Any], records: Records) -> None:
         records.write("latency_equal", method=name, **latency)
 
 
-COMMANDS = {"train": train, "scale": scale, "decode": decode}
+def _beam(settings: dict[str, Any]) -> DecodeConfig:
+    return DecodeConfig(
+        method="beam",
+        beam_size=settings["beam_size"],
+        max_length=settings["max_length"],
+        min_length=settings["min_length"],
+        length_penalty=settings["length_penalty"],
+    )
+
+
+def curve(spec: dict[str, Any], records: Records) -> None:
+    """Beam decoding of the dev split at every point of the learning curve, and of
+    the test split at the last (the final weights)."""
+    task, settings = _task(spec), spec["decode"]
+    splits = {
+        "dev": [pair.source for pair in task.pairs("dev")],
+        "test": [pair.source for pair in task.pairs("test")],
+    }
+    for point in spec["points"]:
+        predictor = Predictor.from_checkpoint(point["checkpoint"])
+        for split in ("dev", "test") if point["final"] else ("dev",):
+            outputs = predictor.predict(
+                splits[split], _beam(settings), batch_size=settings["equal_batch"]
+            )
+            records.write(
+                "curve",
+                split=split,
+                trained_s=point["trained_s"],
+                steps=point["steps"],
+                hypotheses=[nbest[0].text for nbest in outputs],
+            )
+
+
+COMMANDS = {"train": train, "scale": scale, "decode": decode, "curve": curve}
 
 
 def main() -> None:

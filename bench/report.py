@@ -1,4 +1,5 @@
-"""The comparison as a markdown table (``RESULTS.md``) and a plot (``results.png``)."""
+"""The comparison as a markdown table (``RESULTS.md``) and plots (``results.png``:
+speed; ``curve.png``: dev BLEU against training time)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ def _header(comparison: dict[str, Any]) -> list[str]:
         f"`python bench/{comparison['command']}` on {machine['cpu']}, "
         f"{machine['cores']} cores, {machine['memory_gib']} GiB, Python "
         f"{machine['python']}, torch {machine['torch']}, "
-        f"threads: {settings['threads']}. "
+        f"threads: {settings['threads']}"
+        f"{', toolkits run side by side' if settings.get('parallel') else ''}. "
         f"Load average {machine['load_average_start']:.2f} at the start, "
         f"{machine.get('load_average_end', math.nan):.2f} at the end; fp32 1024^2 "
         f"matmul {gflops[0]:.0f} / {gflops[1]:.0f} GFLOP/s (start / end).",
@@ -118,7 +120,30 @@ def _table(comparison: dict[str, Any], attention: str) -> list[str]:
         )
         lines.append(f"| {label} | {' | '.join(cells)} | {ratio} | {target} |")
     lines += _scale_table(result)
+    lines += _curve_table(result)
     lines += _footnotes(result)
+    return lines
+
+
+def _curve_table(result: dict[str, Any]) -> list[str]:
+    """Dev BLEU / chrF++ at each snapshot of each toolkit (none without a curve)."""
+    rows = [
+        (name, point)
+        for toolkit, name in TOOLKITS.items()
+        for point in result.get(toolkit, {}).get("dev_curve", [])
+    ]
+    if not rows:
+        return []
+    lines = [
+        "\nLearning curve (beam search on the whole dev split at each snapshot):\n",
+        "| toolkit | minutes of training | steps | dev BLEU | dev chrF++ |",
+        "|---|---|---|---|---|",
+    ]
+    for name, point in rows:
+        lines.append(
+            f"| {name} | {point['minutes']:.1f} | {point['steps']:,} "
+            f"| {point['bleu']:.2f} | {point['chrf']:.2f} |"
+        )
     return lines
 
 
@@ -214,6 +239,37 @@ def write_plot(comparison: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def write_curve_plot(comparison: dict[str, Any], path: Path) -> bool:
+    """Dev BLEU of both toolkits against minutes and steps of training; False (and
+    no file) when the run had no learning curve."""
+    curves = [
+        (f"{name}, {attention}", toolkit, result[toolkit]["dev_curve"])
+        for attention, result in comparison["attentions"].items()
+        for toolkit, name in TOOLKITS.items()
+        if result.get(toolkit, {}).get("dev_curve")
+    ]
+    if not curves:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for label, toolkit, points in curves:
+        style = {"marker": "o", "linestyle": "-" if toolkit == "ours" else "--"}
+        bleu = [point["bleu"] for point in points]
+        axes[0].plot([point["minutes"] for point in points], bleu, label=label, **style)
+        axes[1].plot([point["steps"] for point in points], bleu, label=label, **style)
+    settings = comparison["settings"]
+    threads = f"{settings['threads']} thread{'s' if settings['threads'] > 1 else ''}"
+    axes[0].set(xlabel=f"minutes of training ({threads} each)", ylabel="dev BLEU")
+    axes[1].set(xlabel="training steps", xscale="log", ylabel="dev BLEU")
+    for axis in axes:
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+    fig.suptitle(f"Dev BLEU against training time ({comparison['date'][:10]})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
 
 
 def _ratio_panel(axis: Any, comparison: dict[str, Any]) -> None:

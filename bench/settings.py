@@ -15,6 +15,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 RECIPE = REPO / "configs" / "joey-comparison.yaml"
 SCALES = (1, 4, 16)
+# every worker of one toolkit, in the order they run (decoding jobs need "train")
+JOBS = ("train", "scale", "decode", "curve")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class BenchSettings:
         attentions: attention variants compared, each a separate pair of models.
         toolkits: ``ours`` and/or ``joey``.
         threads: torch threads of every worker (OMP/MKL too).
+        jobs: the workers run for each toolkit, in this order.
+        parallel: run the toolkits side by side instead of one after the other.
         train_limit: use the first N training pairs (None: all).
         eval_limit: use the first N dev and test pairs (None: all).
         max_chars: keep only pairs whose two sides have at most this many
@@ -34,6 +38,8 @@ class BenchSettings:
         model_overrides: ``Seq2SeqConfig`` fields on top of the recipe.
         batch_size: the equal batch (sentences) of training and decoding.
         budget_s: wall-clock training budget of the quality comparison.
+        snapshots: points of the dev learning curve, evenly spaced over the budget;
+            the last is the final weights (0: no curve).
         warmup_steps: training steps left out of every rate.
         scale_base: batch size of the 1x point of the scale series.
         scale_steps: measured steps per point of the training scale series.
@@ -49,6 +55,8 @@ class BenchSettings:
     attentions: tuple[str, ...] = ("bahdanau", "general")
     toolkits: tuple[str, ...] = ("ours", "joey")
     threads: int = 2
+    jobs: tuple[str, ...] = JOBS
+    parallel: bool = False
     train_limit: int | None = None
     eval_limit: int | None = None
     max_chars: int | None = None
@@ -56,6 +64,7 @@ class BenchSettings:
     model_overrides: dict[str, Any] = field(default_factory=dict)
     batch_size: int = 64
     budget_s: float = 15 * 60
+    snapshots: int = 6
     warmup_steps: int = 3
     scale_base: int = 16
     scale_steps: int = 10
@@ -87,6 +96,7 @@ QUICK = BenchSettings(
     model_overrides={"emb_size": 32, "hidden_size": 32},
     batch_size=8,
     budget_s=5.0,
+    snapshots=2,
     warmup_steps=1,
     scale_base=2,
     scale_steps=3,

@@ -68,6 +68,7 @@ def test_quick_mode_writes_json_markdown_and_plot(tmp_path: Path) -> None:
     for series in ("scale_train_tokens_per_s", "scale_decode_sentences_per_s"):
         assert list(ours[series]) == ["2", "8", "32"]
         assert all(value > 0 for value in ours[series].values())
+    _check_curve(ours["dev_curve"])
     assert ours["parameters"] > 0 and ours["flops_per_token"] > 0
     assert 0 < ours["useful_fraction"] < 1
     assert comparison["machine"]["matmul_flops_per_s_start"] > 1e9
@@ -76,8 +77,10 @@ def test_quick_mode_writes_json_markdown_and_plot(tmp_path: Path) -> None:
     markdown = (results / "RESULTS.md").read_text()
     assert "| training, target tokens/s (batch 8) |" in markdown
     assert "Joey NMT not measured" in markdown
-    png = (results / "results.png").read_bytes()
-    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    assert "Learning curve (beam search on the whole dev split" in markdown
+    for plot in ("results.png", "curve.png"):
+        png = (results / plot).read_bytes()
+        assert png.startswith(b"\x89PNG") and len(png) > 10_000
 
     # the same figures again from the finished workers, without running them
     _compare(tmp_path, tmp_path / "rebuilt", "--report_only")
@@ -85,3 +88,31 @@ def test_quick_mode_writes_json_markdown_and_plot(tmp_path: Path) -> None:
     ours.pop("useful_fraction")  # it depends on the matmul rate measured now
     rebuilt.pop("useful_fraction")
     assert rebuilt == ours
+
+
+def _check_curve(points: list[dict]) -> None:
+    """Quick mode's two points: a snapshot halfway through the budget, then the
+    final weights, each scored on the dev split."""
+    assert len(points) == 2
+    first, final = points
+    assert 0 < first["steps"] < final["steps"]
+    assert 0 <= first["minutes"] < final["minutes"]
+    assert all(0 <= point["bleu"] <= 100 for point in points)
+    assert all(0 < point["chrf"] <= 100 for point in points)
+
+
+def test_quality_only_jobs_score_the_test_split_from_the_curve(
+    tmp_path: Path,
+) -> None:
+    """``--jobs train curve``: no speed workers, and test BLEU comes from the curve
+    job's decoding of the final weights."""
+    results = tmp_path / "results"
+    _compare(tmp_path, results, "--jobs", "train", "curve")
+
+    ours = json.loads((results / "ours-bahdanau.json").read_text())
+    assert ours["errors"] == []
+    assert not (tmp_path / "work" / "bahdanau" / "ours" / "decode.jsonl").exists()
+    assert ours["scale_train_tokens_per_s"] == {}
+    assert math.isnan(ours["decode_sentences_per_s"])
+    assert 0 <= ours["bleu"] <= 100 and "tok:13a" in ours["bleu_signature"]
+    _check_curve(ours["dev_curve"])

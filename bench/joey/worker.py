@@ -1,14 +1,16 @@
 """Joey NMT's side of the comparison, run by ``compare.py`` in Joey's venv.
 
-    bench/.joey-venv/bin/python bench/joey/worker.py train|scale|decode SPEC RECORDS
+    bench/.joey-venv/bin/python bench/joey/worker.py JOB SPEC RECORDS
 
-The same three jobs as ``bench/ours.py``, through Joey's own code paths: ``train``
+The same four jobs as ``bench/ours.py``, through Joey's own code paths: ``train``
 runs ``joeynmt.training.train`` (what ``python -m joeynmt train`` runs) for a
 wall-clock budget; ``scale`` runs Joey's ``TrainManager`` a few steps at each batch
 size; ``decode`` runs ``joeynmt.prediction.predict`` on the test set (what
 ``joeynmt test`` runs) and, for latency, on a one-sentence stream dataset (what
-``joeynmt translate`` runs per sentence). Steps are fed to the same ``StepMeter`` as
-ours, by wrapping ``TrainManager._train_step`` in this process.
+``joeynmt translate`` runs per sentence); ``curve`` runs the same ``predict`` on
+the dev set at each snapshot and on the test set at the final weights. Steps are
+fed to the same ``StepMeter`` as ours, by wrapping ``TrainManager._train_step``
+in this process.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from instruments import (  # noqa: E402
     Records,
     StepMeter,
     read_spec,
+    record_snapshot,
     time_single_sentences,
 )
 from launch import apply_workarounds  # noqa: E402
@@ -51,13 +54,21 @@ SEARCH = prediction.search
 JOEY_STEP = TrainManager._train_step
 
 
-def _meter_steps(meter: StepMeter) -> None:
-    """Feed Joey's training steps to ``meter`` and stop once its budget is spent
-    (the step starting then still runs, as in our worker)."""
+def _meter_steps(
+    meter: StepMeter, records: Records | None = None, run_dir: str = ""
+) -> None:
+    """Feed Joey's training steps to ``meter``, save the weights in Joey's
+    checkpoint format when it asks for a snapshot (recorded in ``records``) and
+    stop once its budget is spent (the step starting then still runs, as in our
+    worker)."""
 
     def metered(manager: TrainManager, batch: Any) -> Any:
         if meter.over_budget():
             manager.stats.is_max_update = True  # Joey breaks after this step
+        elif records and meter.snapshot_due():
+            checkpoint = Path(run_dir) / f"joey-snapshot-{meter.steps}.ckpt"
+            torch.save({"model_state": manager.model.state_dict()}, checkpoint)
+            record_snapshot(records, meter, checkpoint)
         meter.step_started(int(batch.ntokens))
         return JOEY_STEP(manager, batch)
 
@@ -75,8 +86,8 @@ def train(spec: dict[str, Any], records: Records) -> None:
     make_model_dir(model_dir, overwrite=True)
     shutil.copy2(spec["joey_config"], model_dir / "config.yaml")
     get_logger("", log_file=str(model_dir / "train.log"))
-    meter = StepMeter(spec["warmup"], spec["budget_s"])
-    _meter_steps(meter)
+    meter = StepMeter(spec["warmup"], spec["budget_s"], spec["snapshots"])
+    _meter_steps(meter, records, spec["run_dir"])
     started = time.perf_counter()
     joey_train(rank=0, world_size=None, cfg=cfg, skip_test=True)
     seconds = time.perf_counter() - started
@@ -130,18 +141,7 @@ def decode(spec: dict[str, Any], records: Records) -> None:
     beam = args.test._replace(beam_size=settings["beam_size"])
 
     def run(data: Any, batch_size: int, test_args: Any = beam) -> list[str]:
-        outputs = predict(
-            model=model,
-            data=data,
-            device=args.device,
-            n_gpu=args.n_gpu,
-            compute_loss=False,
-            normalization="none",
-            num_workers=args.num_workers,
-            args=test_args._replace(batch_size=batch_size),
-            autocast=args.autocast,
-        )
-        return outputs[2]  # post-processed hypotheses, input order
+        return _predict(model, args, data, test_args._replace(batch_size=batch_size))
 
     for batch_size in settings["batch_sizes"]:
         started = time.perf_counter()
@@ -182,7 +182,47 @@ def decode(spec: dict[str, Any], records: Records) -> None:
     prediction.search = SEARCH
 
 
-COMMANDS = {"train": train, "scale": scale, "decode": decode}
+def _predict(model: Any, args: Any, data: Any, test_args: Any) -> list[str]:
+    """Joey's ``predict`` (what ``joeynmt test`` runs): post-processed hypotheses in
+    input order."""
+    outputs = predict(
+        model=model,
+        data=data,
+        device=args.device,
+        n_gpu=args.n_gpu,
+        compute_loss=False,
+        normalization="none",
+        num_workers=args.num_workers,
+        args=test_args,
+        autocast=args.autocast,
+    )
+    return outputs[2]
+
+
+def curve(spec: dict[str, Any], records: Records) -> None:
+    """Beam decoding of the dev set at every point of the learning curve, and of
+    the test set at the last (the final weights)."""
+    cfg, _ = _config(spec)
+    settings = spec["decode"]
+    for point in spec["points"]:
+        cfg["testing"]["load_model"] = point["checkpoint"]
+        args = parse_global_args(cfg, rank=0, mode="test")
+        model, _, dev_data, test_data = prepare(args, rank=0, mode="test")
+        beam = args.test._replace(
+            beam_size=settings["beam_size"], batch_size=settings["equal_batch"]
+        )
+        splits = {"dev": dev_data, "test": test_data}
+        for split in ("dev", "test") if point["final"] else ("dev",):
+            records.write(
+                "curve",
+                split=split,
+                trained_s=point["trained_s"],
+                steps=point["steps"],
+                hypotheses=_predict(model, args, splits[split], beam),
+            )
+
+
+COMMANDS = {"train": train, "scale": scale, "decode": decode, "curve": curve}
 
 
 def main() -> None:
