@@ -157,6 +157,8 @@ def _scale_table(result: dict[str, Any]) -> list[str]:
             for b in t.get("scale_decode_sentences_per_s", {})
         }
     )
+    if not sizes:  # a run without the scale and decode jobs
+        return []
     lines = [
         "\nScale (batch size in sentences):\n",
         "| batch | training tokens/s, s2s-hub | Joey | ours/Joey "
@@ -230,7 +232,8 @@ def write_plot(comparison: dict[str, Any], path: Path) -> None:
         axis.xaxis.set_minor_formatter(NullFormatter())
         _label_log_axis(axis.yaxis)
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=8)
+        if axis.lines:
+            axis.legend(fontsize=8)
     _ratio_panel(axes[2], comparison)
     fig.suptitle(
         f"s2s-hub vs Joey NMT 2.3.0 ({comparison['mode']} mode, "

@@ -8,6 +8,7 @@ sane, not how fast anything is.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import subprocess
@@ -116,3 +117,24 @@ def test_quality_only_jobs_score_the_test_split_from_the_curve(
     assert math.isnan(ours["decode_sentences_per_s"])
     assert 0 <= ours["bleu"] <= 100 and "tok:13a" in ours["bleu_signature"]
     _check_curve(ours["dev_curve"])
+
+
+def test_marian_rate_is_read_from_its_log() -> None:
+    """Marian's labels/s: every logged interval after the first, weighted by time."""
+    spec = importlib.util.spec_from_file_location(
+        "marian_worker", REPO / "bench" / "marian" / "worker.py"
+    )
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    log = "\n".join(
+        f"[2026-12-02 19:30:0{i}] Ep. 1 : Up. {10 * (i + 1)} : Sen. 640 : Cost 7.1 "
+        f"* 19,377 @ 1,995 after 19,377 : Time {seconds}s : {rate} words/s : gNorm 0.6"
+        for i, (seconds, rate) in enumerate(
+            [(60.0, 300.0), (20.0, 700.0), (30.0, 600.0)]
+        )
+    )
+    intervals = [m.groupdict() for m in worker.PROGRESS.finditer(log)]
+    measured = worker.rate(intervals)
+    assert measured["steps"] == 30 and measured["measured_steps"] == 20
+    assert measured["tokens_per_s"] == round((20 * 700 + 30 * 600) / 50, 1)
+    assert measured["seconds_per_step"] == 2.5

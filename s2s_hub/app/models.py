@@ -12,17 +12,13 @@ from s2s_hub import hub
 from s2s_hub.hub.space import default_model_sources
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, iter_tasks
+from s2s_hub.serving.precision import fastest_precision
 
 log = logging.getLogger(__name__)
 
 #: the precision the demo's models are loaded in (``s2s_hub.serving``): fp32, bf16
-#: or int8
+#: or int8; unset, ``fastest_precision()`` of this CPU
 PRECISION_ENV = "S2S_HUB_PRECISION"
-#: the fastest torch precision within 0.3 of fp32's test scores on the bundled
-#: models (bench/serving.py): bf16 answers a sentence 1.8x faster with beam 5 at
-#: BLEU 14.62 vs 14.79, ROUGE-L 27.35 vs 27.46, equal dialogue perplexity; int8
-#: (2.5x) lost 0.37 BLEU on the current translation model
-DEFAULT_PRECISION = "bf16"
 
 
 @dataclass(frozen=True)
@@ -45,9 +41,10 @@ class TabModel:
 
 @functools.cache
 def load_predictor(source: str) -> Predictor:
-    """The predictor at ``source``, in the precision ``S2S_HUB_PRECISION`` names;
-    loaded on the first call, shared afterwards."""
-    return hub.load(source, precision=os.environ.get(PRECISION_ENV, DEFAULT_PRECISION))
+    """The predictor at ``source``, in the precision ``S2S_HUB_PRECISION`` names
+    (unset: this CPU's ``fastest_precision``); loaded once, shared afterwards."""
+    precision = os.environ.get(PRECISION_ENV) or fastest_precision()
+    return hub.load(source, precision=precision)
 
 
 def tab_model(task: Task, source: str | None) -> TabModel:
