@@ -14,7 +14,12 @@ from s2s_hub.cli.main import main
 from s2s_hub.hub import load
 from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving import ServingConfig
-from s2s_hub.serving.precision import fastest_precision, native_bf16, with_precision
+from s2s_hub.serving.precision import (
+    fastest_precision,
+    native_bf16,
+    native_int8_dot,
+    with_precision,
+)
 from tests.test_copy import LENGTHS, SRC, TGT_IN, tiny
 
 torch.set_num_threads(1)
@@ -120,20 +125,28 @@ def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
 
 
 @pytest.mark.parametrize(
-    "cpuinfo, native",
+    "cpuinfo, bf16, int8_dot",
     [
-        ("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n", False),
-        ("processor\t: 0\nflags\t\t: avx2 avx512f avx512_bf16 avx512_vnni\n", True),
-        ("processor\t: 0\nflags\t\t: avx2 avx512f amx_bf16 amx_tile\n", True),
-        ("processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\n", True),
-        ("processor\t: 0\nFeatures\t: fp asimd\n", False),
+        ("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n", False, False),
+        (
+            "processor\t: 0\nflags\t\t: avx2 avx512f avx512_bf16 avx512_vnni\n",
+            True,
+            True,
+        ),
+        ("processor\t: 0\nflags\t\t: avx2 avx_vnni amx_bf16 amx_int8\n", True, True),
+        ("processor\t: 0\nflags\t\t: avx2 avx512f avx512_vnni\n", False, True),
+        ("processor\t: 0\nFeatures\t: fp asimd asimddp sve bf16 i8mm\n", True, True),
+        ("processor\t: 0\nFeatures\t: fp asimd\n", False, False),
     ],
 )
-def test_native_bf16_reads_the_cpu_flags(tmp_path, cpuinfo, native):
+def test_native_bf16_and_int8_dot_read_the_cpu_flags(tmp_path, cpuinfo, bf16, int8_dot):
     path = tmp_path / "cpuinfo"
     path.write_text(cpuinfo)
-    assert native_bf16(path) is native
-    assert not native_bf16(tmp_path / "missing")  # not Linux: not assumed
+    assert native_bf16(path) is bf16
+    assert native_int8_dot(path) is int8_dot
+    # not Linux: nothing assumed
+    assert not native_bf16(tmp_path / "missing")
+    assert not native_int8_dot(tmp_path / "missing")
 
 
 def test_the_fastest_precision_is_bf16_only_with_native_bf16(monkeypatch):

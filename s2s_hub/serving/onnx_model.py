@@ -22,6 +22,7 @@ from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
 from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
 from s2s_hub.model.config import ConfigTokenIds
 from s2s_hub.serving.graphs import encoder_inputs, step_inputs
+from s2s_hub.serving.precision import native_int8_dot
 
 
 def _onnxruntime():
@@ -139,7 +140,8 @@ def quantize_graph(graph: Path) -> bytes:
     What stays fp32 is what stays fp32 in the torch int8 model: products of two
     activations (attention scores and contexts: ``MatMulConstBOnly``) and products
     with a weight vector (additive attention's ``v``, which ONNX Runtime cannot
-    quantize per row either).
+    quantize per row either). Weights get 7 bits on a CPU without int8 dot
+    products (``native_int8_dot``), where 8 would saturate.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -160,6 +162,7 @@ def quantize_graph(graph: Path) -> bytes:
                 model,
                 output,
                 per_channel=True,
+                reduce_range=not native_int8_dot(),
                 weight_type=QuantType.QInt8,
                 op_types_to_quantize=["MatMul", "Gemm", "LSTM"],
                 nodes_to_exclude=products_with_vectors,
