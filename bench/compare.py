@@ -107,10 +107,9 @@ def run_toolkit(
     runs: dict[str, WorkerRun] = {}
     for job in settings.jobs:
         if job in DECODING_JOBS:
-            trained = runs["train"].records if "train" in runs else []
-            if not any(record["kind"] == "train" for record in trained):
+            if not left_weights(runs):
                 continue
-            hand_over_weights(specs[job], trained)
+            hand_over_weights(specs[job], runs["train"].records)
         records, log = worker_files(folder, job)
         runs[job] = run_worker(
             [python, str(WORKER_SCRIPTS[toolkit]), job, str(specs[job]), str(records)],
@@ -130,6 +129,12 @@ def run_toolkit(
     return runs
 
 
+def left_weights(runs: dict[str, WorkerRun]) -> bool:
+    """Whether the train job finished with final weights for the decoding jobs."""
+    records = runs["train"].records if "train" in runs else []
+    return any(record["kind"] == "train" for record in records)
+
+
 def worker_files(folder: Path, job: str) -> tuple[Path, Path]:
     """Where a worker writes its records and its log."""
     return folder / f"{job}.jsonl", folder / f"{job}.log"
@@ -137,10 +142,10 @@ def worker_files(folder: Path, job: str) -> tuple[Path, Path]:
 
 def read_toolkit(folder: Path, jobs: tuple[str, ...]) -> dict[str, WorkerRun]:
     """The finished workers of one toolkit, read back (``--report_only``); as in a
-    run, no decoding jobs when training left no records."""
+    run, no decoding jobs when training left no final weights."""
     runs: dict[str, WorkerRun] = {}
     for job in jobs:
-        if job in DECODING_JOBS and ("train" not in runs or not runs["train"].records):
+        if job in DECODING_JOBS and not left_weights(runs):
             continue
         runs[job] = load_worker_run(*worker_files(folder, job))
     return runs

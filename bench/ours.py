@@ -187,6 +187,7 @@ def curve(spec: dict[str, Any], records: Records) -> None:
     """Beam decoding of the dev split at every point of the learning curve, and of
     the test split at the last (the final weights)."""
     task, settings = _task(spec), spec["decode"]
+    beam = _beam(settings)
     splits = {
         "dev": [pair.source for pair in task.pairs("dev")],
         "test": [pair.source for pair in task.pairs("test")],
@@ -195,7 +196,7 @@ def curve(spec: dict[str, Any], records: Records) -> None:
         predictor = Predictor.from_checkpoint(point["checkpoint"])
         for split in ("dev", "test") if point["final"] else ("dev",):
             outputs = predictor.predict(
-                splits[split], _beam(settings), batch_size=settings["equal_batch"]
+                splits[split], beam, batch_size=settings["equal_batch"]
             )
             records.write(
                 "curve",

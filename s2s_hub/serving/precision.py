@@ -8,6 +8,7 @@ each operation, which made decoding seven times slower, not faster.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from pathlib import Path
 
@@ -25,9 +26,11 @@ INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp"})
 CPUINFO = Path("/proc/cpuinfo")
 
 
+@functools.cache
 def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
     """The CPU's feature flags from ``/proc/cpuinfo`` (x86 ``flags``, Arm
-    ``Features``); empty where there is no such file (not Linux)."""
+    ``Features``); empty where there is no such file (not Linux). Read once per
+    process: every model load and graph quantization asks."""
     if not cpuinfo.is_file():
         return frozenset()
     for line in cpuinfo.read_text(errors="replace").splitlines():
