@@ -35,7 +35,8 @@ def parse_grid(arguments: list[str]) -> dict[str, list]:
         name, _, values = argument.partition("=")
         if name not in types or not values:
             raise ValueError(
-                f"expected FIELD=V1,V2 with FIELD one of {sorted(types)}, got {argument!r}"
+                f"expected FIELD=V1,V2 with FIELD one of {sorted(types)}, "
+                f"got {argument!r}"
             )
         grid[name] = [types[name](v) for v in values.split(",")]
     return grid
