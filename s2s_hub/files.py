@@ -27,11 +27,14 @@ WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE
 CONFIG_FILE = constants.CONFIG_NAME
 TOKENIZER_FILE = "tokenizer.model"  # also in a run folder, where --resume finds it
 START_FILE = "started_from.json"  # a run folder's: the run its init_from continues
+# a model folder's: the curve its weights were trained on, which a run started from
+# the folder continues after the run folders are gone
+CURVE_DATA_FILE = "learning_curve.json"
 CARD_FILE = "README.md"
 EVAL_FILE = "eval_results.json"
 CURVE_FILE = "learning_curve.png"
 REQUIRED_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
-LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE, CURVE_FILE)
+LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE, CURVE_FILE, CURVE_DATA_FILE)
 # what ``export --onnx`` adds for ONNX Runtime (s2s_hub.serving.graphs)
 ENCODER_ONNX_FILE = "encoder.onnx"
 DECODER_STEP_ONNX_FILE = "decoder_step.onnx"

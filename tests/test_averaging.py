@@ -14,6 +14,7 @@ from s2s_hub.files import (
     training_info,
 )
 from s2s_hub.training.averaging import average_checkpoints, save_average
+from s2s_hub.training.clock import CLOCK_KEY
 
 
 def checkpoint(path: Path, weight: list[float], step: int) -> Path:
@@ -24,6 +25,7 @@ def checkpoint(path: Path, weight: list[float], step: int) -> Path:
             STATE_KEY: {"model.w": torch.tensor(weight)},
             "global_step": step,
             "optimizer_states": [{"lr": 0.1}],
+            "callbacks": {CLOCK_KEY: {"minutes": step / 10}, "Other": {"x": 1}},
         },
         path,
     )
@@ -42,6 +44,8 @@ def test_the_average_holds_the_mean_weights_and_the_newest_step(tmp_path):
     assert "optimizer_states" not in averaged  # an average is not resumed
     assert averaged[AVERAGED_KEY] == [100, 200, 300]
     assert training_info(averaged)[AVERAGED_KEY] == [100, 200, 300]  # in the card
+    # the newest minutes place it on the learning curve; other callbacks' state goes
+    assert averaged["callbacks"] == {CLOCK_KEY: {"minutes": 30.0}}
 
 
 def test_checkpoints_of_different_models_or_a_single_one_are_refused(tmp_path):

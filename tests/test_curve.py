@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import torch
 from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
-from s2s_hub.files import CURVE_FILE, START_FILE
+from s2s_hub.files import CURVE_DATA_FILE, CURVE_FILE, START_FILE
 from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.curve import curve_table, read_curve, run_task
 
@@ -95,6 +97,9 @@ def test_an_export_of_a_run_carries_its_learning_curve(run, tmp_path):
     assert (folder / CURVE_FILE).read_bytes()[:4] == b"\x89PNG"
     card = (folder / "README.md").read_text()
     assert f"]({CURVE_FILE})" in card and "| step | minutes | dev exact |" in card
+    saved = json.loads((folder / CURVE_DATA_FILE).read_text())
+    assert saved["step"] == torch.load(run / "checkpoints" / "best.ckpt")["global_step"]
+    assert [p["step"] for p in saved["points"]] == [3, 7]
 
 
 def test_a_run_started_from_another_run_s_checkpoint_continues_its_curve(run, tmp_path):
@@ -109,3 +114,27 @@ def test_a_run_started_from_another_run_s_checkpoint_continues_its_curve(run, tm
     assert [p.step for p in points] == [3, 7, 13]  # the first run's up to step 10
     assert points[:2] == first
     assert points[2].minutes > first[-1].minutes
+
+
+def test_a_run_started_from_an_exported_model_continues_the_whole_curve(run, tmp_path):
+    """Run folders do not outlive a machine; the model folder keeps the curve, so
+    a third sitting started from an export still counts from the first one."""
+    from s2s_hub.hub.push import export_checkpoint
+
+    first = shutil.copytree(run, tmp_path / "first")  # the fixture's outlives this
+    second, third = tmp_path / "second", tmp_path / "third"
+    args = [*RUN_ARGS, "--train.max_steps", "5"]
+    start = first / "checkpoints" / "last.ckpt"  # step 10
+    assert main(["train", *args, "--train.init_from", str(start),
+                 "--train.out_dir", str(second)]) == 0  # fmt: skip
+    model = export_checkpoint(second / "checkpoints" / "last.ckpt", tmp_path / "model")
+    assert json.loads((model / CURVE_DATA_FILE).read_text())["step"] == 10 + 5
+    shutil.rmtree(first)  # gone with its machine
+    shutil.rmtree(second)
+    assert main(["train", *args, "--train.init_from", str(model),
+                 "--train.out_dir", str(third)]) == 0  # fmt: skip
+    shutil.rmtree(model)  # replaced by the third run's own export, say
+    points = read_curve(third, "exact")
+    assert [p.step for p in points] == [3, 7, 13, 18]
+    minutes = [p.minutes for p in points]
+    assert minutes == sorted(minutes)

@@ -27,6 +27,7 @@ from s2s_hub.evaluation import evaluate
 from s2s_hub.files import (
     CARD_FILE,
     CONFIG_FILE,
+    CURVE_DATA_FILE,
     CURVE_FILE,
     EVAL_FILE,
     LAYOUT_FILES,
@@ -165,7 +166,7 @@ class FakeHub:
 
 
 # exports of a model without a run folder: no learning curve (see test_curve.py)
-EXPORTED_FILES = sorted(set(LAYOUT_FILES) - {CURVE_FILE})
+EXPORTED_FILES = sorted(set(LAYOUT_FILES) - {CURVE_FILE, CURVE_DATA_FILE})
 
 
 def test_export_writes_exactly_the_layout(exported):

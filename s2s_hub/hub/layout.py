@@ -35,7 +35,13 @@ from s2s_hub.serving.graphs import export_onnx
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 from s2s_hub.serving.precision import with_precision
 from s2s_hub.tokenizer import Tokenizer
-from s2s_hub.training.curve import curve_table, plot_curve, read_curve
+from s2s_hub.training.curve import (
+    RunStart,
+    curve_table,
+    plot_curve,
+    read_curve,
+    write_curve_data,
+)
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +70,7 @@ def export(
     train_info: dict[str, Any] | None = None,
     repo_id: str | None = None,
     half: bool = False,
-    run_dir: str | Path | None = None,
+    position: RunStart | None = None,
     onnx: bool = False,
 ) -> Path:
     """Write ``predictor`` to ``folder`` in the layout; returns the folder.
@@ -75,22 +81,24 @@ def export(
         repo_id: the repo the folder is meant for, named in the card (default:
             the folder's name, as ``save_pretrained`` does).
         half: store the weights as float16 (half the size; they load as float32).
-        run_dir: the training run, whose learning curve goes into the folder and
-            the card.
+        position: where the weights stand in their training run
+            (``checkpoint_position``): the run's learning curve goes into the
+            folder, for the card and for a later run started from the folder.
         onnx: also write the encoder and one decoder step as ONNX graphs, for
             ``load(folder, runtime="onnxruntime")``.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     curve = None
-    if run_dir is not None:
+    if position is not None:
         metric = predictor.task.selection_metric
         try:
-            points = read_curve(Path(run_dir), metric)
+            points = read_curve(Path(position.run), metric)
         except ValueError as error:  # a run of an older version: no minutes logged
             log.warning("no learning curve in the card: %s", error)
         else:
             plot_curve(points, metric, predictor.task.name, folder / CURVE_FILE)
+            write_curve_data(folder, points, position)
             curve = curve_table(points, metric)
     predictor.tokenizer.save(folder / TOKENIZER_FILE)
     if evaluation is not None:

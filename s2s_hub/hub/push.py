@@ -21,6 +21,7 @@ from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
 from s2s_hub.hub.layout import export
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
+from s2s_hub.training.curve import checkpoint_position
 
 
 def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
@@ -70,7 +71,8 @@ def export_checkpoint(
     )
     info = training_info(state)
     run_dir = run_of(checkpoint)
-    return export(predictor, folder, evaluation, info, repo_id, half, run_dir, onnx)
+    position = checkpoint_position(run_dir, state) if run_dir else None
+    return export(predictor, folder, evaluation, info, repo_id, half, position, onnx)
 
 
 def run_of(checkpoint: str | Path) -> Path | None:

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 
 from s2s_hub.files import AVERAGED_KEY, STATE_KEY, read_checkpoint
+from s2s_hub.training.clock import CLOCK_KEY, checkpoint_minutes
 
 # what only resuming needs: an average is a model to evaluate or export, not a run
 # to continue
@@ -47,6 +48,8 @@ def average_checkpoints(paths: list[Path]) -> dict[str, Any]:
         for name, value in total.items()
     }
     kept = {k: v for k, v in newest.items() if k not in TRAINING_STATE_KEYS}
+    # the clock places the average on the run's learning curve
+    kept["callbacks"] = {CLOCK_KEY: {"minutes": checkpoint_minutes(newest)}}
     steps.append(newest.get("global_step"))
     return {**kept, STATE_KEY: averaged, AVERAGED_KEY: steps}
 

@@ -8,6 +8,13 @@ from typing import Any
 
 import pytorch_lightning as pl
 
+CLOCK_KEY = "TrainingClock"  # the callback's state key in a checkpoint
+
+
+def checkpoint_minutes(checkpoint: dict[str, Any]) -> float:
+    """The training minutes a checkpoint was written at (0 if it holds no clock)."""
+    return checkpoint.get("callbacks", {}).get(CLOCK_KEY, {}).get("minutes", 0.0)
+
 
 class TrainingClock(pl.Callback):
     """Logs ``train_minutes`` with each validation's metrics.

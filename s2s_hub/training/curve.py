@@ -4,7 +4,9 @@ Every validation row of ``logs/version_*/metrics.csv`` (one folder per sitting: 
 ``--resume`` starts a new one) becomes a point; ``TrainingClock`` gives its
 wall-clock minutes, so a curve shows what a score cost, not only how many steps.
 A run started with ``--train.init_from`` a checkpoint of another run (say at a lower
-learning rate) continues that run's curve, from the step and minute it left.
+learning rate) continues that run's curve, from the step and minute it left; so does
+a run started from an exported model folder, whose ``learning_curve.json`` keeps the
+curve when the run folders behind it are gone (another machine, a later session).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 from matplotlib.figure import Figure
 
-from s2s_hub.files import START_FILE
+from s2s_hub.files import CURVE_DATA_FILE, START_FILE
+from s2s_hub.training.clock import checkpoint_minutes
 
 LOG_EVERY_N_STEPS = 10  # the trainer's: where a resumed sitting's rows begin
 
@@ -45,43 +48,100 @@ def run_task(run_dir: Path) -> str:
 
 @dataclass(frozen=True)
 class RunStart:
-    """The checkpoint of another run that a run started from."""
+    """Where a run's weights stand on the curve: the run (or model folder) they
+    came from, and the step and minute counted from the first run's start.
+    ``points``: the curve up to there, when it came from a model folder (kept in
+    the run, since the folder may be replaced by the run's own export)."""
 
     run: str
     step: int
     minutes: float
+    points: list[dict] = field(default_factory=list)
+
+
+def checkpoint_position(run_dir: Path, checkpoint: dict[str, Any]) -> RunStart:
+    """Where ``checkpoint``, written by the run in ``run_dir``, stands on the curve
+    that ``read_curve(run_dir)`` draws."""
+    offset = _start(run_dir)
+    step, minutes = (offset.step, offset.minutes) if offset else (0, 0.0)
+    return RunStart(
+        str(run_dir),
+        checkpoint["global_step"] + step,
+        checkpoint_minutes(checkpoint) + minutes,
+    )
 
 
 def record_start(folder: Path, path: Path, checkpoint: dict[str, Any]) -> None:
     """Note in run ``folder`` that it starts from ``checkpoint`` (read from
     ``path``), if that checkpoint lies in a run folder whose curve it continues."""
     run = path.resolve().parent.parent  # RUN/checkpoints/NAME.ckpt
-    if not (run / "logs").is_dir():
-        return
-    clock = checkpoint.get("callbacks", {}).get("TrainingClock", {})
-    start = RunStart(str(run), checkpoint["global_step"], clock.get("minutes", 0.0))
+    if (run / "logs").is_dir():
+        _write_start(folder, checkpoint_position(run, checkpoint))
+
+
+def record_folder_start(folder: Path, model_folder: Path) -> None:
+    """Note in run ``folder`` that it starts from an exported model, if the model
+    folder kept the curve its weights were trained on."""
+    data = Path(model_folder) / CURVE_DATA_FILE
+    if data.is_file():
+        saved = json.loads(data.read_text("utf-8"))
+        before = [p for p in saved["points"] if p["step"] <= saved["step"]]
+        start = RunStart(
+            str(Path(model_folder).resolve()), saved["step"], saved["minutes"], before
+        )
+        _write_start(folder, start)
+
+
+def write_curve_data(
+    folder: Path, points: list[CurvePoint], position: RunStart
+) -> Path:
+    """Keep ``points`` and where the exported weights stand in a model folder."""
+    data = {
+        "step": position.step,
+        "minutes": position.minutes,
+        "points": [asdict(p) for p in points],
+    }
+    path = Path(folder) / CURVE_DATA_FILE
+    path.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    return path
+
+
+def _write_start(folder: Path, start: RunStart) -> None:
     (folder / START_FILE).write_text(json.dumps(asdict(start)) + "\n", "utf-8")
+
+
+def _start(run_dir: Path) -> RunStart | None:
+    path = Path(run_dir) / START_FILE
+    if not path.is_file():
+        return None
+    return RunStart(**json.loads(path.read_text("utf-8")))
 
 
 def read_curve(run_dir: Path, metric: str) -> list[CurvePoint]:
     """Validation points of the run and of the runs it continues, by step.
 
     Steps and minutes count from the first run's start; the earlier run's points
-    stop at the checkpoint this run started from.
+    stop where this run's weights came from.
     """
     points = _sittings(Path(run_dir), metric)
-    start_file = Path(run_dir) / START_FILE
-    if not start_file.is_file():
+    start = _start(run_dir)
+    if start is None:
         return points
-    start = RunStart(**json.loads(start_file.read_text("utf-8")))
     shifted = [
         replace(p, step=p.step + start.step, minutes=p.minutes + start.minutes)
         for p in points
     ]
-    if not Path(start.run).is_dir():  # moved or deleted: this run's part only
-        return shifted
-    earlier = [p for p in read_curve(Path(start.run), metric) if p.step <= start.step]
-    return earlier + shifted
+    return _points_before(start, metric) + shifted
+
+
+def _points_before(start: RunStart, metric: str) -> list[CurvePoint]:
+    """The curve that led to a run's start: a model folder's saved points or the
+    earlier run's logs; none if that run was moved or deleted."""
+    if start.points:
+        return [CurvePoint(**p) for p in start.points]
+    if not Path(start.run).is_dir():
+        return []
+    return [p for p in read_curve(Path(start.run), metric) if p.step <= start.step]
 
 
 def _sittings(run_dir: Path, metric: str) -> list[CurvePoint]:

@@ -25,7 +25,11 @@ from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.config import DistributedConfig, TrainConfig
-from s2s_hub.training.curve import LOG_EVERY_N_STEPS, record_start
+from s2s_hub.training.curve import (
+    LOG_EVERY_N_STEPS,
+    record_folder_start,
+    record_start,
+)
 from s2s_hub.training.system import Seq2SeqSystem
 
 log = logging.getLogger(__name__)
@@ -106,6 +110,8 @@ def warm_start(
         record_start(folder, path, checkpoint)
     else:
         start = load(config.init_from)
+        if path.is_dir():
+            record_folder_start(folder, path)
     architecture = {**model, **start.model.config.to_dict()}
     # a copy gate is the one layer a recipe may add on top of a start without one
     architecture["copy"] |= {**task.model_defaults, **model}.get("copy", False)
