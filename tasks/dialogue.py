@@ -114,7 +114,7 @@ class Dialogue(HFDatasetOptions, Task):
     special_tokens = (chitchat.SEPARATOR.strip(),)
     keep_source_end = True  # the newest turns matter most
     demo_kind = "chat"
-    model_defaults = presets.SMALL_BILSTM
+    model_defaults = {**presets.SMALL_BILSTM, "copy": True}
     training_defaults = {
         **presets.UNTIL_DEV_STOPS,
         "max_tokens": 4000,

@@ -64,10 +64,11 @@ class Summarization(HFDatasetOptions, Task):
     source_label = "Package description"
     target_label = "Synopsis"
     selection_metric = "rougeL"
+    # length penalty chosen on dev (scripts/tune_decoding.py, docs/recipes.md)
     decoding = DecodeConfig(
         method="beam",
         beam_size=5,
-        length_penalty=0.6,
+        length_penalty=1.2,
         min_length=2,
         max_length=30,
         no_repeat_ngram_size=3,

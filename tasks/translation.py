@@ -81,7 +81,10 @@ class Translation(HFDatasetOptions, Task):
     data_license = "DDTP (Debian, no single license); Ding sentences GPL-2+ (en-de)"
     data_source = "Debian DDTP package descriptions + Ding example sentences (en-de)"
     selection_metric = "bleu"
-    decoding = DecodeConfig(method="beam", beam_size=5, max_length=100)
+    # length penalty chosen on dev (scripts/tune_decoding.py, docs/recipes.md)
+    decoding = DecodeConfig(
+        method="beam", beam_size=5, length_penalty=2.0, max_length=100
+    )
     max_source_tokens = 100
     max_target_tokens = 110
     vocab_size = 8000

@@ -51,7 +51,7 @@ def beats(name: str, model: float, baseline: float) -> bool:
         pytest.param(
             "summarization",
             marks=pytest.mark.xfail(
-                strict=True, reason="below lead-10 on test (issue 12 is open)"
+                strict=True, reason="ROUGE-2 below lead-10 on test (issue 12 is open)"
             ),
         ),
         "dialogue",

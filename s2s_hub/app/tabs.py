@@ -100,7 +100,7 @@ def decoding_controls(default: DecodeConfig) -> list[gr.components.Component]:
                 label="Beam size (samples drawn when sampling)",
             )
             length_penalty = gr.Slider(
-                0, 2, value=default.length_penalty, step=0.1, label="Length penalty"
+                0, 3, value=default.length_penalty, step=0.1, label="Length penalty"
             )
         with gr.Row():
             temperature = gr.Slider(
