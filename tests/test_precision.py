@@ -16,6 +16,7 @@ from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving import ServingConfig
 from s2s_hub.serving.precision import (
     fastest_precision,
+    int8_available,
     native_bf16,
     native_int8_dot,
     with_precision,
@@ -117,11 +118,10 @@ def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
 ):
     monkeypatch.delenv(PRECISION_ENV, raising=False)
     predictor = load_predictor.__wrapped__(str(toy_model_dir))  # uncached
-    default = torch.bfloat16 if native_bf16() else torch.float32  # this CPU's
-    assert predictor.model.output_layer.weight.dtype == default
-    monkeypatch.setenv(PRECISION_ENV, "int8")
+    assert isinstance(predictor.model.output_layer, quantized.Linear)  # int8
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
     predictor = load_predictor.__wrapped__(str(toy_model_dir))
-    assert isinstance(predictor.model.output_layer, quantized.Linear)
+    assert predictor.model.output_layer.weight.dtype == torch.float32
 
 
 @pytest.mark.parametrize(
@@ -149,9 +149,18 @@ def test_native_bf16_and_int8_dot_read_the_cpu_flags(tmp_path, cpuinfo, bf16, in
     assert not native_int8_dot(tmp_path / "missing")
 
 
-def test_the_fastest_precision_is_bf16_only_with_native_bf16(monkeypatch):
+def test_the_fastest_precision_is_int8_else_bf16_only_with_native_bf16(monkeypatch):
     """Emulated bf16 made beam search 3.4x slower than fp32 on an AVX2 CPU."""
-    monkeypatch.setattr("s2s_hub.serving.precision.native_bf16", lambda: True)
+    module = "s2s_hub.serving.precision"
+    monkeypatch.setattr(f"{module}.int8_available", lambda: True)
+    assert fastest_precision() == "int8"
+    monkeypatch.setattr(f"{module}.int8_available", lambda: False)
+    monkeypatch.setattr(f"{module}.native_bf16", lambda: True)
     assert fastest_precision() == "bf16"
-    monkeypatch.setattr("s2s_hub.serving.precision.native_bf16", lambda: False)
+    monkeypatch.setattr(f"{module}.native_bf16", lambda: False)
     assert fastest_precision() == "fp32"
+
+
+def test_this_torch_build_runs_int8():
+    """The CPU wheel CI installs has a quantized engine, so the demo serves int8."""
+    assert int8_available()
