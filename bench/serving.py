@@ -10,8 +10,8 @@ measures, on the test split's sources:
 - single-sentence latency, greedy and beam 5, p50/p95 at 1 thread
   (``torch.set_num_threads(1)``, and ONNX Runtime sessions with one intra-op
   thread), after one warm-up sentence (``instruments.time_single_sentences``);
-- beam-5 batch decoding (the task's length penalty) at 2 threads, sentences/s (batches of 64, sorted by
-  length, as ``Predictor.predict`` decodes);
+- beam-5 batch decoding (the task's length penalty) at 2 threads, sentences/s
+  (batches of 64, sorted by length, as ``Predictor.predict`` decodes);
 - the model's size (torch: its serialized state dict; ONNX: the two graphs, int8
   as quantized at load) and resident memory (growth while loading; the worker's
   peak);
