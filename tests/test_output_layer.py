@@ -37,6 +37,22 @@ def test_cache_follows_in_place_updates_and_loaded_weights() -> None:
         torch.testing.assert_close(layer(x), expected)
 
 
+def test_cache_follows_a_fused_adam_step_between_validations() -> None:
+    """Fused Adam leaves the version counter alone: training's mode switch must
+    drop the copy, or validation scores stale weights (as it once did)."""
+    layer = _layer()
+    x = torch.randn(4, 8)
+    optimizer = torch.optim.Adam(layer.parameters(), lr=0.1, fused=True)
+    for _ in range(2):  # validation, a training step, validation again
+        layer.eval()
+        with torch.no_grad():
+            torch.testing.assert_close(layer(x), F.linear(x, layer.weight, layer.bias))
+        layer.train()
+        layer(x).pow(2).sum().backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+
 def test_training_path_is_linear_with_gradients() -> None:
     layer = _layer()
     layer(torch.randn(3, 8)).sum().backward()
