@@ -131,9 +131,9 @@ def worker(spec: dict[str, Any], records: Records) -> None:
     sources = [pair.source for pair in predictor.task.pairs("test")]
     sources = sources[: spec["sentences"]]
     greedy = DecodeConfig(method="greedy", max_length=spec["max_length"])
-    # the task's own beam search (its length penalty), so BLEU is the card's
+    # the model's own beam search (its length penalty), so BLEU is the card's
     beam = dataclasses.replace(
-        predictor.task.decoding,
+        predictor.decoding,
         method="beam",
         beam_size=5,
         max_length=spec["max_length"],

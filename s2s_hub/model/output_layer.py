@@ -26,8 +26,10 @@ class OutputLayer(nn.Linear):
         self._transposed: Tensor | None = None
 
     def train(self, mode: bool = True) -> OutputLayer:
-        self._cache_key = None
-        self._transposed = None
+        # only a real switch: a Predictor's eval() on an evaluating model keeps it
+        if mode != self.training:
+            self._cache_key = None
+            self._transposed = None
         return super().train(mode)
 
     def forward(self, x: Tensor) -> Tensor:
