@@ -97,9 +97,10 @@ class Dialogue(HFDatasetOptions, Task):
     data_source = "BYU Chit-Chat Challenge via the chitchat-dataset package"
     source_label = "Conversation so far (turns separated by <sep>)"
     target_label = "Reply"
-    # many replies fit a chat: BLEU against one of them says little, perplexity more
-    selection_metric = "ppl"
-    selection_mode = "min"
+    # many replies fit a chat: BLEU against one of them says little; ranking the
+    # true reply is what the model is judged by (validation measures it too)
+    selection_metric = f"hits@1_of_{RANKING_CANDIDATES}"
+    selection_mode = "max"
     decoding = DecodeConfig(
         method="sample",
         temperature=0.8,

@@ -13,6 +13,7 @@ import pytest
 from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import DataError
 from s2s_hub.model.config import Seq2SeqConfig
+from s2s_hub.predictor import TargetScore
 from s2s_hub.registry import SPLITS, get_task
 from s2s_hub.sources.ding import is_reserved
 from s2s_hub.training.config import TrainConfig
@@ -46,8 +47,13 @@ def test_metrics_include_the_selection_metric(name):
     hypotheses = ["the quick brown fox jumps", "a library for images"]
     references = ["the quick brown fox jumps", "library for image files"]
     scores = task.metrics(hypotheses, references, ["x", "y"])
-    # perplexity is measured for every task by validation itself
-    assert task.selection_metric in {*scores, "ppl"}
+    ranked = task.model_metrics(
+        lambda pairs: [TargetScore(-len(p.target), 1) for p in pairs],
+        task.pairs("dev")[:40],
+    )
+    # perplexity is measured for every task by validation itself, and so are the
+    # scores of given targets (``model_metrics``)
+    assert task.selection_metric in {*scores, *ranked, "ppl"}
     assert all(isinstance(value, float) for value in scores.values())
 
 

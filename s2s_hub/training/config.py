@@ -31,6 +31,8 @@ class TrainConfig:
         lr: Adam learning rate.
         weight_decay: Adam weight decay.
         label_smoothing: Label smoothing of the cross entropy.
+        distractor_weight: Weight of a loss that ranks each target above the
+            next row's under the same source (``training.distractors``; 0: off).
         scheduler: Learning-rate schedule: plateau, warmup or constant.
         warmup_steps: Warm-up steps of the warmup schedule.
         gradient_clip_val: Clip the gradient norm to this value (0: no clipping).
@@ -67,6 +69,7 @@ class TrainConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     label_smoothing: float = 0.1
+    distractor_weight: float = 0.0
     scheduler: str = "plateau"
     warmup_steps: int = 1000
     gradient_clip_val: float = 1.0
@@ -112,6 +115,9 @@ class TrainConfig:
             if self.max_train_length is not None and self.max_train_length < 2
             else "",
             f"lr must be positive, got {self.lr}" if self.lr <= 0 else "",
+            f"distractor_weight must be >= 0, got {self.distractor_weight}"
+            if self.distractor_weight < 0
+            else "",
         ]
 
 

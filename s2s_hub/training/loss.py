@@ -15,10 +15,14 @@ logits never exist for more than one chunk.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
+
+if TYPE_CHECKING:
+    from s2s_hub.model import Seq2Seq
+    from s2s_hub.model.decoder import DecoderState
 
 CHUNK_TOKENS = 2048
 
@@ -112,3 +116,18 @@ def smoothed_cross_entropy(
     nll = -log_probs.gather(1, gold.unsqueeze(1)).squeeze(1)
     loss = (1 - smoothing) * nll - smoothing * log_probs.mean(dim=-1)
     return loss.mean(), nll.detach().mean()
+
+
+def token_log_probs(
+    model: Seq2Seq, state: DecoderState, tgt_in: Tensor, tgt_out: Tensor
+) -> tuple[Tensor, Tensor]:
+    """Normalised log-probabilities (non-pad tokens, vocab), teacher-forced from the
+    encoded ``state``, and the non-pad mask (batch, tgt_len) of ``tgt_out``: the
+    copy gate's mixture or the output layer's softmax, through plain autograd."""
+    vectors, attention = model.decoder(tgt_in, state)
+    keep = tgt_out != model.pad_id
+    source = state.source.unsqueeze(1).expand_as(attention)[keep]
+    log_probs = model.scores(vectors[keep], attention[keep], source)
+    if model.copy is None:  # logits, not yet normalised
+        log_probs = log_probs.log_softmax(-1)
+    return log_probs, keep

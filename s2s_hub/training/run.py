@@ -141,6 +141,7 @@ def build_system(
         lr=config.lr,
         weight_decay=config.weight_decay,
         label_smoothing=config.label_smoothing,
+        distractor_weight=config.distractor_weight,
         scheduler=config.scheduler,
         warmup_steps=config.warmup_steps,
         val_max_length=task.max_target_tokens + 10,

@@ -18,9 +18,11 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.distractors import distractor_loss, mean_log_probs
 from s2s_hub.training.loss import (
     linear_smoothed_cross_entropy,
     smoothed_cross_entropy,
+    token_log_probs,
 )
 from s2s_hub.training.schedules import build_scheduler
 
@@ -45,6 +47,7 @@ class Seq2SeqSystem(pl.LightningModule):
         plateau_patience: int = 2,
         plateau_factor: float = 0.5,
         val_max_length: int = 100,
+        distractor_weight: float = 0.0,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -57,22 +60,32 @@ class Seq2SeqSystem(pl.LightningModule):
         return self.model(src, src_lengths, tgt_in).logits
 
     def _losses(self, batch: Batch) -> tuple[Tensor, Tensor]:
-        """Label-smoothed loss and plain NLL, both per non-pad target token.
+        """Label-smoothed loss and plain NLL, both per non-pad target token, plus
+        the weighted distractor loss (``training.distractors``) in training.
 
         Only non-pad positions are projected to the vocabulary, a chunk at a time
         (``training.loss``): no (batch x tgt_len x vocab) logit tensor is built.
         """
-        vectors, attention = self.model.features(
-            batch.src, batch.src_lengths, batch.tgt_in
-        )
-        keep = batch.tgt_out != self.model.pad_id  # batch x tgt_len
         smoothing = self.hparams.label_smoothing
-        if self.model.copy is not None:
-            # the mixture has no closed-form gradient: plain autograd, still only
-            # over the non-pad positions
-            source = batch.src.unsqueeze(1).expand_as(attention)[keep]
-            log_probs = self.model.scores(vectors[keep], attention[keep], source)
-            return smoothed_cross_entropy(log_probs, batch.tgt_out[keep], smoothing)
+        weight = self.hparams.get("distractor_weight", 0.0) if self.training else 0.0
+        state = self.model.encode(batch.src, batch.src_lengths)
+        if self.model.copy is not None or weight > 0:
+            # the mixture has no closed-form gradient, and the ranking needs each
+            # row's log-probability: plain autograd, still only over non-pad
+            log_probs, keep = token_log_probs(
+                self.model, state, batch.tgt_in, batch.tgt_out
+            )
+            loss, nll = smoothed_cross_entropy(
+                log_probs, batch.tgt_out[keep], smoothing
+            )
+            if weight > 0:
+                true_scores = mean_log_probs(log_probs, batch.tgt_out, keep)
+                ranking = distractor_loss(self.model, state, batch, true_scores)
+                self.log("train_distractor_loss", ranking, batch_size=len(keep))
+                loss = loss + weight * ranking
+            return loss, nll
+        vectors, _ = self.model.decoder(batch.tgt_in, state)
+        keep = batch.tgt_out != self.model.pad_id  # batch x tgt_len
         output = self.model.output_layer
         return linear_smoothed_cross_entropy(
             vectors[keep],
@@ -137,6 +150,10 @@ class Seq2SeqSystem(pl.LightningModule):
             [pairs[i].target for i in order],
             [pairs[i].source for i in order],
         )
+        # ranking metrics (dialogue's hits@1) need the model's scores of given
+        # targets, not its outputs
+        predictor = Predictor(self.model, self.tokenizer, self.task)
+        scores.update(self.task.model_metrics(predictor.score, pairs))
         nll = self.trainer.callback_metrics.get("val_nll")
         if nll is not None:
             scores["ppl"] = math.exp(min(float(nll), 50.0))

@@ -1,0 +1,174 @@
+"""Training against distractors: the per-row score is the metric's, the loss ranks."""
+
+import json
+
+import pytest
+import torch
+
+from s2s_hub.cli.main import main
+from s2s_hub.data.collate import Batch
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.training.distractors import distractor_loss, mean_log_probs
+from s2s_hub.training.loss import token_log_probs
+from s2s_hub.training.system import Seq2SeqSystem
+
+VOCAB, PAD, BOS, EOS = 12, 0, 2, 3
+
+
+def tiny_model(copy: bool = False) -> Seq2Seq:
+    torch.manual_seed(0)
+    config = Seq2SeqConfig(
+        src_vocab_size=VOCAB,
+        tgt_vocab_size=VOCAB,
+        emb_size=16,
+        hidden_size=24,
+        encoder_layers=1,
+        decoder_layers=1,
+        dropout=0.0,
+        copy=copy,
+    )
+    return Seq2Seq(config)
+
+
+def batch_of(targets: list[list[int]], generator: torch.Generator) -> Batch:
+    """Random sources of 5 tokens; ``targets`` padded, one of them shorter."""
+    size = len(targets)
+    src = torch.randint(4, VOCAB, (size, 5), generator=generator)
+    width = max(map(len, targets)) + 1
+    tgt_out = torch.full((size, width), PAD)
+    tgt_in = torch.full((size, width), PAD)
+    for row, target in enumerate(targets):
+        tgt_out[row, : len(target) + 1] = torch.tensor([*target, EOS])
+        tgt_in[row, : len(target) + 1] = torch.tensor([BOS, *target])
+    n_tokens = int((tgt_out != PAD).sum())
+    return Batch(
+        src, torch.full((size,), 5), tgt_in, tgt_out, torch.arange(size), n_tokens
+    )
+
+
+def echo_batch(size: int, generator: torch.Generator) -> Batch:
+    """Each target is its source's first two tokens: a reply that fits only its
+    own context, as a dialogue's should."""
+    batch = batch_of([[0, 0]] * size, generator)
+    batch.tgt_out[:, :2] = batch.src[:, :2]
+    batch.tgt_in[:, 1:3] = batch.src[:, :2]
+    return batch
+
+
+@pytest.mark.parametrize("copy", [False, True])
+def test_row_scores_are_the_mean_log_probability_of_each_target(copy):
+    model = tiny_model(copy).eval()
+    batch = batch_of([[5, 6, 7], [8], [9, 4]], torch.Generator().manual_seed(0))
+    state = model.encode(batch.src, batch.src_lengths)
+    log_probs, keep = token_log_probs(model, state, batch.tgt_in, batch.tgt_out)
+    scores = mean_log_probs(log_probs, batch.tgt_out, keep)
+    full = model(batch.src, batch.src_lengths, batch.tgt_in).logits.log_softmax(-1)
+    gold = full.gather(-1, batch.tgt_out.unsqueeze(-1)).squeeze(-1)
+    for row, length in enumerate([4, 2, 3]):  # targets + EOS, no pad
+        assert scores[row].item() == pytest.approx(gold[row, :length].mean().item())
+    assert torch.allclose(log_probs.exp().sum(-1), torch.ones(len(log_probs)))
+
+
+def test_identical_neighbours_are_no_distractors():
+    model = tiny_model()
+    batch = batch_of([[5, 6]] * 3, torch.Generator().manual_seed(0))
+    state = model.encode(batch.src, batch.src_lengths)
+    assert distractor_loss(model, state, batch, torch.zeros(3)).item() == 0.0
+
+
+def test_training_against_distractors_ranks_each_reply_under_its_own_context():
+    torch.manual_seed(0)
+    model = tiny_model()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    generator = torch.Generator().manual_seed(1)
+    held_out = echo_batch(64, torch.Generator().manual_seed(99))
+
+    def ranking_loss(batch: Batch) -> torch.Tensor:
+        state = model.encode(batch.src, batch.src_lengths)
+        log_probs, keep = token_log_probs(model, state, batch.tgt_in, batch.tgt_out)
+        true_scores = mean_log_probs(log_probs, batch.tgt_out, keep)
+        return distractor_loss(model, state, batch, true_scores)
+
+    with torch.no_grad():
+        before = ranking_loss(held_out).item()
+    for _ in range(60):
+        loss = ranking_loss(echo_batch(32, generator))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        after = ranking_loss(held_out).item()
+    assert before == pytest.approx(0.69, abs=0.1)  # log 2: no preference yet
+    assert after < 0.2
+
+
+@pytest.mark.filterwarnings("ignore:You are trying to `self.log")
+def test_the_system_adds_the_weighted_distractor_loss_in_training_only():
+    batch = batch_of([[5, 6, 7], [8, 4], [9, 4, 5]], torch.Generator().manual_seed(0))
+    model = tiny_model().config.to_dict()
+    plain = Seq2SeqSystem(model=model, task="reverse")
+    ranked = Seq2SeqSystem(model=model, task="reverse", distractor_weight=0.5)
+    ranked.load_state_dict(plain.state_dict())
+    state = plain.model.encode(batch.src, batch.src_lengths)
+    log_probs, keep = token_log_probs(plain.model, state, batch.tgt_in, batch.tgt_out)
+    scores = mean_log_probs(log_probs, batch.tgt_out, keep)
+    expected = 0.5 * distractor_loss(plain.model, state, batch, scores)
+    for system in (plain, ranked):
+        system.model.eval()  # no dropout: the two passes must agree
+    loss, nll = plain._losses(batch)
+    ranked_loss, ranked_nll = ranked._losses(batch)
+    assert ranked_nll.item() == pytest.approx(nll.item(), rel=1e-5)
+    assert (ranked_loss - loss).item() == pytest.approx(expected.item(), rel=1e-4)
+    ranked.eval()
+    assert ranked._losses(batch)[0].item() == pytest.approx(loss.item(), rel=1e-5)
+
+
+def test_a_dialogue_run_trains_against_distractors_and_selects_by_hits(tmp_path):
+    words = [
+        "tea",
+        "coffee",
+        "rain",
+        "snow",
+        "cats",
+        "dogs",
+        "music",
+        "films",
+        "books",
+        "games",
+    ]
+    for split, size in (("train", 300), ("dev", 40), ("test", 40)):
+        rows = [
+            f"do you like {words[i % 10]} ? <sep> a bit\tyes i love {words[i % 10]}"
+            for i in range(size)
+        ]
+        (tmp_path / f"{split}.tsv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--task",
+        "dialogue",
+        "--task_options",
+        json.dumps({"data_dir": str(tmp_path)}),
+        "--model.hidden_size",
+        "16",
+        "--model.emb_size",
+        "16",
+        "--train.vocab_size",
+        "40",
+        "--train.max_epochs",
+        "10",  # 50 steps: training losses are logged every 50
+        "--train.val_check_interval",
+        "1.0",
+        "--train.distractor_weight",
+        "1.0",
+        "--train.out_dir",
+        str(out),
+        "--accelerator",
+        "cpu",
+        "--devices",
+        "1",
+    ]
+    assert main(args) == 0
+    metrics = next((out / "logs").glob("version_*/metrics.csv")).read_text()
+    assert "train_distractor_loss" in metrics and "val_hits@1_of_20" in metrics
+    assert (out / "checkpoints" / "best.ckpt").is_file()
