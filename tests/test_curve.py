@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,12 @@ from conftest import TINY_TRAIN_ARGS
 from s2s_hub.cli.main import main
 from s2s_hub.files import CURVE_DATA_FILE, CURVE_FILE, START_FILE
 from s2s_hub.training.clock import TrainingClock
-from s2s_hub.training.curve import curve_table, read_curve, run_task
+from s2s_hub.training.curve import (
+    curve_table,
+    read_curve,
+    record_folder_start,
+    run_task,
+)
 
 # 600 pairs at batch 64: 10 steps an epoch, validated after its 4th and 8th step;
 # the run stops at step 13, before the second epoch's first validation
@@ -138,3 +144,30 @@ def test_a_run_started_from_an_exported_model_continues_the_whole_curve(run, tmp
     assert [p.step for p in points] == [3, 7, 13, 18]
     minutes = [p.minutes for p in points]
     assert minutes == sorted(minutes)
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_a_task_that_changed_its_metric_keeps_only_the_perplexity_before(
+    tmp_path, named
+):
+    """Dialogue selected by perplexity, then by hits@1: the points measured before
+    the change keep their perplexity and show no hits@1 (files written before
+    ``learning_curve.json`` named its metric hold perplexity twice)."""
+    model, run = tmp_path / "model", tmp_path / "run"
+    model.mkdir()
+    (run / "logs" / "version_0").mkdir(parents=True)
+    saved = {"step": 20, "minutes": 5.0, "points": [
+        {"step": 9, "minutes": 2.0, "metric": 98.0, "ppl": 98.0},
+        {"step": 19, "minutes": 4.0, "metric": 97.0, "ppl": 97.0},
+    ]}  # fmt: skip
+    if named:
+        saved["metric"] = "ppl"
+    (model / CURVE_DATA_FILE).write_text(json.dumps(saved))
+    record_folder_start(run, model)
+    (run / "logs" / "version_0" / "metrics.csv").write_text(
+        "epoch,step,train_minutes,val_hits@1_of_20,val_ppl\n0,9,1.0,9.5,102.8\n"
+    )
+    points = read_curve(run, "hits@1_of_20")
+    assert [(p.step, p.ppl) for p in points] == [(9, 98.0), (19, 97.0), (29, 102.8)]
+    assert [math.isnan(p.metric) for p in points] == [True, True, False]
+    assert "| 19 | 4 | — | 97.0 |" in curve_table(points, "hits@1_of_20")

@@ -98,7 +98,7 @@ def export(
             log.warning("no learning curve in the card: %s", error)
         else:
             plot_curve(points, metric, predictor.task.name, folder / CURVE_FILE)
-            write_curve_data(folder, points, position)
+            write_curve_data(folder, points, metric, position)
             curve = curve_table(points, metric)
     predictor.tokenizer.save(folder / TOKENIZER_FILE)
     if evaluation is not None:

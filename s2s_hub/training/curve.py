@@ -57,6 +57,7 @@ class RunStart:
     step: int
     minutes: float
     points: list[dict] = field(default_factory=list)
+    metric: str | None = None  # what the points' ``metric`` measured
 
 
 def checkpoint_position(run_dir: Path, checkpoint: dict[str, Any]) -> RunStart:
@@ -87,18 +88,31 @@ def record_folder_start(folder: Path, model_folder: Path) -> None:
         saved = json.loads(data.read_text("utf-8"))
         before = [p for p in saved["points"] if p["step"] <= saved["step"]]
         start = RunStart(
-            str(Path(model_folder).resolve()), saved["step"], saved["minutes"], before
+            str(Path(model_folder).resolve()),
+            saved["step"],
+            saved["minutes"],
+            before,
+            saved.get("metric"),
         )
         _write_start(folder, start)
 
 
+def _legacy_metric(points: list[dict]) -> str | None:
+    """What the points of a ``learning_curve.json`` written before it named its
+    metric measured: perplexity where every point's metric is its perplexity, else
+    the task's selection metric (None: the same as now)."""
+    return "ppl" if all(p["metric"] == p["ppl"] for p in points) else None
+
+
 def write_curve_data(
-    folder: Path, points: list[CurvePoint], position: RunStart
+    folder: Path, points: list[CurvePoint], metric: str, position: RunStart
 ) -> Path:
-    """Keep ``points`` and where the exported weights stand in a model folder."""
+    """Keep ``points`` (of dev ``metric``) and where the exported weights stand in
+    a model folder."""
     data = {
         "step": position.step,
         "minutes": position.minutes,
+        "metric": metric,
         "points": [asdict(p) for p in points],
     }
     path = Path(folder) / CURVE_DATA_FILE
@@ -138,7 +152,11 @@ def _points_before(start: RunStart, metric: str) -> list[CurvePoint]:
     """The curve that led to a run's start: a model folder's saved points or the
     earlier run's logs; none if that run was moved or deleted."""
     if start.points:
-        return [CurvePoint(**p) for p in start.points]
+        points = [CurvePoint(**p) for p in start.points]
+        measured = start.metric or _legacy_metric(start.points)
+        if measured not in (None, metric):  # a task that changed its metric
+            return [replace(p, metric=math.nan) for p in points]
+        return points
     if not Path(start.run).is_dir():
         return []
     return [p for p in read_curve(Path(start.run), metric) if p.step <= start.step]
@@ -212,7 +230,7 @@ def curve_table(points: list[CurvePoint], metric: str) -> str:
     header = ["step", "minutes", *([f"dev {metric}"] if extra else []), "dev ppl"]
     rows = [_row(header), "|" + "---:|" * len(header)]
     for p in points:
-        metric_cell = [f"{p.metric:.2f}"] if extra else []
+        metric_cell = [_value(p.metric)] if extra else []
         rows.append(
             _row([f"{p.step:,}", f"{p.minutes:.0f}", *metric_cell, _ppl(p.ppl)])
         )
@@ -221,6 +239,10 @@ def curve_table(points: list[CurvePoint], metric: str) -> str:
 
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def _value(value: float) -> str:
+    return f"{value:.2f}" if math.isfinite(value) else "—"
 
 
 def _ppl(value: float) -> str:
