@@ -128,6 +128,9 @@ def test_empty_input_shows_an_error_toast(page, name):
     toast = page.locator("[data-testid=toast-text]", has_text="Please type some text")
     toast.first.wait_for(state="visible")
     assert toast.first.is_visible()
+    # closed, so that it is in no later tab's screenshot
+    page.locator("[data-testid=toast-close]").first.click()
+    toast.first.wait_for(state="detached")
 
 
 @pytest.mark.parametrize("name", CHAT_TASKS)
