@@ -32,7 +32,7 @@ class TrainConfig:
         weight_decay: Adam weight decay.
         label_smoothing: Label smoothing of the cross entropy.
         distractor_weight: Weight of a loss that ranks each target above the
-            next row's under the same source (``training.distractors``; 0: off).
+            previous row's under the same source (``training.distractors``; 0: off).
         scheduler: Learning-rate schedule: plateau, warmup or constant.
         warmup_steps: Warm-up steps of the warmup schedule.
         gradient_clip_val: Clip the gradient norm to this value (0: no clipping).

@@ -5,7 +5,7 @@ other dialogues, by the model's length-normalised log-probability). Maximum
 likelihood alone rewards replies that are likely under any context, and generic
 replies ("lol yeah") are, so the ranking stays near chance long after perplexity
 has dropped. This loss asks the same question as the metric on every batch: each
-source's own target must score higher than the target of the next row, which the
+source's own target must score higher than the target of the previous row, which the
 length bucketing makes a reply of similar length (the in-batch negatives of
 Henderson et al., 2017, with a generative model's score).
 """
@@ -34,11 +34,12 @@ def distractor_loss(
     model: Seq2Seq, state: DecoderState, batch: Batch, true_scores: Tensor
 ) -> Tensor:
     """Logistic loss of each row's mean log-probability ``true_scores`` (batch,)
-    against that of the next row's target under the same source.
+    against that of the previous row's target under the same source.
 
     Rows whose neighbour has the very same target are left out; a batch of one
     sentence has no distractor and costs nothing.
     """
+    # row i gets row i - 1's target (the first row the last one's)
     other_in, other_out = batch.tgt_in.roll(1, 0), batch.tgt_out.roll(1, 0)
     differs = (other_out != batch.tgt_out).any(1)
     if not bool(differs.any()):
