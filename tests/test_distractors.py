@@ -17,17 +17,7 @@ VOCAB, PAD, BOS, EOS = 12, 0, 2, 3
 
 def tiny_model(copy: bool = False) -> Seq2Seq:
     torch.manual_seed(0)
-    config = Seq2SeqConfig(
-        src_vocab_size=VOCAB,
-        tgt_vocab_size=VOCAB,
-        emb_size=16,
-        hidden_size=24,
-        encoder_layers=1,
-        decoder_layers=1,
-        dropout=0.0,
-        copy=copy,
-    )
-    return Seq2Seq(config)
+    return Seq2Seq(Seq2SeqConfig(VOCAB, VOCAB, 16, 24, 1, 1, dropout=0.0, copy=copy))
 
 
 def batch_of(targets: list[list[int]], generator: torch.Generator) -> Batch:
