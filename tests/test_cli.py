@@ -207,7 +207,7 @@ def test_init_from_starts_from_a_trained_model_s_weights_and_tokenizer(
     assert all(torch.equal(weights[k], v) for k, v in start.model.state_dict().items())
 
 
-def test_init_from_adds_a_copy_gate_on_top_of_a_model_without_one(trained, tmp_path):
+def test_init_from_adds_a_copy_gate_and_takes_a_new_dropout(trained, tmp_path):
     from s2s_hub.hub import load
     from s2s_hub.registry import get_task
     from s2s_hub.training.config import TrainConfig
@@ -215,8 +215,11 @@ def test_init_from_adds_a_copy_gate_on_top_of_a_model_without_one(trained, tmp_p
 
     source = trained / "checkpoints" / "best.ckpt"
     config = TrainConfig(init_from=str(source), out_dir=str(tmp_path))
-    system, _ = warm_start(get_task("reverse"), config, tmp_path, {"copy": True})
+    system, _ = warm_start(
+        get_task("reverse"), config, tmp_path, {"copy": True, "dropout": 0.35}
+    )
     start = load(source).model.state_dict()
+    assert system.model.config.dropout == 0.35  # not architecture: it may change
     weights = system.model.state_dict()
     assert system.model.config.copy and set(weights) - set(start) == {
         "copy.gate.weight",

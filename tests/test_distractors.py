@@ -66,6 +66,51 @@ def test_identical_neighbours_are_no_distractors():
     assert distractor_loss(model, state, batch, torch.zeros(3)).item() == 0.0
 
 
+def scores_under_own_sources(
+    model: Seq2Seq, batch: Batch, targets: Batch
+) -> torch.Tensor:
+    """Each row's mean log-probability of ``targets``' row under ``batch``'s source."""
+    state = model.encode(batch.src, batch.src_lengths)
+    log_probs, keep = token_log_probs(model, state, targets.tgt_in, targets.tgt_out)
+    return mean_log_probs(log_probs, targets.tgt_out, keep)
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_each_row_picks_its_own_target_among_the_previous_rows(count):
+    """Against row-by-row scoring: softmax over the true target and the targets of
+    the ``count`` previous rows; the repeated target of row 3 is no distractor."""
+    model = tiny_model().eval()
+    batch = batch_of([[5, 6, 7], [8], [9, 4], [9, 4]], torch.Generator().manual_seed(0))
+    true = scores_under_own_sources(model, batch, batch)
+    state = model.encode(batch.src, batch.src_lengths)
+    loss = distractor_loss(model, state, batch, true, count)
+    others = []
+    for k in range(1, count + 1):
+        rolled = Batch(
+            batch.src,
+            batch.src_lengths,
+            batch.tgt_in.roll(k, 0),
+            batch.tgt_out.roll(k, 0),
+            batch.index,
+            batch.n_tokens,
+        )
+        others.append(scores_under_own_sources(model, batch, rolled))
+    expected = []
+    for row in range(4):
+        kept = [
+            others[k][row]
+            for k in range(count)
+            if not torch.equal(batch.tgt_out.roll(k + 1, 0)[row], batch.tgt_out[row])
+        ]
+        expected.append(torch.stack([true[row], *kept]).logsumexp(0) - true[row])
+    if count == 1:  # the logistic loss of one pair
+        assert expected[1].item() == pytest.approx(
+            torch.nn.functional.softplus(others[0][1] - true[1]).item(), rel=1e-5
+        )
+        expected.pop(3)  # row 3's only neighbour has its very target
+    assert loss.item() == pytest.approx(torch.stack(expected).mean().item(), rel=1e-5)
+
+
 def test_training_against_distractors_ranks_each_reply_under_its_own_context():
     torch.manual_seed(0)
     model = tiny_model()
@@ -151,6 +196,8 @@ def test_a_dialogue_run_trains_against_distractors_and_selects_by_hits(tmp_path)
         "1.0",
         "--train.distractor_weight",
         "1.0",
+        "--train.distractor_count",
+        "2",
         "--train.out_dir",
         str(out),
         "--accelerator",
@@ -161,4 +208,6 @@ def test_a_dialogue_run_trains_against_distractors_and_selects_by_hits(tmp_path)
     assert main(args) == 0
     metrics = next((out / "logs").glob("version_*/metrics.csv")).read_text()
     assert "train_distractor_loss" in metrics and "val_hits@1_of_20" in metrics
+    hparams = next((out / "logs").glob("version_*/hparams.yaml")).read_text()
+    assert "distractor_count: 2" in hparams
     assert (out / "checkpoints" / "best.ckpt").is_file()

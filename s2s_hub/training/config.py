@@ -32,7 +32,9 @@ class TrainConfig:
         weight_decay: Adam weight decay.
         label_smoothing: Label smoothing of the cross entropy.
         distractor_weight: Weight of a loss that ranks each target above the
-            previous row's under the same source (``training.distractors``; 0: off).
+            previous rows' under the same source (``training.distractors``; 0: off).
+        distractor_count: How many previous rows' targets each target is ranked
+            against (each adds a decoder pass over the batch).
         scheduler: Learning-rate schedule: plateau, warmup or constant.
         warmup_steps: Warm-up steps of the warmup schedule.
         gradient_clip_val: Clip the gradient norm to this value (0: no clipping).
@@ -70,6 +72,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     label_smoothing: float = 0.1
     distractor_weight: float = 0.0
+    distractor_count: int = 1
     scheduler: str = "plateau"
     warmup_steps: int = 1000
     gradient_clip_val: float = 1.0
@@ -117,6 +120,9 @@ class TrainConfig:
             f"lr must be positive, got {self.lr}" if self.lr <= 0 else "",
             f"distractor_weight must be >= 0, got {self.distractor_weight}"
             if self.distractor_weight < 0
+            else "",
+            f"distractor_count must be >= 1, got {self.distractor_count}"
+            if self.distractor_count < 1
             else "",
         ]
 

@@ -12,7 +12,7 @@ Henderson et al., 2017, with a generative model's score).
 
 from __future__ import annotations
 
-import torch.nn.functional as F
+import torch
 from torch import Tensor
 
 from s2s_hub.data.collate import Batch
@@ -31,19 +31,32 @@ def mean_log_probs(log_probs: Tensor, tgt_out: Tensor, keep: Tensor) -> Tensor:
 
 
 def distractor_loss(
-    model: Seq2Seq, state: DecoderState, batch: Batch, true_scores: Tensor
+    model: Seq2Seq,
+    state: DecoderState,
+    batch: Batch,
+    true_scores: Tensor,
+    count: int = 1,
 ) -> Tensor:
-    """Logistic loss of each row's mean log-probability ``true_scores`` (batch,)
-    against that of the previous row's target under the same source.
+    """Cross entropy of picking each row's own target, scored ``true_scores``
+    (batch,), among it and the targets of the ``count`` previous rows, all scored
+    under the row's source (for one distractor, the logistic loss of the pair).
 
-    Rows whose neighbour has the very same target are left out; a batch of one
-    sentence has no distractor and costs nothing.
+    The distractors of all rows go through the decoder as one batch. A distractor
+    identical to the row's own target is left out, and a row left without any
+    costs nothing; so does a batch of one sentence.
     """
-    # row i gets row i - 1's target (the first row the last one's)
-    other_in, other_out = batch.tgt_in.roll(1, 0), batch.tgt_out.roll(1, 0)
-    differs = (other_out != batch.tgt_out).any(1)
-    if not bool(differs.any()):
+    size = len(true_scores)
+    shifts = range(1, count + 1)
+    # the k-th distractor of row i is row i - k's target (wrapping around)
+    other_in = torch.cat([batch.tgt_in.roll(k, 0) for k in shifts])
+    other_out = torch.cat([batch.tgt_out.roll(k, 0) for k in shifts])
+    differs = (other_out != batch.tgt_out.repeat(count, 1)).any(1).view(count, size)
+    rows = differs.any(0)
+    if not bool(rows.any()):
         return true_scores.new_zeros(())
-    log_probs, keep = token_log_probs(model, state, other_in, other_out)
-    false_scores = mean_log_probs(log_probs, other_out, keep)
-    return F.softplus(false_scores - true_scores)[differs].mean()
+    repeated = state.select(torch.arange(size, device=true_scores.device).repeat(count))
+    log_probs, keep = token_log_probs(model, repeated, other_in, other_out)
+    false_scores = mean_log_probs(log_probs, other_out, keep).view(count, size)
+    false_scores = false_scores.masked_fill(~differs, float("-inf"))
+    candidates = torch.cat([true_scores.unsqueeze(0), false_scores])
+    return (candidates.logsumexp(0) - true_scores)[rows].mean()

@@ -99,7 +99,8 @@ def warm_start(
 ) -> tuple[Seq2SeqSystem, Tokenizer]:
     """A system holding ``config.init_from``'s weights, and its tokenizer (saved in
     the run folder, where ``--resume`` finds it). The architecture is the start's;
-    a copy gate the recipe or ``--model.copy`` asks for starts fresh on top."""
+    a copy gate the recipe or ``--model.copy`` asks for starts fresh on top, and
+    ``--model.dropout`` applies: a model that overfits continues with more."""
     from s2s_hub.hub.loading import CHECKPOINT_SUFFIX, load
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -113,6 +114,7 @@ def warm_start(
         if path.is_dir():
             record_folder_start(folder, path)
     architecture = {**model, **start.model.config.to_dict()}
+    architecture["dropout"] = model.get("dropout", architecture["dropout"])
     # a copy gate is the one layer a recipe may add on top of a start without one
     architecture["copy"] |= {**task.model_defaults, **model}.get("copy", False)
     system = build_system(task, start.tokenizer, architecture, config)
@@ -142,6 +144,7 @@ def build_system(
         weight_decay=config.weight_decay,
         label_smoothing=config.label_smoothing,
         distractor_weight=config.distractor_weight,
+        distractor_count=config.distractor_count,
         scheduler=config.scheduler,
         warmup_steps=config.warmup_steps,
         val_max_length=task.max_target_tokens + 10,

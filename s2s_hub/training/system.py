@@ -48,6 +48,7 @@ class Seq2SeqSystem(pl.LightningModule):
         plateau_factor: float = 0.5,
         val_max_length: int = 100,
         distractor_weight: float = 0.0,
+        distractor_count: int = 1,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -80,7 +81,8 @@ class Seq2SeqSystem(pl.LightningModule):
             )
             if weight > 0:
                 true_scores = mean_log_probs(log_probs, batch.tgt_out, keep)
-                ranking = distractor_loss(self.model, state, batch, true_scores)
+                count = self.hparams.get("distractor_count", 1)
+                ranking = distractor_loss(self.model, state, batch, true_scores, count)
                 self.log("train_distractor_loss", ranking, batch_size=len(keep))
                 loss = loss + weight * ranking
             return loss, nll
