@@ -174,6 +174,27 @@ def distinct_n(texts: Sequence[str], n: int) -> float:
     return len(set(ngrams)) / len(ngrams) if ngrams else 0.0
 
 
+WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+
+
+def words(text: str) -> list[str]:
+    """Lowercased words: runs of letters, with inner apostrophes (``don't``)."""
+    return WORD.findall(text.lower())
+
+
+def unseen_word_rate(texts: Sequence[str], known: set[str] | frozenset[str]) -> float:
+    """Percentage of the words of ``texts`` that are not in ``known``.
+
+    A subword model can spell words nobody wrote ("arejeiri"); sampling at a high
+    temperature does so often, and distinct-n counts each such word as diversity.
+    Measured against the words of the training text, this is a fluency check that
+    needs no language model. Returns 0.0 for texts without words.
+    """
+    found = [word for text in texts for word in words(text)]
+    unseen = sum(word not in known for word in found)
+    return 100 * unseen / len(found) if found else 0.0
+
+
 def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
     if len(hypotheses) != len(references):
         raise ValueError(

@@ -42,12 +42,27 @@ def parse_grid(arguments: list[str]) -> dict[str, list]:
     return grid
 
 
-def tune(predictor: Predictor, grid: dict[str, list]) -> list[Trial]:
+def tune(
+    predictor: Predictor,
+    grid: dict[str, list],
+    metric: str | None = None,
+    mode: str | None = None,
+) -> list[Trial]:
     """Every combination of ``grid`` over the predictor's decoding, decoded on the
     whole dev split and scored with the task's metrics (perplexity and ranking
-    metrics do not depend on decoding: not computed), best first by the task's
-    selection metric."""
+    metrics do not depend on decoding: not computed), best first by ``metric``
+    (default: the task's selection metric) in ``mode`` ("max" or "min"; default:
+    the selection metric's, else "max").
+
+    A task whose selection metric does not depend on decoding (dialogue ranks
+    replies) still has decoding metrics to choose by, such as its made-up words.
+    """
     task = predictor.task
+    metric = metric or task.selection_metric
+    default_mode = task.selection_mode if metric == task.selection_metric else "max"
+    mode = mode or default_mode
+    if mode not in ("max", "min"):
+        raise ValueError(f"mode must be max or min, got {mode!r}")
     pairs = task.pairs(SPLIT)
     sources, references = [p.source for p in pairs], [p.target for p in pairs]
     trials = []
@@ -56,11 +71,11 @@ def tune(predictor: Predictor, grid: dict[str, list]) -> list[Trial]:
         config = replace(predictor.decoding, **overrides)
         hypotheses = predictor.translate(sources, config)
         scores = task.metrics(hypotheses, references, sources)
-        if task.selection_metric not in scores:
+        if metric not in scores:
             raise ValueError(
-                f"{task.name} selects by {task.selection_metric}, which does not "
-                "depend on decoding: nothing to tune"
+                f"{metric} does not depend on decoding or is not one of "
+                f"{task.name}'s metrics ({', '.join(scores)}): choose by one of those"
             )
         trials.append(Trial(config, overrides, scores))
-    sign = 1 if task.selection_mode == "max" else -1
-    return sorted(trials, key=lambda t: -sign * t.scores[task.selection_metric])
+    sign = 1 if mode == "max" else -1
+    return sorted(trials, key=lambda t: -sign * t.scores[metric])

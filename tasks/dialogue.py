@@ -7,6 +7,7 @@ conversation on one side, since neighbouring pairs share turns.
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from s2s_hub import presets
 from s2s_hub.baselines import Baseline, unigram_perplexity
 from s2s_hub.data.pairs import Pair
-from s2s_hub.metrics import corpus_bleu, distinct_n
+from s2s_hub.metrics import corpus_bleu, distinct_n, unseen_word_rate, words
 from s2s_hub.registry import Scorer, Task, register_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import chatterbot, chitchat
@@ -148,11 +149,25 @@ class Dialogue(HFDatasetOptions, Task):
     def metrics(
         self, hypotheses: list[str], references: list[str], sources: list[str]
     ) -> dict[str, float]:
-        return {
+        scores = {
             "bleu": corpus_bleu(hypotheses, references),
             "distinct_1": distinct_n(hypotheses, 1),
             "distinct_2": distinct_n(hypotheses, 2),
         }
+        if known := self.training_words():
+            # made-up words (% of words), which distinct-n would count as diversity
+            scores["unseen_words"] = unseen_word_rate(hypotheses, known)
+        return scores
+
+    @functools.cache  # noqa: B019 - tasks are frozen and few: one word set each
+    def training_words(self) -> frozenset[str]:
+        """Every word of the training turns: what ``unseen_words`` counts as real
+        (none without a training split)."""
+        try:
+            pairs = self.pairs("train")
+        except FileNotFoundError:
+            return frozenset()
+        return frozenset(w for p in pairs for w in words(p.source + " " + p.target))
 
     def model_metrics(self, score: Scorer, pairs: list[Pair]) -> dict[str, float]:
         """hits@1 of 20 (%): how often the true reply, by the model's length-normalised

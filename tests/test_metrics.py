@@ -13,6 +13,8 @@ from s2s_hub.metrics import (
     corpus_chrf,
     distinct_n,
     rouge,
+    unseen_word_rate,
+    words,
 )
 
 # The example of sacrebleu's README, with its first reference stream only.
@@ -131,6 +133,25 @@ def test_rouge_averages_over_pairs() -> None:
 )
 def test_distinct_n(texts: list[str], n: int, expected: float) -> None:
     assert math.isclose(distinct_n(texts, n), expected)
+
+
+def test_words_are_lowercased_letter_runs_with_inner_apostrophes() -> None:
+    assert words("I don't know, Zoë -- 42 times!") == [
+        "i",
+        "don't",
+        "know",
+        "zoë",
+        "times",
+    ]
+
+
+def test_unseen_word_rate_counts_word_tokens_outside_the_known_words() -> None:
+    known = {"my", "dog", "is", "an", "iphone"}
+    # 2 of the 6 words (one of them twice over) were never seen
+    assert unseen_word_rate(["My dog arejeiri an iPhone", "arejeiri"], known) == (
+        100 * 2 / 6
+    )
+    assert unseen_word_rate(["", "42 !"], known) == 0.0
 
 
 def test_distinct_n_rejects_bad_n() -> None:

@@ -97,6 +97,18 @@ def test_dialogue_context_turns_cut_the_shipped_context(shipped):
     assert [p.target for p in one_turn] == [p.target for p in two_turns]
 
 
+def test_dialogue_counts_replies_words_that_no_training_turn_holds(tmp_path):
+    (tmp_path / "train.tsv").write_text("do you like dogs?\tyes, I love dogs\n")
+    (tmp_path / "test.tsv").write_text("hi\thello\n")
+    task = get_task("dialogue", data_dir=str(tmp_path))
+    scores = task.metrics(["I love dogs", "yes arejeiri"], ["a", "b"], ["c", "d"])
+    assert scores["unseen_words"] == 100 * 1 / 5
+    (tmp_path / "test_only").mkdir()
+    (tmp_path / "test_only" / "test.tsv").write_text("hi\thello\n")
+    without_train = get_task("dialogue", data_dir=str(tmp_path / "test_only"))
+    assert "unseen_words" not in without_train.metrics(["x"], ["y"], ["z"])
+
+
 def _write_splits(folder: Path, suffix: str, lines: list[str]) -> None:
     folder.mkdir(exist_ok=True)
     for split in SPLITS:

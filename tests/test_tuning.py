@@ -40,3 +40,12 @@ def test_trials_cover_the_grid_best_first() -> None:
     best = trials[0]
     assert best.overrides["max_length"] == 40
     assert best.config == replace(predictor.decoding, **best.overrides)
+
+
+def test_trials_rank_by_another_metric_in_either_direction() -> None:
+    predictor = load(ROOT / "checkpoints" / "reverse")
+    grid = {"max_length": [2, 40]}
+    worst_first = tune(predictor, grid, metric="exact", mode="min")
+    assert [t.overrides["max_length"] for t in worst_first] == [2, 40]
+    with pytest.raises(ValueError, match="not one of reverse's metrics"):
+        tune(predictor, grid, metric="ppl")
