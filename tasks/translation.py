@@ -9,6 +9,7 @@ Splits keep each package family on one side, so ``libfoo-dev`` cannot test what
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,12 +25,20 @@ from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import ddtp, ding
 from s2s_hub.sources.card import composition, write_card
 from s2s_hub.sources.hf import HFDatasetOptions
-from s2s_hub.sources.splitting import package_family, split_records, write_splits
+from s2s_hub.sources.splitting import (
+    package_family,
+    split_records,
+    stable_hash,
+    write_splits,
+    write_tsv_gz,
+)
 from s2s_hub.tokenizer import Tokenizer
 
 DATA = Path(__file__).parent / "data"
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian"}
 GPL_2 = Path("/usr/share/common-licenses/GPL-2")
+# Ding phrase pairs (English, German), beside the en-de splits
+PHRASES_FILE = "phrases.tsv.gz"
 # A sentence ends at . ! ? or : before a space and a capital, digit, quote or bullet.
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÀ-ÖØ-Þ0-9\"(*-])")
 
@@ -65,6 +74,12 @@ English sentence has a SHA-1 digest starting with `f` are reserved for the proje
 held-out check; so that the files alone show that none slipped in, English-German
 drops that bucket from DDTP too: no English text here hashes to `f...`.
 
+`phrases.tsv.gz` (English-German only) holds the Ding dictionary's phrase pairs
+(headwords and examples of 2 to 12 English words that are not sentences and carry no
+dictionary notation such as `sb.` or `a/b`), in the order of their SHA-1, without
+the reserved bucket and without any text of dev or test. Training adds the first
+N of them with the task option `dictionary_phrases=N` (default 0).
+
 Exact duplicates are removed; records are grouped by package family (`libfoo2-dev`,
 `foo-doc` -> `foo`) or, for Ding, by English sentence, and groups go to test, dev or
 train in the order of their key's SHA-1, so reruns give the same files. No English or
@@ -99,12 +114,21 @@ class Translation(HFDatasetOptions, Task):
     target_lang: str = "de"
     split_paragraphs: bool = True
     translate_by_sentence: bool = True
+    dictionary_phrases: int = 0
 
     def __post_init__(self) -> None:
         pair = {self.source_lang, self.target_lang}
         if "en" not in pair or len(pair) != 2 or not pair <= set(LANGUAGE_NAMES):
             raise ValueError(
                 "translation needs English and one of de, fr, it; got "
+                f"{self.source_lang}->{self.target_lang}"
+            )
+        if self.dictionary_phrases < 0 or (
+            self.dictionary_phrases and self.other_lang != "de"
+        ):
+            raise ValueError(
+                "dictionary_phrases must be >= 0 and needs English-German (Ding is a "
+                f"German dictionary); got {self.dictionary_phrases} for "
                 f"{self.source_lang}->{self.target_lang}"
             )
 
@@ -131,15 +155,31 @@ class Translation(HFDatasetOptions, Task):
         whose English side falls in the reserved SHA-1 bucket is left out, as the
         shipped files leave such pairs out."""
         pairs = super().pairs(split)
-        if split != "train" or not self.split_paragraphs:
+        if split != "train":
             return pairs
         english = "source" if self.source_lang == "en" else "target"
-        return pairs + [
+        sentences = [
             sentence
             for pair in pairs
             for sentence in sentence_pairs(pair)
-            if not ding.is_reserved(getattr(sentence, english))
+            if self.split_paragraphs
+            and not ding.is_reserved(getattr(sentence, english))
         ]
+        return pairs + sentences + self.phrase_pairs()
+
+    def phrase_pairs(self) -> list[Pair]:
+        """The first ``dictionary_phrases`` phrase pairs of the Ding dictionary
+        (``phrases.tsv.gz``, in a fixed order): compounds such as "high-pressure
+        vessel" / "Hochdruckbehälter", which software synopses are made of and which
+        55k sentence pairs teach too few of."""
+        if not self.dictionary_phrases:
+            return []
+        rows = read_pairs(DATA / "translation-en-de" / PHRASES_FILE)
+        pairs = [
+            Pair(r["source"], r["target"])
+            for r in itertools.islice(rows, self.dictionary_phrases)
+        ]
+        return pairs if self.source_lang == "en" else [Pair(t, s) for s, t in pairs]
 
     def records(self, split: str) -> Iterator[dict[str, str]]:
         mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
@@ -211,6 +251,7 @@ class Translation(HFDatasetOptions, Task):
         )
         counts = write_splits(splits, out_dir)
         if self.other_lang == "de":
+            write_tsv_gz(phrase_records(splits), Path(out_dir) / PHRASES_FILE)
             notice = ding.license_text()
             if GPL_2.exists():
                 notice += "\n\n" + GPL_2.read_text("utf-8")
@@ -234,3 +275,22 @@ def sentence_pairs(pair: Pair) -> list[Pair]:
     if len(sources) < 2 or len(sources) != len(targets):
         return []
     return [Pair(s, t) for s, t in zip(sources, targets, strict=True)]
+
+
+def phrase_records(splits: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """Ding's phrase pairs as (English, German) records, in the order of their hash
+    (so any first N are a fixed sample), without duplicates and without a phrase
+    that is, on either side, a text of the dev or test split."""
+    held_out = {
+        row[side]
+        for split in ("dev", "test")
+        for row in splits[split]
+        for side in ("en", "xx")
+    }
+    unique = {
+        (row["en"], row["de"])
+        for row in ding.read_phrases()
+        if row["en"] not in held_out and row["de"] not in held_out
+    }
+    ordered = sorted(unique, key=lambda pair: stable_hash("\t".join(pair)))
+    return [{"source": en, "target": de} for en, de in ordered]

@@ -105,6 +105,21 @@ def test_ding_reads_example_sentences_and_never_the_reserved_bucket():
     ]
 
 
+def test_ding_phrases_are_the_parts_that_are_neither_sentences_nor_notation():
+    lines = [
+        *DING.splitlines(keepends=True),
+        "grünes Sofa :: green sofa\n",  # the reserved bucket
+        "Schlafsofa {n} [ugs.]; Bettsofa {n} :: sofa bed; bed settee\n",
+        "jdm. ein Sofa kaufen :: to buy sb. a sofa\n",
+        "Sofa / Couch :: sofa/couch\n",
+    ]
+    assert ding.is_reserved("green sofa")
+    assert list(ding.parse_phrases(lines)) == [
+        {"en": "to buy a sofa", "de": "ein Sofa kaufen"},
+        {"en": "sofa bed", "de": "Schlafsofa"},
+    ]
+
+
 def test_chitchat_context_window_and_filters(tmp_path):
     def turn(*texts):
         return [{"text": t, "timestamp": "", "sender": ""} for t in texts]

@@ -41,6 +41,28 @@ def test_no_reserved_english_sentence_is_shipped(shipped):
     assert not [sentence for sentence in english if is_reserved(sentence)]
 
 
+def test_dictionary_phrases_extend_training_only_and_stay_out_of_dev_and_test(
+    shipped,
+):
+    with_phrases = get_task("translation", dictionary_phrases=50)
+    base = shipped["translation"]
+    train = with_phrases.pairs("train")
+    assert train[: len(base["train"])] == base["train"]
+    phrases = train[len(train) - 50 :]
+    assert len(train) - 50 == len(base["train"]) and len(set(phrases)) == 50
+    assert with_phrases.pairs("test") == base["test"]
+    swapped = get_task(
+        "translation", source_lang="de", target_lang="en", dictionary_phrases=50
+    )
+    assert swapped.pairs("train")[-50:] == [(t, s) for s, t in phrases]
+    held_out = {text for s in ("dev", "test") for p in base[s] for text in p}
+    all_phrases = get_task("translation", dictionary_phrases=10**6).phrase_pairs()
+    assert len(all_phrases) > 100_000
+    assert not [p for p in all_phrases if held_out & set(p) or is_reserved(p[0])]
+    with pytest.raises(ValueError, match="English-German"):
+        get_task("translation", target_lang="fr", dictionary_phrases=10)
+
+
 @pytest.mark.parametrize("name", DATA_TASKS)
 def test_metrics_include_the_selection_metric(name):
     task = get_task(name)

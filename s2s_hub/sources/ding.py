@@ -3,7 +3,9 @@
 Each dictionary line reads ``de | de-example ... :: en | en-example ...``: the two
 sides have the same number of ``|``-separated parts, and the parts after the
 headword are usage examples, many of them whole sentences. Those sentences are a
-general-language complement to the software domain of DDTP. Ding is GPL-2+.
+general-language complement to the software domain of DDTP. The other parts are
+phrases ("high-pressure vessel" / "Hochdruckbehälter"): the compounds that software
+synopses are made of. Ding is GPL-2+.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ PACKAGE = "trans-de-en"
 DICTIONARY = Path("usr/share/trans/de-en")
 MIN_WORDS = 4
 SENTENCE_END = (".", "?", "!")
+PHRASE_WORDS = (2, 12)
+# Placeholders (sb., etw.), alternatives (a/b), glosses (...) and ellipses are
+# dictionary notation, not text a translation would contain.
+NOTATION = re.compile(r"[/()…]|\.\.\.|\b(sb|sth|jd[mns]?|etw)\b")
 # Register, region and grammar labels such as [ugs.], {n} or <Abk.>.
 ANNOTATION = re.compile(r"\s*(\[[^\]]*\]|\{[^}]*\}|<[^>]*>)")
 
@@ -78,11 +84,40 @@ def parse_dictionary(
                 yield {"en": en, "de": de}
 
 
+def parse_phrases(lines: Iterable[str]) -> Iterator[dict[str, str]]:
+    """``{"en", "de"}`` phrase pairs of Ding dictionary lines: every part, headword
+    or example, of 2 to 12 English words that is not an example sentence and holds no
+    dictionary notation; the reserved bucket is dropped as in ``parse_dictionary``."""
+    low, high = PHRASE_WORDS
+    for line in lines:
+        if line.startswith("#") or " :: " not in line:
+            continue
+        german, english = line.rstrip("\n").split(" :: ", 1)
+        german_parts, english_parts = german.split(" | "), english.split(" | ")
+        if len(german_parts) != len(english_parts):
+            continue
+        for de_part, en_part in zip(german_parts, english_parts, strict=True):
+            de, en = _sentence(de_part), _sentence(en_part)
+            if not de or not low <= len(en.split()) <= high:
+                continue
+            if _is_sentence(en, MIN_WORDS) or NOTATION.search(de + " " + en):
+                continue
+            if not _touches_reserved(en_part):
+                yield {"en": en, "de": de}
+
+
 def read_example_sentences(cache_dir: Path | None = None) -> Iterator[dict[str, str]]:
     """Example sentence pairs of the ``trans-de-en`` package, downloaded once."""
     unpacked = download_package(cache_dir or default_cache_dir(), PACKAGE)
     with open(unpacked / DICTIONARY, encoding="utf-8") as handle:
         yield from parse_dictionary(handle)
+
+
+def read_phrases(cache_dir: Path | None = None) -> Iterator[dict[str, str]]:
+    """Phrase pairs of the ``trans-de-en`` package, downloaded once."""
+    unpacked = download_package(cache_dir or default_cache_dir(), PACKAGE)
+    with open(unpacked / DICTIONARY, encoding="utf-8") as handle:
+        yield from parse_phrases(handle)
 
 
 def license_text(cache_dir: Path | None = None) -> str:
