@@ -7,7 +7,7 @@ model, so these tests check behaviour (shapes, errors, history), never output te
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import gradio as gr
@@ -26,7 +26,7 @@ from s2s_hub.app.predict import NBEST_COLUMNS, format_probability
 from s2s_hub.app.validation import clean_text, decode_config
 from s2s_hub.predictor import Prediction
 from s2s_hub.registry import Task, get_task, task_names
-from s2s_hub.search.config import METHODS
+from s2s_hub.search.config import METHODS, DecodeConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = {name: get_task(name) for name in task_names()}
@@ -173,8 +173,12 @@ def test_chat_joins_one_speaker_s_messages_into_a_turn():
     assert predictor.sources == ["hey <sep> a b"]
 
 
-def test_chat_styles_sample_or_take_the_likeliest_reply():
-    defaults = get_task("dialogue").decoding
+@pytest.mark.parametrize("method", ["beam", "sample"])
+def test_chat_styles_sample_or_take_the_likeliest_reply(method):
+    defaults = DecodeConfig(method=method, n_best=3, length_penalty=1.5)
+    own = chat.default_style(defaults)
+    assert own == {"beam": "safe", "sample": "diverse"}[method]
+    assert chat.reply_config(defaults, own) == replace(defaults, n_best=1)
     assert chat.reply_config(defaults, "diverse").method == "sample"
     assert chat.reply_config(defaults, "safe").method == "beam"
     assert chat.reply_config(defaults, "safe").n_best == 1

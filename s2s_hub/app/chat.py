@@ -17,8 +17,8 @@ from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources.chitchat import SEPARATOR
 
 Message = dict[str, str]
-# "diverse" samples as the task does; "safe" takes beam search's most likely reply,
-# blander but on topic.
+# "diverse" samples; "safe" takes beam search's most likely reply, blander but on
+# topic and without the made-up words sampling spells (docs/recipes.md).
 STYLES = ("diverse", "safe")
 EMPTY_REPLY = "…"
 
@@ -28,13 +28,18 @@ def is_chat(task: Task) -> bool:
     return task.demo_kind == "chat"
 
 
+def default_style(defaults: DecodeConfig) -> str:
+    """The style that decodes as the model's defaults do."""
+    return "safe" if defaults.method == "beam" else "diverse"
+
+
 def reply_config(defaults: DecodeConfig, style: str) -> DecodeConfig:
-    """One reply's decoding settings, built on the model's defaults."""
+    """One reply's decoding settings: the model's defaults in their own style."""
     base = dataclasses.replace(defaults, n_best=1)
+    if style == default_style(defaults):
+        return base
     if style == "safe":
         return dataclasses.replace(base, method="beam", beam_size=5)
-    if base.method == "sample":
-        return base
     return dataclasses.replace(base, method="sample", temperature=0.8, top_p=0.9)
 
 

@@ -145,7 +145,7 @@ def chat_tab(model: TabModel) -> None:
     with gr.Row():
         style = gr.Radio(
             list(chat.STYLES),
-            value=chat.STYLES[0],
+            value=chat.default_style(model.predictor.decoding),
             label="Replies",
             info="diverse: sampled; safe: beam search's most likely reply",
         )
