@@ -160,10 +160,9 @@ class Translation(HFDatasetOptions, Task):
         english = "source" if self.source_lang == "en" else "target"
         sentences = [
             sentence
-            for pair in pairs
+            for pair in (pairs if self.split_paragraphs else [])
             for sentence in sentence_pairs(pair)
-            if self.split_paragraphs
-            and not ding.is_reserved(getattr(sentence, english))
+            if not ding.is_reserved(getattr(sentence, english))
         ]
         return pairs + sentences + self.phrase_pairs()
 

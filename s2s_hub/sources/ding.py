@@ -61,14 +61,10 @@ def _is_sentence(text: str, min_words: int) -> bool:
     return len(text.split()) >= min_words and text.endswith(SENTENCE_END)
 
 
-def parse_dictionary(
-    lines: Iterable[str], min_words: int = MIN_WORDS
-) -> Iterator[dict[str, str]]:
-    """``{"en", "de"}`` example sentence pairs of Ding dictionary lines.
-
-    The reserved SHA-1 ``f`` bucket is dropped here, inside the reader, so that no
-    caller can forget to: there is no way to read reserved pairs through this module.
-    """
+def _parts(lines: Iterable[str]) -> Iterator[tuple[int, str, str]]:
+    """``(index, de_part, en_part)`` of every part of the well-formed dictionary
+    lines (index 0 is the headword), with parts in the reserved bucket left out:
+    no reader of this module can yield a reserved pair."""
     for line in lines:
         if line.startswith("#") or " :: " not in line:
             continue
@@ -76,12 +72,25 @@ def parse_dictionary(
         german_parts, english_parts = german.split(" | "), english.split(" | ")
         if len(german_parts) != len(english_parts):
             continue
-        for de_part, en_part in zip(german_parts[1:], english_parts[1:], strict=True):
-            de, en = _sentence(de_part), _sentence(en_part)
-            if not (_is_sentence(en, min_words) and de.endswith(SENTENCE_END)):
-                continue
+        for index, (de_part, en_part) in enumerate(
+            zip(german_parts, english_parts, strict=True)
+        ):
             if not _touches_reserved(en_part):
-                yield {"en": en, "de": de}
+                yield index, de_part, en_part
+
+
+def parse_dictionary(
+    lines: Iterable[str], min_words: int = MIN_WORDS
+) -> Iterator[dict[str, str]]:
+    """``{"en", "de"}`` example sentence pairs of Ding dictionary lines.
+
+    The reserved SHA-1 ``f`` bucket is dropped inside the reader (``_parts``), so
+    that no caller can forget to.
+    """
+    for index, de_part, en_part in _parts(lines):
+        de, en = _sentence(de_part), _sentence(en_part)
+        if index and _is_sentence(en, min_words) and de.endswith(SENTENCE_END):
+            yield {"en": en, "de": de}
 
 
 def parse_phrases(lines: Iterable[str]) -> Iterator[dict[str, str]]:
@@ -89,21 +98,12 @@ def parse_phrases(lines: Iterable[str]) -> Iterator[dict[str, str]]:
     or example, of 2 to 12 English words that is not an example sentence and holds no
     dictionary notation; the reserved bucket is dropped as in ``parse_dictionary``."""
     low, high = PHRASE_WORDS
-    for line in lines:
-        if line.startswith("#") or " :: " not in line:
+    for _, de_part, en_part in _parts(lines):
+        de, en = _sentence(de_part), _sentence(en_part)
+        if not de or not low <= len(en.split()) <= high:
             continue
-        german, english = line.rstrip("\n").split(" :: ", 1)
-        german_parts, english_parts = german.split(" | "), english.split(" | ")
-        if len(german_parts) != len(english_parts):
-            continue
-        for de_part, en_part in zip(german_parts, english_parts, strict=True):
-            de, en = _sentence(de_part), _sentence(en_part)
-            if not de or not low <= len(en.split()) <= high:
-                continue
-            if _is_sentence(en, MIN_WORDS) or NOTATION.search(de + " " + en):
-                continue
-            if not _touches_reserved(en_part):
-                yield {"en": en, "de": de}
+        if not (_is_sentence(en, MIN_WORDS) or NOTATION.search(de + " " + en)):
+            yield {"en": en, "de": de}
 
 
 def read_example_sentences(cache_dir: Path | None = None) -> Iterator[dict[str, str]]:
