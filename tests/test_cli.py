@@ -11,7 +11,8 @@ import torch
 import yaml
 from conftest import TINY_TRAIN_ARGS
 
-from s2s_hub.cli.main import main
+from s2s_hub.cli.main import main, side_by_side
+from s2s_hub.evaluation import Evaluation
 
 TINY = [*TINY_TRAIN_ARGS, "--train.logger", "csv", "--devices", "1"]
 
@@ -55,6 +56,23 @@ def test_evaluate_writes_scores_and_hypotheses(trained, tmp_path, capsys):
     table = capsys.readouterr().err.splitlines()
     assert table[0].split()[:3] == ["metric", "model", "baseline"]
     assert any(row.split()[:2] == ["test", "ppl"] for row in table)
+
+
+def test_evaluate_table_keeps_its_columns_under_long_metric_names():
+    result = Evaluation(
+        task="dialogue",
+        split="test",
+        scores={"ppl": 96.93, "unseen_words": 0.55, "hits@1_of_20": 15.7},
+        decoding={},
+        examples=3,
+        seconds=0.1,
+        baseline={"name": "chance", "scores": {"hits@1_of_20": 5.0}},
+    )
+    header, *rows = side_by_side(result).splitlines()
+    ends = {len(row) for row in rows}
+    assert len(ends) == 1, rows
+    assert header.index("baseline") + len("baseline") == ends.pop()
+    assert rows[2].split() == ["test", "hits@1_of_20", "15.70", "5.00"]
 
 
 def test_predict_prints_nbest_with_probabilities(trained, capsys):

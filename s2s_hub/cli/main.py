@@ -422,11 +422,14 @@ def cmd_evaluate(args: Namespace) -> None:
 def side_by_side(result) -> str:
     """The model's scores beside the baseline's, as a small table for people."""
     baseline = result.baseline or {"name": "none declared", "scores": {}}
-    rows = [f"{'metric':<16} {'model':>10} {'baseline':>10}   ({baseline['name']})"]
+    labels = {name: f"{result.split} {name}" for name in result.scores}
+    width = max(len("metric"), *map(len, labels.values()))
+    header = f"{'metric':<{width}} {'model':>10} {'baseline':>10}"
+    rows = [f"{header}   ({baseline['name']})"]
     for name, value in result.scores.items():
         other = baseline["scores"].get(name)
         shown = f"{other:>10.2f}" if other is not None else f"{'—':>10}"
-        rows.append(f"{result.split + ' ' + name:<16} {value:>10.2f} {shown}")
+        rows.append(f"{labels[name]:<{width}} {value:>10.2f} {shown}")
     return "\n".join(rows)
 
 
