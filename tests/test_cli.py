@@ -142,9 +142,11 @@ def test_every_config_problem_is_listed_before_anything_is_written(tmp_path, cap
     out = tmp_path / "run"
     argv = ["train", "--task", "reverse", "--train.out_dir", str(out)]
     bad = ["--model.attention", "cosine", "--train.lr", "-1", "--train.logger", "x"]
+    bad += ["--train.distractor_pool", "queue"]
     assert main([*argv, *bad]) == 2
     error = capsys.readouterr().err
-    for problem in ("attention must be one of", "lr must be positive", "logger"):
+    problems = ("attention must be one of", "lr must be positive", "logger")
+    for problem in (*problems, "distractor_pool must be one of"):
         assert problem in error
     assert not out.exists()
 

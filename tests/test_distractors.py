@@ -111,6 +111,42 @@ def test_each_row_picks_its_own_target_among_the_previous_rows(count):
     assert loss.item() == pytest.approx(torch.stack(expected).mean().item(), rel=1e-5)
 
 
+def rows(batch: Batch, index: list[int]) -> Batch:
+    """The batch of ``batch``'s rows ``index``."""
+    return Batch(
+        batch.src[index],
+        batch.src_lengths[index],
+        batch.tgt_in[index],
+        batch.tgt_out[index],
+        batch.index[index],
+        batch.n_tokens,
+    )
+
+
+def test_a_pool_of_another_batch_gives_each_row_its_targets_in_turn():
+    """Distractors of another length: row i's k-th is the pool's row i - k, scored
+    row by row under row i's source; the pool's copy of row 0's target is none."""
+    model = tiny_model().eval()
+    generator = torch.Generator().manual_seed(0)
+    batch = batch_of([[5, 6, 7], [8], [9, 4]], generator)
+    pool = batch_of([[5, 6, 7], [4, 4, 4, 4, 4, 4], [8, 9]], generator)
+    true = scores_under_own_sources(model, batch, batch)
+    state = model.encode(batch.src, batch.src_lengths)
+    pooled = (pool.tgt_in, pool.tgt_out)
+    loss = distractor_loss(model, state, batch, true, count=2, pool=pooled)
+    expected = []
+    for row in range(3):
+        picks = [(row - k) % 3 for k in (1, 2)]
+        kept = [
+            scores_under_own_sources(model, rows(batch, [row]), rows(pool, [pick]))[0]
+            for pick in picks
+            if not (row == 0 and pick == 0)
+        ]
+        expected.append(torch.stack([true[row], *kept]).logsumexp(0) - true[row])
+    assert pool.tgt_out.shape[1] > batch.tgt_out.shape[1]
+    assert loss.item() == pytest.approx(torch.stack(expected).mean().item(), rel=1e-5)
+
+
 def test_training_against_distractors_ranks_each_reply_under_its_own_context():
     torch.manual_seed(0)
     model = tiny_model()
@@ -156,6 +192,41 @@ def test_the_system_adds_the_weighted_distractor_loss_in_training_only():
     assert (ranked_loss - loss).item() == pytest.approx(expected.item(), rel=1e-4)
     ranked.eval()
     assert ranked._losses(batch)[0].item() == pytest.approx(loss.item(), rel=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:You are trying to `self.log")
+def test_the_previous_pool_ranks_against_the_last_training_batch():
+    generator = torch.Generator().manual_seed(0)
+    first = batch_of([[5, 6, 7], [8, 4], [9, 4, 5]], generator)
+    second = batch_of([[7], [6, 6, 6, 6], [5, 4]], generator)
+    model = tiny_model().config.to_dict()
+    plain = Seq2SeqSystem(model=model, task="reverse")
+    pooled = Seq2SeqSystem(
+        model=model, task="reverse", distractor_weight=1.0, distractor_pool="previous"
+    )
+    pooled.load_state_dict(plain.state_dict())
+    for system in (plain, pooled):
+        system.model.eval()  # no dropout: the passes must agree
+
+    def expected(batch: Batch, pool: Batch) -> float:
+        state = plain.model.encode(batch.src, batch.src_lengths)
+        log_probs, keep = token_log_probs(
+            plain.model, state, batch.tgt_in, batch.tgt_out
+        )
+        true = mean_log_probs(log_probs, batch.tgt_out, keep)
+        ranking = distractor_loss(
+            plain.model, state, batch, true, pool=(pool.tgt_in, pool.tgt_out)
+        )
+        return plain._losses(batch)[0].item() + ranking.item()
+
+    # a process's first step has no previous batch: the batch itself
+    assert pooled._losses(first)[0].item() == pytest.approx(
+        expected(first, first), rel=1e-5
+    )
+    assert pooled._losses(second)[0].item() == pytest.approx(
+        expected(second, first), rel=1e-5
+    )
+    assert expected(second, first) != pytest.approx(expected(second, second))
 
 
 def test_a_dialogue_run_trains_against_distractors_and_selects_by_hits(tmp_path):

@@ -8,6 +8,7 @@ from s2s_hub.data.dataset import LENGTH_POLICIES
 from s2s_hub.training.schedules import SCHEDULERS
 
 LOGGERS = ("csv", "tensorboard", "both")
+DISTRACTOR_POOLS = ("batch", "previous")
 
 
 @dataclass
@@ -35,6 +36,9 @@ class TrainConfig:
             previous rows' under the same source (``training.distractors``; 0: off).
         distractor_count: How many previous rows' targets each target is ranked
             against (each adds a decoder pass over the batch).
+        distractor_pool: Whose targets the distractors are: the batch's own
+            (batch: replies of similar length under length bucketing) or the
+            previous training batch's (previous: another length bucket).
         scheduler: Learning-rate schedule: plateau, warmup or constant.
         warmup_steps: Warm-up steps of the warmup schedule.
         gradient_clip_val: Clip the gradient norm to this value (0: no clipping).
@@ -73,6 +77,7 @@ class TrainConfig:
     label_smoothing: float = 0.1
     distractor_weight: float = 0.0
     distractor_count: int = 1
+    distractor_pool: str = "batch"
     scheduler: str = "plateau"
     warmup_steps: int = 1000
     gradient_clip_val: float = 1.0
@@ -123,6 +128,10 @@ class TrainConfig:
             else "",
             f"distractor_count must be >= 1, got {self.distractor_count}"
             if self.distractor_count < 1
+            else "",
+            f"distractor_pool must be one of {DISTRACTOR_POOLS}, "
+            f"got {self.distractor_pool!r}"
+            if self.distractor_pool not in DISTRACTOR_POOLS
             else "",
         ]
 

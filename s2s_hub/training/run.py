@@ -145,6 +145,7 @@ def build_system(
         label_smoothing=config.label_smoothing,
         distractor_weight=config.distractor_weight,
         distractor_count=config.distractor_count,
+        distractor_pool=config.distractor_pool,
         scheduler=config.scheduler,
         warmup_steps=config.warmup_steps,
         val_max_length=task.max_target_tokens + 10,

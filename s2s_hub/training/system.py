@@ -14,6 +14,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from s2s_hub.data.collate import Batch
 from s2s_hub.files import TOKENIZER_KEY
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.model.decoder import DecoderState
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
 from s2s_hub.search.config import DecodeConfig
@@ -49,6 +50,7 @@ class Seq2SeqSystem(pl.LightningModule):
         val_max_length: int = 100,
         distractor_weight: float = 0.0,
         distractor_count: int = 1,
+        distractor_pool: str = "batch",
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -56,6 +58,8 @@ class Seq2SeqSystem(pl.LightningModule):
         self.task: Task = get_task(task, **(task_options or {}))
         self.tokenizer: Tokenizer | None = None
         self._val_outputs: dict[int, str] = {}
+        # the previous training batch's targets, for distractor_pool "previous"
+        self._previous_targets: tuple[Tensor, Tensor] | None = None
 
     def forward(self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor) -> Tensor:
         return self.model(src, src_lengths, tgt_in).logits
@@ -81,8 +85,7 @@ class Seq2SeqSystem(pl.LightningModule):
             )
             if weight > 0:
                 true_scores = mean_log_probs(log_probs, batch.tgt_out, keep)
-                count = self.hparams.get("distractor_count", 1)
-                ranking = distractor_loss(self.model, state, batch, true_scores, count)
+                ranking = self._ranking_loss(state, batch, true_scores)
                 self.log("train_distractor_loss", ranking, batch_size=len(keep))
                 loss = loss + weight * ranking
             return loss, nll
@@ -96,6 +99,18 @@ class Seq2SeqSystem(pl.LightningModule):
             batch.tgt_out[keep],
             smoothing,
         )
+
+    def _ranking_loss(
+        self, state: DecoderState, batch: Batch, true_scores: Tensor
+    ) -> Tensor:
+        """The distractor loss against the configured pool; "previous" falls back
+        to the batch itself on a process's first step."""
+        count = self.hparams.get("distractor_count", 1)
+        pool = None
+        if self.hparams.get("distractor_pool", "batch") == "previous":
+            pool = self._previous_targets
+            self._previous_targets = (batch.tgt_in, batch.tgt_out)
+        return distractor_loss(self.model, state, batch, true_scores, count, pool)
 
     def _step(self, batch: Batch, stage: str) -> Tensor:
         loss, nll = self._losses(batch)
