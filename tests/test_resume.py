@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -124,6 +125,20 @@ def test_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_path):
         torch.testing.assert_close(resumed["state_dict"][name], weight)
     step, loss = last_train_loss(straight)
     assert last_train_loss(killed) == (step, pytest.approx(loss, rel=1e-3))
+
+
+def test_a_copied_run_folder_resumes_in_its_new_place(tmp_path):
+    """Copying a run and resuming the copy continues it with its optimizer state;
+    the copy's checkpoints keep their names, so a later resume finds the newest."""
+    first, copy = tmp_path / "first", tmp_path / "copy"
+    finish(train(first, "--train.max_steps", "14"), first)
+    shutil.copytree(first, copy)
+    more = ("--train.max_steps", "28", "--resume", "true")
+    finish(train(copy, *more), copy)
+    names = sorted(p.name for p in (copy / "checkpoints").iterdir())
+    assert names == ["best.ckpt", "last.ckpt"]
+    assert last_checkpoint(copy)["global_step"] == 28
+    assert last_checkpoint(first)["global_step"] == 14
 
 
 def test_trainer_writes_atomically_and_every_n_steps(tmp_path):

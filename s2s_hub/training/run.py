@@ -192,6 +192,10 @@ def build_checkpoints(
     from the older of the two. With ``checkpoint_every_n_steps`` the periodic
     callback owns it (a killed run loses at most that many steps); without, the best
     one does. The first callback is the one ``trainer.checkpoint_callback`` returns.
+
+    Neither adds a version suffix: a run folder belongs to one run, and a copy of
+    it, resumed elsewhere (a fine-tuning that keeps the optimizer state), must go
+    on writing the ``last.ckpt`` that ``--resume`` reads, not ``last-v1.ckpt``.
     """
     periodic = config.checkpoint_every_n_steps
     checkpoints = [
@@ -202,6 +206,7 @@ def build_checkpoints(
             mode=task.selection_mode,
             save_top_k=1,
             save_last=not periodic,
+            enable_version_counter=False,
         )
     ]
     if periodic:
@@ -211,6 +216,7 @@ def build_checkpoints(
                 save_top_k=0,
                 save_last=True,
                 every_n_train_steps=periodic,
+                enable_version_counter=False,
             )
         )
     return checkpoints
