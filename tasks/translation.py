@@ -157,14 +157,20 @@ class Translation(HFDatasetOptions, Task):
         pairs = super().pairs(split)
         if split != "train":
             return pairs
+        return pairs + self.paragraph_sentences(pairs) + self.phrase_pairs()
+
+    def paragraph_sentences(self, pairs: list[Pair]) -> list[Pair]:
+        """The sentence pairs of ``pairs`` without the reserved bucket; none unless
+        ``split_paragraphs``."""
+        if not self.split_paragraphs:
+            return []
         english = "source" if self.source_lang == "en" else "target"
-        sentences = [
+        return [
             sentence
-            for pair in (pairs if self.split_paragraphs else [])
+            for pair in pairs
             for sentence in sentence_pairs(pair)
             if not ding.is_reserved(getattr(sentence, english))
         ]
-        return pairs + sentences + self.phrase_pairs()
 
     def phrase_pairs(self) -> list[Pair]:
         """The first ``dictionary_phrases`` phrase pairs of the Ding dictionary
