@@ -265,6 +265,7 @@ def write_curve_plot(comparison: dict[str, Any], path: Path) -> bool:
     threads = f"{settings['threads']} thread{'s' if settings['threads'] > 1 else ''}"
     axes[0].set(xlabel=f"minutes of training ({threads} each)", ylabel="dev BLEU")
     axes[1].set(xlabel="training steps", xscale="log", ylabel="dev BLEU")
+    _label_log_axis(axes[1].xaxis)
     for axis in axes:
         axis.grid(True, alpha=0.3)
         axis.legend(fontsize=8)
