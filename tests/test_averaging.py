@@ -13,7 +13,12 @@ from s2s_hub.files import (
     read_checkpoint,
     training_info,
 )
-from s2s_hub.training.averaging import average_checkpoints, save_average
+from s2s_hub.training.averaging import (
+    average_checkpoints,
+    halved,
+    save_average,
+    without_training_state,
+)
 from s2s_hub.training.clock import CLOCK_KEY
 
 
@@ -55,3 +60,29 @@ def test_checkpoints_of_different_models_or_a_single_one_are_refused(tmp_path):
         average_checkpoints([small, large])
     with pytest.raises(ValueError, match="two checkpoints or more"):
         average_checkpoints([small])
+
+
+def test_a_model_checkpoint_is_float16_without_training_state_and_stays_tied(
+    tmp_path,
+):
+    shared = torch.randn(6, 4)
+    full = {
+        **read_checkpoint(checkpoint(tmp_path / "run.ckpt", [1.0], 700)),
+        STATE_KEY: {
+            "model.embedding": shared,
+            "model.output": shared,  # tied: one tensor under two names
+            "model.count": torch.tensor([3]),
+        },
+    }
+    small = halved(without_training_state(full))
+    weights = small[STATE_KEY]
+    assert weights["model.embedding"].dtype == torch.float16
+    assert torch.allclose(weights["model.output"].float(), shared, atol=1e-2)
+    assert weights["model.count"].dtype == torch.int64
+    assert weights["model.embedding"] is weights["model.output"]
+    assert "optimizer_states" not in small
+    assert small["callbacks"] == {CLOCK_KEY: {"minutes": 70.0}}
+    assert small["global_step"] == 700
+    torch.save(small, tmp_path / "small.ckpt")  # one copy on disk too
+    loaded = read_checkpoint(tmp_path / "small.ckpt")[STATE_KEY]
+    assert loaded["model.embedding"].data_ptr() == loaded["model.output"].data_ptr()

@@ -16,8 +16,8 @@ import torch
 from s2s_hub.files import AVERAGED_KEY, STATE_KEY, read_checkpoint
 from s2s_hub.training.clock import CLOCK_KEY, checkpoint_minutes
 
-# what only resuming needs: an average is a model to evaluate or export, not a run
-# to continue
+# what only resuming needs: an average (or a checkpoint brought back from another
+# machine) is a model to evaluate or export, not a run to continue
 TRAINING_STATE_KEYS = ("optimizer_states", "lr_schedulers", "loops", "callbacks")
 
 
@@ -47,11 +47,36 @@ def average_checkpoints(paths: list[Path]) -> dict[str, Any]:
         name: (value / len(paths)).to(newest[STATE_KEY][name].dtype)
         for name, value in total.items()
     }
-    kept = {k: v for k, v in newest.items() if k not in TRAINING_STATE_KEYS}
-    # the clock places the average on the run's learning curve
-    kept["callbacks"] = {CLOCK_KEY: {"minutes": checkpoint_minutes(newest)}}
     steps.append(newest.get("global_step"))
-    return {**kept, STATE_KEY: averaged, AVERAGED_KEY: steps}
+    return {**without_training_state(newest), STATE_KEY: averaged, AVERAGED_KEY: steps}
+
+
+def without_training_state(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint as a model to evaluate or export: no optimizer, scheduler or
+    loop state (two thirds of a run's file), but the clock, which places it on the
+    run's learning curve."""
+    kept = {k: v for k, v in checkpoint.items() if k not in TRAINING_STATE_KEYS}
+    kept["callbacks"] = {CLOCK_KEY: {"minutes": checkpoint_minutes(checkpoint)}}
+    return kept
+
+
+def halved(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint with float16 weights: what a bundled model stores anyway, at
+    half the bytes to move (loading casts them back to the model's float32).
+
+    Tied weights (one tensor under two names) stay one tensor: cast one by one,
+    each name would get its own copy and the file would grow by a vocabulary's
+    embedding matrix.
+    """
+    cast: dict[tuple, torch.Tensor] = {}
+    weights = {}
+    for name, value in checkpoint[STATE_KEY].items():
+        if not value.is_floating_point():
+            weights[name] = value
+            continue
+        key = (value.data_ptr(), value.shape, value.stride())
+        weights[name] = cast.setdefault(key, value.half())
+    return {**checkpoint, STATE_KEY: weights}
 
 
 def save_average(paths: list[Path], out: Path) -> Path:

@@ -45,7 +45,8 @@ class TrainConfig:
         max_epochs: Stop after this many epochs.
         max_steps: Stop after this many optimizer steps (-1: no limit).
         max_time: Stop after this wall-clock time, DD:HH:MM:SS.
-        val_check_interval: Validate every N steps (int) or fraction of an epoch.
+        val_check_interval: Validate every N steps (int; counted across epochs) or
+            fraction of an epoch.
         limit_val_batches: Validate on at most this many batches (int) or fraction.
         early_stopping_patience: Stop after this many validations without a better
             selection metric (0: never).

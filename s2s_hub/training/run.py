@@ -240,7 +240,7 @@ def build_trainer(
         max_epochs=config.max_epochs,
         max_steps=config.max_steps,
         max_time=config.max_time,
-        val_check_interval=config.val_check_interval,
+        **validation_schedule(config.val_check_interval),
         limit_val_batches=config.limit_val_batches,
         gradient_clip_val=config.gradient_clip_val or None,
         precision=config.precision,
@@ -251,6 +251,18 @@ def build_trainer(
         log_every_n_steps=LOG_EVERY_N_STEPS,
         default_root_dir=folder,
     )
+
+
+def validation_schedule(interval: float) -> dict[str, Any]:
+    """Lightning's arguments for validating every ``interval`` steps (above 1; the
+    CLI may parse it as a float) or fractions of an epoch (up to 1).
+
+    Steps are counted across epochs: an epoch of large batches (a GPU recipe) may be
+    shorter than the interval, which Lightning refuses when it counts per epoch.
+    """
+    if interval > 1:
+        return {"val_check_interval": int(interval), "check_val_every_n_epoch": None}
+    return {"val_check_interval": interval, "check_val_every_n_epoch": 1}
 
 
 def train(

@@ -43,6 +43,12 @@ def build_scheduler(optimizer: Optimizer, hparams: Any) -> dict[str, Any]:
         )
         return {
             "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": schedule, "monitor": "val_loss"},
+            # stepped after each validation (``Seq2SeqSystem._step_plateau``); not
+            # strict: an epoch may end before the first validation has run
+            "lr_scheduler": {
+                "scheduler": schedule,
+                "monitor": "val_loss",
+                "strict": False,
+            },
         }
     raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {kind!r}")
