@@ -19,8 +19,8 @@ MINUTES=${MINUTES:-7}
 RUNS=${RUNS:-/tmp/s2s-hub-runs}
 ACCELERATOR=${ACCELERATOR:-gpu}
 THREADS=${THREADS:-2}
-# the GPU's matrix units on float32 weights: bf16 autocast would add casts to a
-# step that waits on kernel launches, not on arithmetic
+# the GPU's matrix units on float32 weights; bf16 autocast (not tried) would add
+# casts to a step that waits on kernel launches more than on arithmetic
 export TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 PYTHONUNBUFFERED=1
 mkdir -p "$OUT" "$RUNS"
 DEADLINE=$(( $(date +%s) + MINUTES * 60 ))
