@@ -24,9 +24,10 @@ import tempfile
 from pathlib import Path
 
 import torch
+import yaml
 
-from s2s_hub.files import HPARAMS_KEY, read_checkpoint
-from s2s_hub.registry import get_task
+from s2s_hub.files import read_checkpoint
+from s2s_hub.registry import Task, get_task
 from s2s_hub.training.averaging import halved, without_training_state
 
 PART_BYTES = 15 * 2**20
@@ -47,16 +48,28 @@ def best_score(run: Path, metric: str, mode: str) -> tuple[float | None, dict]:
     return float(row[f"val_{metric}"]), row
 
 
+def run_folders(runs: Path) -> list[Path]:
+    """The run folders under ``runs``, hidden ones left out."""
+    return sorted(
+        p for p in runs.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+
+
+def run_task(run: Path) -> Task:
+    """The run's task, from the hyper-parameters its logger wrote: reading them
+    from ``best.ckpt`` would load every run's weights and optimizer state."""
+    hparams = yaml.safe_load(next(run.glob("logs/version_*/hparams.yaml")).read_text())
+    return get_task(hparams["task"], **(hparams.get("task_options") or {}))
+
+
 def survey(runs: Path) -> dict[str, list[tuple[float, Path]]]:
     """Runs with a best checkpoint, by task, best first."""
     by_task: dict[str, list[tuple[float, Path]]] = {}
-    for run in sorted(p for p in runs.iterdir() if p.is_dir() and p.name[0] != "."):
-        path = run / "checkpoints" / "best.ckpt"
-        if not path.is_file():
+    for run in run_folders(runs):
+        if not (run / "checkpoints" / "best.ckpt").is_file():
             print(f"{run.name}: no best.ckpt")
             continue
-        hparams = torch.load(path, map_location="cpu", weights_only=True)[HPARAMS_KEY]
-        task = get_task(hparams["task"], **(hparams.get("task_options") or {}))
+        task = run_task(run)
         metric, mode = task.selection_metric, task.selection_mode
         score, row = best_score(run, metric, mode)
         print(
@@ -71,7 +84,7 @@ def survey(runs: Path) -> dict[str, list[tuple[float, Path]]]:
 
 def stage(runs: Path, folder: Path, order: list[str]) -> None:
     """Copy every run's logs, and each task's best run as a model, into ``folder``."""
-    for run in (p for p in runs.iterdir() if p.is_dir() and p.name[0] != "."):
+    for run in run_folders(runs):
         if (run / "logs").is_dir():
             shutil.copytree(run / "logs", folder / run.name / "logs")
     budget = BUDGET_BYTES

@@ -27,6 +27,7 @@ def make_run(folder: Path, scores: list[float], with_checkpoint: bool = True) ->
     logs.mkdir(parents=True)
     lines = [f"{100 * (i + 1)},{score}" for i, score in enumerate(scores)]
     (logs / "metrics.csv").write_text("step,val_exact\n" + "\n".join(lines) + "\n")
+    (logs / "hparams.yaml").write_text("task: reverse\ntask_options: {}\n")
     (folder / "tokenizer.model").write_bytes(b"tokenizer")
     if with_checkpoint:
         (folder / "checkpoints").mkdir()
