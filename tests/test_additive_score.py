@@ -1,14 +1,16 @@
 """The recomputing sigmoid score: tanh-equivalent attention, exact gradients."""
 
+import pytest
 import torch
 
 from s2s_hub.model.additive_score import sigmoid_score
 from s2s_hub.model.attention import AdditiveAttention
 
 
-def test_gradcheck_in_double_precision() -> None:
+@pytest.mark.parametrize("group", [1, 3])  # training's one query; three beams
+def test_gradcheck_in_double_precision(group: int) -> None:
     keys = torch.randn(3, 5, 4, dtype=torch.double, requires_grad=True)
-    query = torch.randn(3, 4, dtype=torch.double, requires_grad=True)
+    query = torch.randn(3, group, 4, dtype=torch.double, requires_grad=True)
     v = torch.randn(4, dtype=torch.double, requires_grad=True)
     assert torch.autograd.gradcheck(sigmoid_score, (keys, query, v))
 

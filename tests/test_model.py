@@ -70,7 +70,7 @@ def test_step_by_step_matches_teacher_forcing(attention):
     state = model.encode(SRC, LENGTHS)
     for t in range(TGT_IN.size(1)):
         step_logits, step_weights, state = model.step(TGT_IN[:, t], state)
-        torch.testing.assert_close(step_logits, logits[:, t])
+        torch.testing.assert_close(step_logits, logits[:, t].log_softmax(-1))
         torch.testing.assert_close(step_weights, weights[:, t])
 
 
@@ -98,13 +98,28 @@ def test_state_select_reorders_rows():
     torch.testing.assert_close(state.mask[0], state.mask[1])
 
 
-def test_state_reorder_keeps_memory_and_matches_select():
-    model = tiny("bahdanau")
-    state = model.encode(SRC, LENGTHS).select(torch.tensor([0, 0, 1, 1]))
-    _, _, state = model.step(torch.tensor([4, 5, 6, 7]), state)  # beams differ now
-    index = torch.tensor([1, 0, 3, 3])  # beams move within their sentence
-    reordered, selected = state.reorder(index), state.select(index)
-    assert reordered.memory is state.memory and reordered.keys is state.keys
-    for mine, reference in zip(reordered.hidden, selected.hidden, strict=True):
-        torch.testing.assert_close(mine, reference)
-    torch.testing.assert_close(reordered.feed, selected.feed)
+@pytest.mark.parametrize("copy", [False, True])
+@pytest.mark.parametrize("attention", ATTENTIONS)
+def test_beams_sharing_their_sentence_decode_as_copies_would(attention, copy):
+    model = tiny(attention, src_vocab_size=13, copy=copy)
+    state = model.encode(SRC, LENGTHS)
+    shared = state.expand(3)  # three beams per sentence, one memory
+    copied = state.select(torch.arange(2).repeat_interleave(3))  # six memories
+    assert shared.memory is state.memory and copied.memory.size(0) == 6
+    tokens = torch.tensor([4, 5, 6, 7, 8, 9])
+    index = torch.tensor([1, 0, 0, 5, 3, 4])  # beams move within their sentence
+    with torch.no_grad():
+        for _ in range(3):
+            mine, mine_weights, shared = model.step(tokens, shared)
+            reference, reference_weights, copied = model.step(tokens, copied)
+            torch.testing.assert_close(mine, reference)
+            torch.testing.assert_close(mine_weights, reference_weights)
+            shared, copied = shared.reorder(index), copied.select(index)
+        assert shared.memory is state.memory
+        # the first sentence leaves: the second's rows and its memory stay
+        kept = shared.keep(torch.tensor([4, 3, 3]), torch.tensor([1]))
+        alone = copied.select(torch.tensor([4, 3, 3]))
+        mine, _, _ = model.step(tokens[:3], kept)
+        reference, _, _ = model.step(tokens[:3], alone)
+    assert kept.memory.size(0) == 1
+    torch.testing.assert_close(mine, reference)

@@ -30,7 +30,7 @@ TOLERANCE = {"bf16": 0.02, "int8": 0.02}
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_int8_quantizes_every_weight_matrix_and_the_encoder_rnn(cell):
+def test_int8_quantizes_the_weight_matrices_and_the_encoder_rnn(cell):
     model = with_precision(tiny("bahdanau", cell=cell), "int8")
     assert isinstance(model.encoder.rnn, (quantized.LSTM, quantized.GRU))
     decoder = model.decoder
@@ -43,9 +43,11 @@ def test_int8_quantizes_every_weight_matrix_and_the_encoder_rnn(cell):
         *decoder.rnn.input_proj,
         *decoder.rnn.recurrent_proj,
         decoder.bridge,
-        decoder.combine,
     ):
         assert isinstance(layer, quantized.Linear)
+    # its input mixes a few large values with many tiny ones: one int8 scale
+    # for the whole input costs the most quality of any layer
+    assert type(decoder.combine) is nn.Linear
     # one-row weights stay fp32: attention reads v.weight as a tensor
     assert type(decoder.attention.v) is nn.Linear
     assert type(model.copy.gate) is nn.Linear

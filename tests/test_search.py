@@ -8,7 +8,7 @@ random weights.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 import torch
@@ -73,22 +73,40 @@ SCRIPTS = (CLASSIC, LENGTH, CHATTY)
 
 @dataclass
 class ScriptedState:
-    """Per row: which script it follows, its source length, and the tokens fed."""
+    """Per row: which script it follows, its source length, and the tokens fed;
+    ``group`` consecutive rows belong to one sentence."""
 
     scripts: Tensor  # rows
     src_lengths: Tensor  # rows
     fed: Tensor  # rows x steps
     src_len: int
+    group: int = 1
 
-    def select(self, index: Tensor) -> ScriptedState:
+    def _rows(self, index: Tensor, group: int) -> ScriptedState:
         return ScriptedState(
-            self.scripts[index], self.src_lengths[index], self.fed[index], self.src_len
+            self.scripts[index],
+            self.src_lengths[index],
+            self.fed[index],
+            self.src_len,
+            group,
         )
 
     def reorder(self, index: Tensor) -> ScriptedState:
-        # per-sentence parts must already be equal across the moved rows
-        assert torch.equal(self.scripts[index], self.scripts)
-        return self.select(index)
+        # rows move only within their sentence
+        moved = index.view(-1, self.group) // self.group
+        assert torch.equal(moved, moved[:, :1].expand_as(moved))
+        assert torch.equal(moved[:, 0], torch.arange(len(moved)))
+        return self._rows(index, self.group)
+
+    def expand(self, count: int) -> ScriptedState:
+        rows = torch.arange(len(self.scripts)).repeat_interleave(count)
+        return self._rows(rows, self.group * count)
+
+    def keep(self, rows: Tensor, sentences: Tensor) -> ScriptedState:
+        # each kept sentence's rows together, as many as it had
+        moved = rows.view(-1, self.group) // self.group
+        assert torch.equal(moved, sentences.unsqueeze(1).expand_as(moved))
+        return self._rows(rows, self.group)
 
 
 class ScriptedModel:
@@ -123,7 +141,7 @@ class ScriptedModel:
         padding = positions >= state.src_lengths.unsqueeze(1)  # rows x src_len
         scores = (-distance).expand(len(fed), -1).masked_fill(padding, -math.inf)
         attention = torch.softmax(scores, dim=-1)  # rows x src_len
-        new_state = ScriptedState(state.scripts, state.src_lengths, fed, state.src_len)
+        new_state = replace(state, fed=fed)
         return logits, attention, new_state
 
 

@@ -1,9 +1,10 @@
 """Attention mechanisms: Bahdanau (additive), Luong global and Luong local.
 
 Every mechanism splits its work in two: ``keys`` projects the encoder outputs once
-per sentence (they do not change while decoding), and ``forward`` scores one decoder
-query against them. Padding is masked to ``-inf`` before the softmax, so no weight
-ever falls on it.
+per sentence (they do not change while decoding), and ``forward`` scores decoder
+queries against them: one per sentence, or a group of them (its beams), which
+share the sentence's memory and keys instead of copies. Padding is masked to
+``-inf`` before the softmax, so no weight ever falls on it.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ class Attention(nn.Module):
         return memory
 
     def score(self, query: Tensor, keys: Tensor) -> Tensor:
-        """Unnormalised scores, shape (batch, src_len)."""
+        """Unnormalised scores of queries (batch, group, hidden), shape (batch,
+        group, src_len)."""
         raise NotImplementedError
 
     def window(
         self, query: Tensor, mask: Tensor, step: int | Tensor
     ) -> tuple[Tensor, Tensor]:
-        """Positions allowed to the query, and a log-prior added to the scores."""
+        """Positions allowed to the queries (batch, group, hidden) under ``mask``
+        (batch, 1, src_len), and a log-prior added to the scores; both broadcast
+        to (batch, group, src_len)."""
         return mask, torch.zeros((), device=query.device)
 
     def forward(
@@ -42,7 +46,8 @@ class Attention(nn.Module):
         mask: Tensor,
         step: int | Tensor,
     ) -> tuple[Tensor, Tensor]:
-        """Attend from ``query`` (batch, hidden) over ``memory`` (batch, src_len, mem).
+        """Attend from ``query`` (rows, hidden) over ``memory`` (batch, src_len,
+        mem), where rows = batch * group and a sentence's rows are consecutive.
 
         Args:
             mask: True at real source positions, shape (batch, src_len).
@@ -50,20 +55,21 @@ class Attention(nn.Module):
                 a 0-d tensor in the exported ONNX graph.
 
         Returns:
-            context (batch, mem) and weights (batch, src_len) that sum to one.
+            context (rows, mem) and weights (rows, src_len) that sum to one.
         """
-        allowed, log_prior = self.window(query, mask, step)
-        scores = self.score(query, keys) + log_prior  # batch x src_len
+        query = query.view(memory.size(0), -1, query.size(-1))  # batch x group x h
+        allowed, log_prior = self.window(query, mask.unsqueeze(1), step)
+        scores = self.score(query, keys) + log_prior  # batch x group x src_len
         weights = F.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
-        context = torch.bmm(weights.unsqueeze(1), memory).squeeze(1)  # batch x mem
-        return context, weights
+        context = torch.bmm(weights, memory)  # batch x group x mem
+        return context.flatten(0, 1), weights.flatten(0, 1)
 
 
 class DotAttention(Attention):
     """Luong dot: ``score(h_t, h_s) = h_t^T h_s``."""
 
     def score(self, query: Tensor, keys: Tensor) -> Tensor:
-        return torch.bmm(keys, query.unsqueeze(2)).squeeze(2)
+        return torch.bmm(query, keys.transpose(1, 2))
 
 
 class GeneralAttention(DotAttention):
@@ -98,7 +104,7 @@ class AdditiveAttention(Attention):
 
     def score(self, query: Tensor, keys: Tensor) -> Tensor:
         query = 2 * self.query_proj(query)
-        return 2 * sigmoid_score(keys, query, self.v.weight[0])  # batch x src_len
+        return 2 * sigmoid_score(keys, query, self.v.weight[0])
 
 
 class LocalAttention(GeneralAttention):
@@ -129,15 +135,15 @@ class LocalAttention(GeneralAttention):
     def window(
         self, query: Tensor, mask: Tensor, step: int | Tensor
     ) -> tuple[Tensor, Tensor]:
-        lengths = mask.sum(dim=1, keepdim=True).to(query.dtype)  # batch x 1
-        positions = torch.arange(mask.size(1), device=mask.device).to(query.dtype)
+        lengths = mask.sum(dim=-1, keepdim=True).to(query.dtype)  # batch x 1 x 1
+        positions = torch.arange(mask.size(-1), device=mask.device).to(query.dtype)
         if self.predictive:
-            centre = lengths * torch.sigmoid(self.position(query))  # batch x 1
+            centre = lengths * torch.sigmoid(self.position(query))  # batch x group x 1
         else:
             # min(t, S - 1); written so that ``step`` may be a tensor (an input of
             # the exported ONNX step graph)
-            centre = (lengths - 1).clamp(max=step)  # batch x 1
-        distance = positions.unsqueeze(0) - centre  # batch x src_len
+            centre = (lengths - 1).clamp(max=step)  # batch x 1 x 1
+        distance = positions - centre  # batch x (group or 1) x src_len
         allowed = mask & (distance.abs() <= self.window_size)
         if not self.predictive:
             return allowed, torch.zeros((), device=query.device)

@@ -45,8 +45,10 @@ class CopyGate(nn.Module):
         search method uses them as it uses plain logits.
 
         Computed in log space: only the few source ids mix the two terms, so the
-        whole vocabulary pays one log-softmax and one addition, not a softmax, a
-        clamp and a log (an eighth of beam search's time went to that log).
+        whole vocabulary pays one log-sum-exp and one subtraction that also adds
+        the gate, not a softmax, a clamp and a log (an eighth of beam search's
+        time went to that log), and the mixture is written over the generation
+        scores in place.
 
         Args:
             logits: (..., vocab) generation logits.
@@ -58,7 +60,9 @@ class CopyGate(nn.Module):
         total = weights.sum(dim=-1, keepdim=True)  # ... x 1
         gate = self.gate(vectors).float()  # ... x 1, the logit of g
         log_generate = torch.where(total > 0, F.logsigmoid(gate), 0.0)
-        scores = torch.log_softmax(logits.float(), dim=-1) + log_generate
+        logits = logits.float()
+        normaliser = torch.logsumexp(logits, dim=-1, keepdim=True) - log_generate
+        scores = logits - normaliser  # log_softmax(logits) + log(g)
         # each position's id gets the attention mass of every position holding it
         copy = torch.zeros_like(scores).scatter_add_(
             -1, source, weights / total.clamp_min(TINY)
@@ -67,9 +71,11 @@ class CopyGate(nn.Module):
         copied = mass > 0  # not the end of sentence, padding or a source without
         # log(1) where nothing is copied: a log(0) would make its gradient NaN
         log_copy = torch.where(copied, mass, 1.0).log() + F.logsigmoid(-gate)
-        generated = scores.gather(-1, source)
+        # from the logits: a gather of ``scores`` would keep them for its
+        # backward, and the mixture overwrites them
+        generated = logits.gather(-1, source) - normaliser
         mixed = torch.where(copied, _log_add_exp(generated, log_copy), generated)
-        return scores.scatter(-1, source, mixed)
+        return scores.scatter_(-1, source, mixed)
 
 
 def _log_add_exp(a: Tensor, b: Tensor) -> Tensor:

@@ -67,10 +67,17 @@ class Seq2Seq(
     def step(
         self, prev_tokens: Tensor, state: DecoderState
     ) -> tuple[Tensor, Tensor, DecoderState]:
-        """Logits (batch, tgt_vocab) of the token after ``prev_tokens`` (batch,)."""
+        """Float32 log-probabilities (batch, tgt_vocab) of the token after
+        ``prev_tokens`` (batch,): what every search reads."""
         embedded = self.decoder.embed_tokens(prev_tokens)
         vector, weights, state = self.decoder.step(embedded, state)
-        return self.scores(vector, weights, state.source), weights, state
+        if self.copy is None:
+            scores = self.output_layer(vector).float().log_softmax(dim=-1)
+        else:  # the mixture is normalised already; a sentence's rows are its beams
+            vectors, attention = _grouped(vector, state), _grouped(weights, state)
+            source = state.source.unsqueeze(1).expand_as(attention)
+            scores = self.scores(vectors, attention, source).flatten(0, 1)
+        return scores.float(), weights, state
 
     def scores(self, vectors: Tensor, attention: Tensor, source: Tensor) -> Tensor:
         """Output logits of attentional ``vectors`` (..., hidden); with ``copy``,
@@ -142,6 +149,11 @@ class Seq2Seq(
         model = cls(config)
         _load_weights(model, weights, map_location)
         return model.eval()
+
+
+def _grouped(rows: Tensor, state: DecoderState) -> Tensor:
+    """(rows, features) -> (batch, group, features): each sentence's rows."""
+    return rows.view(state.memory.size(0), -1, rows.size(-1))
 
 
 def _load_weights(model: Seq2Seq, path: str, device: str) -> None:

@@ -73,8 +73,7 @@ def beam_search(
     finished: list[list[Hypothesis]] = [[] for _ in range(src.size(0))]
     beams = _start(model, src, src_lengths, config.beam_size)
     for _ in range(config.max_length):
-        logits, step_attention, state = model.step(beams.tokens[:, -1], beams.state)
-        log_probs = torch.log_softmax(logits.float(), dim=-1)  # rows x vocab
+        log_probs, step_attention, state = model.step(beams.tokens[:, -1], beams.state)
         log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
         attention = torch.cat(
             [beams.attention, step_attention.float().unsqueeze(1)], dim=1
@@ -99,10 +98,10 @@ def beam_search(
 def _start(
     model: Decodable, src: Tensor, src_lengths: Tensor, beam_size: int
 ) -> _Beams:
-    """Encode the batch and give each sentence ``beam_size`` copies of its state."""
+    """Encode the batch and give each sentence ``beam_size`` rows of recurrent
+    state, which share its encoder outputs."""
     batch = src.size(0)
     sentences = torch.arange(batch, device=src.device)  # batch
-    rows = sentences.repeat_interleave(beam_size)  # batch * beam
     scores = torch.full((batch, beam_size), float("-inf"), device=src.device)
     scores[:, 0] = 0.0  # the copies are equal: extend only one at the first step
     return _Beams(
@@ -110,7 +109,7 @@ def _start(
         tokens=src.new_full((batch * beam_size, 1), model.bos_id),  # rows x 1
         attention=torch.zeros(batch * beam_size, 0, src.size(1), device=src.device),
         scores=scores,  # batch x beam
-        state=model.encode(src, src_lengths).select(rows),
+        state=model.encode(src, src_lengths).expand(beam_size),
     )
 
 
@@ -195,7 +194,11 @@ def _advance(
         attention=attention[rows],
         scores=candidates.scores.gather(1, slots)[searching],  # live' x beam
         # while no sentence leaves the batch, rows only move within their sentence
-        state=state.reorder(rows) if bool(searching.all()) else state.select(rows),
+        state=(
+            state.reorder(rows)
+            if bool(searching.all())
+            else state.keep(rows, searching.nonzero().squeeze(1))
+        ),
     )
 
 

@@ -15,20 +15,31 @@ class SearchState(Protocol):
     """Whatever the decoder carries between steps: hidden state, encoder outputs,
     source mask. Searches never look inside it; they only pick rows of it."""
 
-    def select(self, index: Tensor) -> SearchState:
-        """The state of the rows at ``index``, in that order.
-
-        Beam search uses it to expand each sentence to its beams and to reorder
-        beams after every step; an index may repeat a row.
+    def reorder(self, index: Tensor) -> SearchState:
+        """The state of the rows at ``index``, in that order, where the index only
+        moves rows among those of their own source sentence (beam search after
+        every step; a row may repeat), so per-sentence parts (encoder outputs)
+        stay as they are.
 
         Args:
             index: row numbers, shape (rows,), dtype long.
         """
         ...
 
-    def reorder(self, index: Tensor) -> SearchState:
-        """``select`` for an index that only moves rows among those of the same
-        source sentence, so that per-sentence parts (encoder outputs) can stay."""
+    def expand(self, count: int) -> SearchState:
+        """Each row repeated ``count`` times, consecutively: beam search's start,
+        where every sentence gets its beams."""
+        ...
+
+    def keep(self, rows: Tensor, sentences: Tensor) -> SearchState:
+        """The rows at ``rows`` (each sentence's together, in ``sentences``'
+        order), when the sentences not in ``sentences`` leave the batch.
+
+        Args:
+            rows: row numbers, shape (rows',), dtype long.
+            sentences: the sentences kept, numbered by their place in the batch
+                as it is now, shape (sentences',), dtype long.
+        """
         ...
 
 
@@ -65,7 +76,7 @@ class Decodable(Protocol):
             state: the state returned by ``encode`` or the last ``step``.
 
         Returns:
-            Unnormalised logits of shape (rows, vocab), attention weights over
+            Float32 log-probabilities of shape (rows, vocab), attention weights over
             source positions of shape (rows, src_len), and the new state.
         """
         ...

@@ -49,8 +49,7 @@ def rollout(
     log_prob = torch.zeros(rows, device=src.device)  # rows
     ended = torch.zeros(rows, dtype=torch.bool, device=src.device)  # rows
     for _ in range(config.max_length):
-        logits, step_attention, state = model.step(history[:, -1], state)
-        log_probs = torch.log_softmax(logits.float(), dim=-1)  # rows x vocab
+        log_probs, step_attention, state = model.step(history[:, -1], state)
         allowed = constrain(log_probs, history[:, 1:], config, model.eos_id)
         # an ended row's choice is discarded; give it a valid distribution to pick from
         allowed = allowed.masked_fill(ended.unsqueeze(1), 0.0)  # rows x vocab

@@ -24,6 +24,10 @@ from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
 from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 
 OPSET = 17
+#: rows per sentence in the traced and verified steps: beams share their
+#: sentence's encoder outputs, and one row per sentence could hide a shape the
+#: tracer froze
+BEAMS = 2
 HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
 
 
@@ -59,7 +63,7 @@ def step_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
     """``StepGraph``'s outputs, in order; an ONNX value has one name, so the new
     state's tensors are ``next_*``."""
     changed = ("feed", *hidden_names(config))
-    return ("logits", "attention", *(f"next_{name}" for name in changed))
+    return ("log_probs", "attention", *(f"next_{name}" for name in changed))
 
 
 class EncoderGraph(nn.Module):
@@ -94,8 +98,8 @@ class StepGraph(nn.Module):
         *hidden: Tensor,
     ) -> tuple[Tensor, ...]:
         state = DecoderState(hidden, feed, memory, keys, mask, source, step)
-        logits, attention, state = self.model.step(prev_tokens, state)
-        return (logits, attention, state.feed, *state.hidden)
+        log_probs, attention, state = self.model.step(prev_tokens, state)
+        return (log_probs, attention, state.feed, *state.hidden)
 
 
 def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
@@ -120,7 +124,7 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
             # the exporter's deprecation and tracer notices are not the user's to fix
             warnings.simplefilter("ignore")
             with torch.no_grad():
-                state = model.encode(src, lengths)
+                state = model.encode(src, lengths).expand(BEAMS)
             # in eval mode: the exporter restores each wrapper's mode afterwards,
             # and a new module's is training, which would switch dropout on
             graph = EncoderGraph(model).eval()
@@ -181,14 +185,19 @@ def _export(
 
 
 def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
-    """Rows (batch, or batch x beams) and source length, wherever they appear."""
+    """Sentences, rows (a sentence's beams) and source length, wherever they
+    appear."""
     axes: dict[str, dict[int, str]] = {}
     for name in names:
         base = name.removeprefix("next_")
         if base in ("h", "c"):
             axes[name] = {1: "rows"}  # layers x rows x hidden
-        elif base in ("src", "memory", "keys", "mask", "source", "attention"):
+        elif base in ("src", "memory", "keys", "mask", "source"):
+            axes[name] = {0: "sentences", 1: "src_len"}
+        elif base == "attention":
             axes[name] = {0: "rows", 1: "src_len"}
+        elif base == "src_lengths":
+            axes[name] = {0: "sentences"}
         elif base != "step":
             axes[name] = {0: "rows"}
     return axes
@@ -200,14 +209,15 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
 
     onnx = OnnxSeq2Seq.load(folder, model.config)
     src, lengths = _example(model.config, rows=3, length=6)
-    tokens = src[:, 0]
+    tokens = src[:, 0].repeat_interleave(BEAMS + 1)
     with torch.no_grad():
-        expected, actual = model.encode(src, lengths), onnx.encode(src, lengths)
+        expected = model.encode(src, lengths).expand(BEAMS + 1)
+        actual = onnx.encode(src, lengths).expand(BEAMS + 1)
         for _ in range(3):
-            logits, attention, expected = model.step(tokens, expected)
-            onnx_logits, onnx_attention, actual = onnx.step(tokens, actual)
+            log_probs, attention, expected = model.step(tokens, expected)
+            onnx_log_probs, onnx_attention, actual = onnx.step(tokens, actual)
     pairs = {
-        "logits": (logits, onnx_logits),
+        "log-probabilities": (log_probs, onnx_log_probs),
         "attention": (attention, onnx_attention),
         "hidden state": (expected.hidden[0], actual.hidden[0]),
     }

@@ -111,19 +111,31 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
     """Replace every weight matrix by its int8 dynamic-quantized form, in place.
 
     That is the output layer, the attention projections, the decoder cells'
-    input and recurrent matrices, bridge and combine (``nn.Linear`` with more than
-    one output, per-output-row scales) and the encoder's LSTM/GRU. Embeddings stay
+    input and recurrent matrices and the bridge (``nn.Linear`` with more than one
+    output, per-output-row scales) and the encoder's LSTM/GRU. Embeddings stay
     fp32 (a lookup reads one row, no matmul), and so do the one-row weights
     (attention's ``v``, the copy gate): a dot product gains nothing from int8, and
     ``AdditiveAttention`` reads ``v.weight`` as a tensor, which is why
     ``torch.ao.quantization.quantize_dynamic`` over all ``nn.Linear`` fails on
     this model.
+
+    The decoder's ``combine`` stays fp32 too. Its input joins the top decoder
+    state and the context: values mostly within a few hundredths of zero (standard
+    deviations 0.03 and 0.07 on translation's dev split) beside a few near 1, and
+    dynamic quantization gives the whole input one int8 scale, which leaves the
+    small values a handful of levels. Quantized alone it raised the translation
+    model's dev perplexity from 15.64 to 15.73, three quarters of what quantizing
+    every matrix did (15.76); kept in fp32 (5% of a step's weights), test BLEU
+    moved by -0.16 instead of -0.33.
     """
     targets = [
         (name, module)
         for name, module in model.named_modules()
-        if (isinstance(module, nn.Linear) and module.out_features > 1)
-        or type(module) in QUANTIZED_RNNS
+        if (
+            (isinstance(module, nn.Linear) and module.out_features > 1)
+            or type(module) in QUANTIZED_RNNS
+        )
+        and module is not model.decoder.combine
     ]
     # torch 2.13 deprecates eager-mode quantization in favour of torchao, with a
     # warning per quantized tensor that the user of a loaded model cannot act on
