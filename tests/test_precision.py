@@ -8,13 +8,15 @@ import pytest
 import torch
 from torch import nn
 from torch.ao.nn.quantized import dynamic as quantized
+from torch.ao.quantization import per_channel_dynamic_qconfig
 
 from s2s_hub.app.models import PRECISION_ENV, load_predictor
 from s2s_hub.cli.main import main
 from s2s_hub.hub import load
 from s2s_hub.search import DecodeConfig, decode
-from s2s_hub.serving import ServingConfig
+from s2s_hub.serving import ServingConfig, precision
 from s2s_hub.serving.precision import (
+    FullRangeLinear,
     fastest_precision,
     int8_available,
     native_bf16,
@@ -30,11 +32,15 @@ TOLERANCE = {"bf16": 0.02, "int8": 0.02}
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_int8_quantizes_the_weight_matrices_and_the_encoder_rnn(cell):
+@pytest.mark.parametrize("int8_dot", [True, False])
+def test_int8_quantizes_the_weight_matrices_and_the_encoder_rnn(
+    cell, int8_dot, monkeypatch
+):
+    monkeypatch.setattr(precision, "native_int8_dot", lambda: int8_dot)
     model = with_precision(tiny("bahdanau", cell=cell), "int8")
     assert isinstance(model.encoder.rnn, (quantized.LSTM, quantized.GRU))
     decoder = model.decoder
-    for layer in (
+    matrices = [
         model.output_layer,
         decoder.attention.key_proj,
         decoder.attention.query_proj,
@@ -43,15 +49,36 @@ def test_int8_quantizes_the_weight_matrices_and_the_encoder_rnn(cell):
         *decoder.rnn.input_proj,
         *decoder.rnn.recurrent_proj,
         decoder.bridge,
-    ):
-        assert isinstance(layer, quantized.Linear)
-    # its input mixes a few large values with many tiny ones: one int8 scale
-    # for the whole input costs the most quality of any layer
-    assert type(decoder.combine) is nn.Linear
+    ]
+    # 8-bit activations where int8 dot products do not saturate; with 7, combine's
+    # input (a few large values among many tiny ones) loses the most: fp32
+    if int8_dot:
+        matrices.append(decoder.combine)
+    else:
+        assert type(decoder.combine) is nn.Linear
+    layer_type = FullRangeLinear if int8_dot else quantized.Linear
+    assert all(type(layer) is layer_type for layer in matrices)
     # one-row weights stay fp32: attention reads v.weight as a tensor
     assert type(decoder.attention.v) is nn.Linear
     assert type(model.copy.gate) is nn.Linear
     assert model.decoder.embed.weight.dtype == torch.float32
+
+
+@pytest.mark.skipif(
+    not native_int8_dot(), reason="8-bit activations saturate without int8 dot products"
+)
+def test_full_range_activations_round_more_finely():
+    torch.manual_seed(0)
+    linear = nn.Linear(64, 32)
+    # mostly tiny inputs beside one large one, as combine's
+    x = torch.randn(16, 64) * 0.03
+    x[:, 0] = 1.0
+    expected = linear(x)
+    errors = {}
+    for kind in (quantized.Linear, FullRangeLinear):
+        linear.qconfig = per_channel_dynamic_qconfig
+        errors[kind] = (kind.from_float(linear)(x) - expected).abs().mean()
+    assert errors[FullRangeLinear] < 0.7 * errors[quantized.Linear]
 
 
 @pytest.mark.parametrize("precision", ["bf16", "int8"])

@@ -45,10 +45,11 @@ class CopyGate(nn.Module):
         search method uses them as it uses plain logits.
 
         Computed in log space: only the few source ids mix the two terms, so the
-        whole vocabulary pays one log-sum-exp and one subtraction that also adds
-        the gate, not a softmax, a clamp and a log (an eighth of beam search's
-        time went to that log), and the mixture is written over the generation
-        scores in place.
+        whole vocabulary pays one log-softmax and one addition, not a softmax, a
+        clamp and a log (an eighth of beam search's time went to that log), and
+        the mixture is written over the generation scores in place.
+        (``logits - logsumexp(logits)`` would fold the addition in, but torch's
+        CPU log-sum-exp is five passes: twice log-softmax's fused kernel.)
 
         Args:
             logits: (..., vocab) generation logits.
@@ -60,9 +61,8 @@ class CopyGate(nn.Module):
         total = weights.sum(dim=-1, keepdim=True)  # ... x 1
         gate = self.gate(vectors).float()  # ... x 1, the logit of g
         log_generate = torch.where(total > 0, F.logsigmoid(gate), 0.0)
-        logits = logits.float()
-        normaliser = torch.logsumexp(logits, dim=-1, keepdim=True) - log_generate
-        scores = logits - normaliser  # log_softmax(logits) + log(g)
+        generation = torch.log_softmax(logits.float(), dim=-1)
+        scores = generation + log_generate
         # each position's id gets the attention mass of every position holding it
         copy = torch.zeros_like(scores).scatter_add_(
             -1, source, weights / total.clamp_min(TINY)
@@ -71,9 +71,9 @@ class CopyGate(nn.Module):
         copied = mass > 0  # not the end of sentence, padding or a source without
         # log(1) where nothing is copied: a log(0) would make its gradient NaN
         log_copy = torch.where(copied, mass, 1.0).log() + F.logsigmoid(-gate)
-        # from the logits: a gather of ``scores`` would keep them for its
+        # not gathered from ``scores``: the gather would keep them for its
         # backward, and the mixture overwrites them
-        generated = logits.gather(-1, source) - normaliser
+        generated = generation.gather(-1, source) + log_generate
         mixed = torch.where(copied, _log_add_exp(generated, log_copy), generated)
         return scores.scatter_(-1, source, mixed)
 

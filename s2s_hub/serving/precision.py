@@ -119,15 +119,19 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
     ``torch.ao.quantization.quantize_dynamic`` over all ``nn.Linear`` fails on
     this model.
 
-    The decoder's ``combine`` stays fp32 too. Its input joins the top decoder
-    state and the context: values mostly within a few hundredths of zero (standard
-    deviations 0.03 and 0.07 on translation's dev split) beside a few near 1, and
-    dynamic quantization gives the whole input one int8 scale, which leaves the
-    small values a handful of levels. Quantized alone it raised the translation
-    model's dev perplexity from 15.64 to 15.73, three quarters of what quantizing
-    every matrix did (15.76); kept in fp32 (5% of a step's weights), test BLEU
-    moved by -0.16 instead of -0.33.
+    Activations get one int8 scale per input, so the rounding step matters most
+    where an input mixes a few large values with many tiny ones: the decoder's
+    ``combine``, whose input joins the top decoder state and the context (values
+    mostly within a few hundredths of zero, standard deviations 0.03 and 0.07 on
+    translation's dev split, beside a few near 1). With 7-bit activations
+    (torch's default, ``reduce_range``) quantizing it alone raised that model's
+    dev perplexity from 15.64 to 15.73, three quarters of what quantizing every
+    matrix did (15.76). So on a CPU with int8 dot products (``native_int8_dot``)
+    activations get all 8 bits (``FullRangeLinear``; every matrix quantized: dev
+    perplexity 15.67), and elsewhere, where the 8th bit would saturate, combine
+    stays fp32 (5% of a step's weights; 15.67 as well).
     """
+    full_range = native_int8_dot()
     targets = [
         (name, module)
         for name, module in model.named_modules()
@@ -135,7 +139,7 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
             (isinstance(module, nn.Linear) and module.out_features > 1)
             or type(module) in QUANTIZED_RNNS
         )
-        and module is not model.decoder.combine
+        and (full_range or module is not model.decoder.combine)
     ]
     # torch 2.13 deprecates eager-mode quantization in favour of torchao, with a
     # warning per quantized tensor that the user of a loaded model cannot act on
@@ -143,11 +147,26 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
         warnings.filterwarnings("ignore", message=".*(deprecated|torchao).*")
         for name, module in targets:
             parent, _, attribute = name.rpartition(".")
-            setattr(model.get_submodule(parent), attribute, _quantized(module))
+            quantized_module = _quantized(module, full_range)
+            setattr(model.get_submodule(parent), attribute, quantized_module)
     return model
 
 
-def _quantized(module: nn.Module) -> nn.Module:
+class FullRangeLinear(quantized.Linear):
+    """torch's int8 dynamic ``Linear``, with all 8 bits of each activation.
+
+    torch keeps 7 (``reduce_range``) so that x86 CPUs without int8 dot products,
+    whose instruction sums pairs of u8 x s8 products into saturating 16-bit
+    integers, stay exact; with VNNI, AMX or Arm dotprod nothing saturates and the
+    8th bit halves the rounding step (see ``quantize_int8``).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        packed = self._packed_params._packed_params
+        return torch.ops.quantized.linear_dynamic(x, packed, reduce_range=False)
+
+
+def _quantized(module: nn.Module, full_range: bool) -> nn.Module:
     """The int8 dynamic-quantized twin of an ``nn.Linear`` (or subclass) or RNN."""
     if isinstance(module, nn.Linear):
         # from_float accepts exact nn.Linear only, not OutputLayer
@@ -156,6 +175,6 @@ def _quantized(module: nn.Module) -> nn.Module:
         )
         plain.load_state_dict(module.state_dict())
         plain.qconfig = per_channel_dynamic_qconfig
-        return quantized.Linear.from_float(plain)
+        return (FullRangeLinear if full_range else quantized.Linear).from_float(plain)
     module.qconfig = default_dynamic_qconfig
     return QUANTIZED_RNNS[type(module)].from_float(module)
