@@ -18,6 +18,11 @@ measures, on the test split's sources:
 - BLEU and chrF++ of the beam-5 outputs with the task's metrics (what
   ``s2s-hub evaluate`` reports), and the share of outputs identical to fp32's.
 
+The verdict is issue 15's bar for each variant: at least 2x fp32 in single-sentence
+beam-5 latency (p50) and in batch throughput, at most 0.3 test BLEU below fp32;
+the table, the verdict and a chart (``--output`` with ``.png``) are rebuilt from a
+results file with ``--report_only``.
+
 The ONNX graphs come from ``--onnx_dir`` (a folder written by ``s2s-hub export
 --onnx``) or are exported into a copy of the model folder in the work folder
 (``bench/.work/serving``, where the workers' logs stay too). Results go
@@ -78,6 +83,8 @@ ROWS = [
     ("chrf", "test chrF++ (beam 5)", "{:.2f}"),
     ("same_as_fp32", "outputs identical to fp32's", "{:.0%}"),
 ]
+#: issue 15's bar: speed-ups over fp32 and the BLEU a variant may lose
+SPEEDUP_BAR, BLEU_LOSS_BAR = 2.0, 0.3
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -112,6 +119,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=BENCH / ".work/serving",
         help="the workers' specs, records and logs, and the ONNX export (emptied "
         "first)",
+    )
+    parser.add_argument(
+        "--report_only",
+        action="store_true",
+        help="rebuild the table, verdict and chart from --output without measuring",
     )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)  # SPEC RECORDS
     return parser.parse_args(argv)
@@ -245,6 +257,66 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     }
 
 
+def verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per variant but fp32: its single-sentence and batch speed-ups, its BLEU
+    change and whether it meets the bar (``SPEEDUP_BAR``, ``BLEU_LOSS_BAR``)."""
+    fp32 = report["variants"].get("fp32", {})
+    result = {}
+    for variant, figures in report["variants"].items():
+        needed = ("beam_p50_ms", "sentences_per_s", "bleu")
+        if variant == "fp32" or any(k not in figures or k not in fp32 for k in needed):
+            continue
+        sentence = fp32["beam_p50_ms"] / figures["beam_p50_ms"]
+        batch = figures["sentences_per_s"] / fp32["sentences_per_s"]
+        bleu = figures["bleu"] - fp32["bleu"]
+        result[variant] = {
+            "sentence_speedup": round(sentence, 2),
+            "batch_speedup": round(batch, 2),
+            "bleu_change": round(bleu, 2),
+            "meets_bar": sentence >= SPEEDUP_BAR
+            and batch >= SPEEDUP_BAR
+            and bleu >= -BLEU_LOSS_BAR,
+        }
+    return result
+
+
+def write_chart(report: dict[str, Any], path: Path) -> None:
+    """Speed-ups over fp32 and BLEU change per variant, each beside its bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    judged = verdicts(report)
+    names = list(judged)
+    positions = range(len(names))
+    fig, (speed, quality) = plt.subplots(1, 2, figsize=(11, 4))
+    for offset, key, label in (
+        (-0.2, "sentence_speedup", "one sentence, beam 5 (p50, 1 thread)"),
+        (0.2, "batch_speedup", "batches of 64, beam 5 (2 threads)"),
+    ):
+        values = [judged[name][key] for name in names]
+        speed.bar([p + offset for p in positions], values, width=0.4, label=label)
+    speed.axhline(SPEEDUP_BAR, color="black", linestyle="--", linewidth=1)
+    speed.set(ylabel="speed-up over fp32 (x)", title="speed (dashed: the 2x bar)")
+    speed.legend(fontsize=8)
+    changes = [judged[name]["bleu_change"] for name in names]
+    quality.bar(list(positions), changes, width=0.5, color="tab:green")
+    quality.axhline(-BLEU_LOSS_BAR, color="black", linestyle="--", linewidth=1)
+    quality.axhline(0, color="grey", linewidth=0.8)
+    quality.set(ylabel="test BLEU - fp32's", title="quality (dashed: the -0.3 bound)")
+    for axis in (speed, quality):
+        axis.set_xticks(list(positions), names)
+        axis.grid(True, axis="y", alpha=0.3)
+    fig.suptitle(
+        f"Serving {Path(report['model']).name} on {report['machine']['cpu']}, "
+        f"{report['date'][:10]}, load {report['load_average'][0]:.2f}"
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def markdown(report: dict[str, Any]) -> str:
     variants = list(report["variants"])
     lines = [
@@ -272,7 +344,21 @@ def markdown(report: dict[str, Any]) -> str:
     errors = [
         f"- {v}: {f['error']}" for v, f in report["variants"].items() if "error" in f
     ]
+    lines += ["", *_verdict_lines(verdicts(report))]
     return "\n".join(lines + ([""] + errors if errors else []))
+
+
+def _verdict_lines(judged: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per variant against the bar, then the fastest that meets it."""
+    lines = [
+        f"- {name}: {v['sentence_speedup']:.2f}x for a sentence, "
+        f"{v['batch_speedup']:.2f}x for batches, BLEU {v['bleu_change']:+.2f}: "
+        + ("meets the bar" if v["meets_bar"] else "misses the bar")
+        for name, v in judged.items()
+    ]
+    meeting = [name for name, v in judged.items() if v["meets_bar"]]
+    fastest = max(meeting, key=lambda n: judged[n]["sentence_speedup"], default=None)
+    return [*lines, f"- fastest variant that meets the bar: {fastest or 'none'}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         spec, records = args.worker
         worker(read_spec(spec), Records(records))
+        return 0
+    if args.report_only:
+        report = json.loads(args.output.read_text())
+        _publish(report, args.output)
         return 0
     variants = args.variants.split(",")
     unknown = sorted(set(variants) - set(VARIANTS))
@@ -308,11 +398,19 @@ def main(argv: list[str] | None = None) -> int:
         "variants": results,
         "ratios": ratios(results),
     }
+    report["verdicts"] = verdicts(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(markdown(report))
-    print(f"wrote {args.output}")
+    _publish(report, args.output)
     return 0
+
+
+def _publish(report: dict[str, Any], output: Path) -> None:
+    """Print the table and verdict; write the chart beside the results file."""
+    print(markdown(report))
+    chart = output.with_suffix(".png")
+    write_chart(report, chart)
+    print(f"wrote {output} and {chart}")
 
 
 if __name__ == "__main__":

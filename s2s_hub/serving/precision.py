@@ -70,17 +70,16 @@ def int8_available() -> bool:
 
 
 def fastest_precision() -> str:
-    """The fastest precision near fp32's scores on the bundled models.
+    """The fastest precision within 0.3 of fp32's scores on the bundled models.
 
-    int8 wherever torch can run it: on the models of the fifth training sitting
-    (2026-12-03; dialogue's still ships) it moved translation BLEU by +0.10,
-    summarization ROUGE-L by -0.18 and dialogue hits@1 by -0.1 (perplexity 79.8 vs
-    79.1), and answered a sentence with beam search 1.8x faster than fp32 on an AVX2
-    CPU; on the AVX-512 machine of the serving benchmarks it was also faster than
-    bf16 (bench/serving.py). On the 2-layer models of 2026-12-04 it keeps
-    summarization within 0.3 but costs translation 0.33 BLEU, 4.1x faster for a
-    sentence (README, "Serving on a CPU"). Elsewhere bf16 on a CPU with native
-    bf16, else fp32.
+    int8 wherever torch can run it. On the bundled models of 2026-12-04 it moved
+    translation test BLEU by -0.20, summarization ROUGE-L by +0.10 and dialogue
+    hits@1 by +0.1, and on the benchmark's machine (AVX-512 with VNNI and BF16)
+    answered a sentence with beam search 4.0x faster than fp32 and decoded
+    batches 2.08x faster, ahead of bf16 (bench/serving.py; README, "Serving on a
+    CPU"). ONNX Runtime int8 answers a sentence faster still but decodes batches
+    slower, and the bundled folders carry no graphs. Without a quantized engine,
+    bf16 on a CPU with native bf16, else fp32.
     """
     if int8_available():
         return "int8"
