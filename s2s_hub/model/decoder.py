@@ -51,7 +51,8 @@ class DecoderState:
         return self.feed.size(0) // self.memory.size(0)
 
     def select(self, index: Tensor) -> DecoderState:
-        """The state of rows ``index``, in any order, one row per sentence."""
+        """The state of rows ``index``, in any order and repeated at will, each
+        row then a sentence of its own (its encoder outputs copied to it)."""
         return self.keep(index, torch.div(index, self.group, rounding_mode="floor"))
 
     def expand(self, count: int) -> DecoderState:

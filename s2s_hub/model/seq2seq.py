@@ -77,7 +77,7 @@ class Seq2Seq(
             vectors, attention = _grouped(vector, state), _grouped(weights, state)
             source = state.source.unsqueeze(1).expand_as(attention)
             scores = self.scores(vectors, attention, source).flatten(0, 1)
-        return scores.float(), weights, state
+        return scores, weights, state
 
     def scores(self, vectors: Tensor, attention: Tensor, source: Tensor) -> Tensor:
         """Output logits of attentional ``vectors`` (..., hidden); with ``copy``,
