@@ -122,10 +122,10 @@ def _quality(
             f"{len(hypotheses)} hypotheses for {len(references)} test references"
         )
     (folder / "test.hyp.txt").write_text("\n".join(hypotheses) + "\n", "utf-8")
-    return _score(hypotheses, references)
+    return score(hypotheses, references)
 
 
-def _score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
+def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
     """BLEU (13a) and chrF++ with their signatures: the same calls for both."""
     scored_bleu = bleu(hypotheses, references, bleu_tokenizer_for("de"))
     scored_chrf = chrf(hypotheses, references, word_order=2)
@@ -142,7 +142,7 @@ def _dev_curve(curve: list[dict[str, Any]], shared: SharedData) -> list[dict]:
     references = [pair.target for pair in shared.task().pairs("dev")]
     points = []
     for record in (r for r in curve if r["split"] == "dev"):
-        scores = _score(record["hypotheses"], references)
+        scores = score(record["hypotheses"], references)
         points.append(
             {
                 "minutes": round(record["trained_s"] / 60, 2),

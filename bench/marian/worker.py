@@ -1,6 +1,7 @@
 """Marian's side of the training-speed comparison, run by ``bench/marian_speed.py``.
 
     bench/.marian-venv/bin/python bench/marian/worker.py train SPEC RECORDS
+    bench/.marian-venv/bin/python bench/marian/worker.py decode SPEC RECORDS
 
 ``train`` runs Marian's own trainer (``pymarian train``, the ``marian`` command of
 the wheel) on the shared split with the comparison model of ``SPEC`` translated to
@@ -8,7 +9,11 @@ Marian's options, and stops it once the wall-clock budget is spent. Marian's
 steps cannot be hooked from Python, so its rate comes from its own log: every
 ``--disp-freq`` updates it prints the target labels per second of the interval
 (eos included, as our ``StepMeter`` counts); the rate is the labels of every
-interval after the first over their seconds.
+interval after the first over their seconds. Stopped by SIGTERM, Marian saves
+its model (``--sigterm save-and-exit``, its default), and ``decode`` translates
+the shared dev and test sources with it (``pymarian decode``, beam
+``spec["beam_size"]``, scores divided by length, ``--normalize 1``) for the
+equal-time quality comparison; the caller scores the outputs.
 """
 
 from __future__ import annotations
@@ -108,7 +113,32 @@ def rate(intervals: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-COMMANDS = {"train": train}
+def decode(spec: dict[str, Any], records: Records) -> None:
+    """Dev and test translations of the trained model, one record per split."""
+    run_dir, data = Path(spec["run_dir"]), Path(spec["data_dir"])
+    vocab = run_dir / "vocab.spm"
+    for split in ("dev", "test"):
+        output = run_dir / f"{split}.hyp.txt"
+        command = [
+            str(PYMARIAN), "decode",
+            "--models", str(run_dir / "marian-model.npz"),
+            "--vocabs", str(vocab), str(vocab),
+            "--input", str(data / f"{split}.en"),
+            "--output", str(output),
+            "--beam-size", str(spec["beam_size"]),
+            "--normalize", "1",
+            "--mini-batch", "64", "--maxi-batch", "100",
+            "--cpu-threads", str(spec["threads"]),
+            "--quiet",
+        ]  # fmt: skip
+        started = time.perf_counter()
+        subprocess.run(command, check=True)
+        hypotheses = output.read_text("utf-8").splitlines()
+        seconds = round(time.perf_counter() - started, 1)
+        records.write("decode", split=split, seconds=seconds, hypotheses=hypotheses)
+
+
+COMMANDS = {"train": train, "decode": decode}
 
 
 def main() -> None:
