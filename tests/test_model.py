@@ -69,8 +69,8 @@ def test_step_by_step_matches_teacher_forcing(attention):
     logits, weights = model(SRC, LENGTHS, TGT_IN)
     state = model.encode(SRC, LENGTHS)
     for t in range(TGT_IN.size(1)):
-        step_logits, step_weights, state = model.step(TGT_IN[:, t], state)
-        torch.testing.assert_close(step_logits, logits[:, t].log_softmax(-1))
+        step_log_probs, step_weights, state = model.step(TGT_IN[:, t], state)
+        torch.testing.assert_close(step_log_probs, logits[:, t].log_softmax(-1))
         torch.testing.assert_close(step_weights, weights[:, t])
 
 
