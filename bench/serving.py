@@ -47,7 +47,10 @@ from typing import Any
 import torch
 from compare import machine
 from instruments import Records, read_spec, time_single_sentences
-from report import _fmt
+from report import (
+    _fmt,
+    plt,  # pyplot on the Agg backend, as report.py sets it up
+)
 from workers import _rss_gib, run_worker
 
 from s2s_hub.files import ONNX_FILES
@@ -282,11 +285,6 @@ def verdicts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def write_chart(report: dict[str, Any], path: Path) -> None:
     """Speed-ups over fp32 and BLEU change per variant, each beside its bar."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     judged = verdicts(report)
     names = list(judged)
     positions = range(len(names))

@@ -17,6 +17,12 @@ from s2s_hub.model.additive_score import sigmoid_score
 from s2s_hub.model.config import Seq2SeqConfig
 
 
+def by_sentence(rows: Tensor, sentences: int) -> Tensor:
+    """(rows, features) -> (sentences, group, features): a sentence's rows (its
+    beams) are consecutive."""
+    return rows.view(sentences, -1, rows.size(-1))
+
+
 class Attention(nn.Module):
     """Base: ``weights = softmax(masked score(query, keys))``, then
     ``context = weights @ memory``."""
@@ -57,7 +63,7 @@ class Attention(nn.Module):
         Returns:
             context (rows, mem) and weights (rows, src_len) that sum to one.
         """
-        query = query.view(memory.size(0), -1, query.size(-1))  # batch x group x h
+        query = by_sentence(query, memory.size(0))  # batch x group x hidden
         allowed, log_prior = self.window(query, mask.unsqueeze(1), step)
         scores = self.score(query, keys) + log_prior  # batch x group x src_len
         weights = F.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)

@@ -16,6 +16,7 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin, constants, hf_hub_download
 from torch import Tensor, nn
 
+from s2s_hub.model.attention import by_sentence
 from s2s_hub.model.config import ConfigTokenIds, Seq2SeqConfig
 from s2s_hub.model.copy import CopyGate
 from s2s_hub.model.decoder import Decoder, DecoderState
@@ -74,7 +75,9 @@ class Seq2Seq(
         if self.copy is None:
             scores = self.output_layer(vector).float().log_softmax(dim=-1)
         else:  # the mixture is normalised already; a sentence's rows are its beams
-            vectors, attention = _grouped(vector, state), _grouped(weights, state)
+            sentences = state.memory.size(0)
+            vectors = by_sentence(vector, sentences)
+            attention = by_sentence(weights, sentences)
             source = state.source.unsqueeze(1).expand_as(attention)
             scores = self.scores(vectors, attention, source).flatten(0, 1)
         return scores, weights, state
@@ -149,11 +152,6 @@ class Seq2Seq(
         model = cls(config)
         _load_weights(model, weights, map_location)
         return model.eval()
-
-
-def _grouped(rows: Tensor, state: DecoderState) -> Tensor:
-    """(rows, features) -> (batch, group, features): each sentence's rows."""
-    return rows.view(state.memory.size(0), -1, rows.size(-1))
 
 
 def _load_weights(model: Seq2Seq, path: str, device: str) -> None:
