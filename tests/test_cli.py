@@ -11,7 +11,8 @@ import torch
 import yaml
 from conftest import TINY_TRAIN_ARGS
 
-from s2s_hub.cli.main import main, side_by_side
+from s2s_hub.cli.evaluate import side_by_side
+from s2s_hub.cli.main import main
 from s2s_hub.evaluation import Evaluation
 
 TINY = [*TINY_TRAIN_ARGS, "--train.logger", "csv", "--devices", "1"]
@@ -97,13 +98,13 @@ def test_predict_prints_nbest_with_probabilities(trained, capsys):
 
 
 def test_dataclass_then_recipe_then_yaml_then_flags(tmp_path):
-    from s2s_hub.cli.main import build_parser, named_task
+    from s2s_hub.cli.train import named_task, parser
 
     config = tmp_path / "recipe.yaml"
     config.write_text("task: reverse\nmodel:\n  hidden_size: 32\n  cell: gru\n")
-    argv = ["train", "--config", str(config), "--model.hidden_size", "24"]
+    argv = ["--config", str(config), "--model.hidden_size", "24"]
     assert named_task(argv) == "reverse"  # from the YAML
-    model = build_parser(named_task(argv)).parse_args(argv).train.model
+    model = parser(named_task(argv)).parse_args(argv).model
     assert model.hidden_size == 24  # flag over YAML
     assert model.cell == "gru"  # YAML over dataclass default
     assert model.emb_size == 32  # reverse's recipe over dataclass default (256)

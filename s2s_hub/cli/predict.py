@@ -12,11 +12,17 @@ import sys
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from s2s_hub.predictor import Prediction, Predictor
-from s2s_hub.search.config import DecodeConfig
+from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli.decoding import decode_config, decode_parser, load_predictor
+
+if TYPE_CHECKING:
+    from s2s_hub.predictor import Prediction, Predictor
+    from s2s_hub.search.config import DecodeConfig
+
+HELP = "Decode text with a checkpoint."
 PROMPT = "> "
 
 
@@ -86,7 +92,7 @@ class AttentionPlots:
         return path
 
 
-def run(
+def decode(
     predictor: Predictor,
     batches: Iterable[list[str]],
     config: DecodeConfig,
@@ -101,3 +107,37 @@ def run(
             if plots is not None:
                 plots.write(index, nbest[0])
             index += 1
+
+
+def parser() -> ArgumentParser:
+    parser = decode_parser(HELP)
+    parser.add_argument(
+        "text",
+        type=str,
+        nargs="*",
+        default=[],
+        help="Texts to decode; with none, lines of --input or stdin (on a "
+        "terminal: answered line by line until Ctrl-D)",
+    )
+    parser.add_argument(
+        "--input",
+        type=str | None,
+        default=None,
+        help="File with one source text per line",
+    )
+    parser.add_argument(
+        "--attention_plot",
+        type=str | None,
+        default=None,
+        help="Write the heat map of the best output: PATH.png for one input, "
+        "or a folder (one <index>.png per input)",
+    )
+    return parser
+
+
+def run(args: Namespace) -> None:
+    predictor = load_predictor(args)
+    config = decode_config(args, predictor.decoding)
+    batches = input_batches(list(args.text), args.input, sys.stdin, args.batch_size)
+    plots = AttentionPlots(args.attention_plot) if args.attention_plot else None
+    decode(predictor, batches, config, args.batch_size, plots)

@@ -1,0 +1,76 @@
+"""``s2s-hub evaluate``: score a model on a split of its task, beside the
+task's baseline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jsonargparse import ArgumentParser, Namespace
+
+from s2s_hub.cli.decoding import decode_config, decode_parser, load_predictor
+
+if TYPE_CHECKING:
+    from s2s_hub.evaluation import Evaluation
+
+HELP = "Score a checkpoint on a split of its task."
+
+
+def parser() -> ArgumentParser:
+    parser = decode_parser(HELP)
+    parser.add_argument("--split", type=str, default="test", help="train, dev or test")
+    parser.add_argument(
+        "--limit", type=int | None, default=None, help="Score only the first N examples"
+    )
+    parser.add_argument(
+        "--output",
+        type=str | None,
+        default=None,
+        help="Write scores (JSON) and hypotheses (.txt beside it)",
+    )
+    parser.add_argument(
+        "--data_dir",
+        type=str | None,
+        default=None,
+        help="Folder of {split}.tsv/.jsonl[.gz] to score on instead",
+    )
+    return parser
+
+
+def run(args: Namespace) -> None:
+    from dataclasses import replace
+
+    from s2s_hub.evaluation import evaluate
+    from s2s_hub.predictor import Predictor
+
+    predictor = load_predictor(args)
+    if args.data_dir:
+        task = replace(predictor.task, data_dir=args.data_dir)
+        predictor = Predictor(
+            predictor.model, predictor.tokenizer, task, predictor.decoding
+        )
+    config = decode_config(args, predictor.decoding)
+    result = evaluate(predictor, args.split, config, args.limit)
+    print(json.dumps(result.to_dict(), indent=2))
+    print(side_by_side(result), file=sys.stderr)
+    if args.output:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+        out.with_suffix(".txt").write_text("\n".join(result.hypotheses) + "\n")
+
+
+def side_by_side(result: Evaluation) -> str:
+    """The model's scores beside the baseline's, as a small table for people."""
+    baseline = result.baseline or {"name": "none declared", "scores": {}}
+    labels = {name: f"{result.split} {name}" for name in result.scores}
+    width = max(len("metric"), *map(len, labels.values()))
+    header = f"{'metric':<{width}} {'model':>10} {'baseline':>10}"
+    rows = [f"{header}   ({baseline['name']})"]
+    for name, value in result.scores.items():
+        other = baseline["scores"].get(name)
+        shown = f"{other:>10.2f}" if other is not None else f"{'—':>10}"
+        rows.append(f"{labels[name]:<{width}} {value:>10.2f} {shown}")
+    return "\n".join(rows)
