@@ -1,4 +1,4 @@
-"""The attentional RNN encoder-decoder."""
+"""The attentional encoder-decoder: an RNN or a Transformer."""
 
 from s2s_hub.model.config import ATTENTIONS, CELLS, Seq2SeqConfig
 from s2s_hub.model.decoder import DecoderState

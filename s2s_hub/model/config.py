@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+ARCHS = ("rnn", "transformer")
 CELLS = ("lstm", "gru")
 GLOBAL_ATTENTIONS = ("bahdanau", "dot", "general", "concat")
 LOCAL_ATTENTIONS = ("local-m", "local-p")
@@ -13,12 +14,19 @@ ATTENTIONS = GLOBAL_ATTENTIONS + LOCAL_ATTENTIONS
 
 @dataclass
 class Seq2SeqConfig:
-    """Architecture of an attentional RNN encoder-decoder.
+    """Architecture of an attentional encoder-decoder: an RNN or a Transformer.
 
     ``attention`` picks both the score function and the decoder wiring: ``bahdanau``
     queries with the previous decoder state before the RNN step (Bahdanau et al.,
     2015); the Luong variants query with the current state after it (Luong et al.,
     2015).
+
+    A Transformer (``arch="transformer"``, Vaswani et al., 2017, pre-norm) is
+    ``hidden_size`` wide throughout, embeddings included (``emb_size`` is the
+    RNN's), with ``heads`` attention heads and ``ff_size`` wide feed-forward
+    blocks in each of its ``encoder_layers`` and ``decoder_layers``; ``cell``,
+    ``bidirectional``, ``attention``, ``local_window`` and ``input_feeding`` are the
+    RNN's and do not apply to it.
 
     Attributes:
         src_vocab_size: Source vocabulary size (set from the tokenizer).
@@ -33,14 +41,21 @@ class Seq2SeqConfig:
         attention: bahdanau, dot, general, concat, local-m or local-p.
         local_window: Luong's D: local attention sees [p_t - D, p_t + D].
         input_feeding: Feed the previous attentional vector into the decoder RNN.
-        dropout: Dropout on embeddings, between RNN layers and on attentional vectors.
-        tie_embeddings: Share the decoder's input embeddings with the output layer.
+        dropout: Dropout on embeddings, between RNN layers and on attentional
+            vectors; a Transformer's on embeddings, attention weights, residual
+            branches and inside feed-forward blocks.
+        tie_embeddings: Share the decoder's input embeddings with the output layer
+            (a Transformer's encoder embeddings too, when the vocabularies are
+            one).
         copy: Pointer-generator (See et al., 2017): mix the output distribution with
             the attention over the source's tokens (``model.copy``); needs one
             vocabulary for both sides.
         pad_id: Padding token id.
         bos_id: Begin-of-sequence token id.
         eos_id: End-of-sequence token id.
+        arch: rnn (the attentional RNN) or transformer.
+        heads: Attention heads of each Transformer layer (they split hidden_size).
+        ff_size: Width of each Transformer layer's feed-forward block.
     """
 
     src_vocab_size: int
@@ -60,6 +75,10 @@ class Seq2SeqConfig:
     pad_id: int = 0
     bos_id: int = 2
     eos_id: int = 3
+    # appended, so that positional arguments keep their meaning
+    arch: str = "rnn"
+    heads: int = 4
+    ff_size: int = 1024
 
     def __post_init__(self) -> None:
         problems = [p for p in self._problems() if p]
@@ -69,8 +88,12 @@ class Seq2SeqConfig:
     def _problems(self) -> list[str]:
         sizes = ("src_vocab_size", "tgt_vocab_size", "emb_size", "hidden_size")
         layers = ("encoder_layers", "decoder_layers", "local_window")
+        heads = ("heads", "ff_size")
+        names = sizes + layers + heads
+        rnn = self.arch == "rnn"
         return [
-            *(f"{n} must be a positive int" for n in sizes + layers if _bad(self, n)),
+            *(f"{n} must be a positive int" for n in names if _bad(self, n)),
+            _choice("arch", self.arch, ARCHS),
             _choice("cell", self.cell, CELLS),
             _choice("attention", self.attention, ATTENTIONS),
             ""
@@ -78,11 +101,15 @@ class Seq2SeqConfig:
             else f"dropout must be in [0, 1), got {self.dropout}",
             "tie_embeddings needs emb_size == hidden_size "
             f"(got {self.emb_size} and {self.hidden_size})"
-            if self.tie_embeddings and self.emb_size != self.hidden_size
+            if rnn and self.tie_embeddings and self.emb_size != self.hidden_size
             else "",
             "dot attention needs encoder outputs of the decoder's size: use "
             "bidirectional=False or attention='general'"
-            if self.attention == "dot" and self.bidirectional
+            if rnn and self.attention == "dot" and self.bidirectional
+            else "",
+            f"hidden_size {self.hidden_size} must split into {self.heads} heads"
+            if not (rnn or _bad(self, "heads") or _bad(self, "hidden_size"))
+            and self.hidden_size % self.heads
             else "",
             "copy needs one vocabulary for both sides (src_vocab_size == "
             f"tgt_vocab_size, got {self.src_vocab_size} and {self.tgt_vocab_size})"
@@ -95,6 +122,8 @@ class Seq2SeqConfig:
 
     @property
     def encoder_output_size(self) -> int:
+        if self.arch == "transformer":
+            return self.hidden_size
         return self.hidden_size * (2 if self.bidirectional else 1)
 
     @property

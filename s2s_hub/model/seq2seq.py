@@ -22,6 +22,8 @@ from s2s_hub.model.copy import CopyGate
 from s2s_hub.model.decoder import Decoder, DecoderState
 from s2s_hub.model.encoder import Encoder
 from s2s_hub.model.output_layer import OutputLayer
+from s2s_hub.model.transformer import TransformerDecoder, TransformerEncoder
+from s2s_hub.model.transformer_state import TransformerState
 
 REPO_URL = "https://github.com/s2s-hub/s2s-hub"
 LICENSE = "apache-2.0"
@@ -41,7 +43,9 @@ class Seq2Seq(
     license=LICENSE,
     repo_url=REPO_URL,
 ):
-    """Attentional RNN encoder-decoder (Bahdanau et al., 2015; Luong et al., 2015).
+    """Attentional encoder-decoder: an RNN (Bahdanau et al., 2015; Luong et al.,
+    2015) or a Transformer (Vaswani et al., 2017), as ``config.arch`` says; both
+    pairs of parts answer the same calls, so the rest of s2s-hub drives either.
 
     The Hub mixin gives ``save_pretrained`` / ``from_pretrained`` / ``push_to_hub``
     with ``model.safetensors`` and ``config.json``; ``s2s_hub.hub`` adds the tokenizer,
@@ -51,14 +55,19 @@ class Seq2Seq(
     def __init__(self, config: Seq2SeqConfig) -> None:
         super().__init__()
         self.config = config
-        self.encoder = Encoder(config)
-        self.decoder = Decoder(config)
+        transformer = config.arch == "transformer"
+        self.encoder = (TransformerEncoder if transformer else Encoder)(config)
+        self.decoder = (TransformerDecoder if transformer else Decoder)(config)
         self.output_layer = OutputLayer(config.hidden_size, config.tgt_vocab_size)
         if config.tie_embeddings:
             self.output_layer.weight = self.decoder.embed.weight
+            if transformer and config.src_vocab_size == config.tgt_vocab_size:
+                self.encoder.embed.weight = self.decoder.embed.weight
         self.copy = CopyGate(config.hidden_size, config.eos_id) if config.copy else None
 
-    def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
+    def encode(
+        self, src: Tensor, src_lengths: Tensor
+    ) -> DecoderState | TransformerState:
         """Encode ``src`` (batch, src_len) into the decoder's initial state."""
         memory, final = self.encoder(src, src_lengths)
         positions = torch.arange(src.size(1), device=src.device)
@@ -66,8 +75,8 @@ class Seq2Seq(
         return self.decoder.init_state(memory, final, mask, src)
 
     def step(
-        self, prev_tokens: Tensor, state: DecoderState
-    ) -> tuple[Tensor, Tensor, DecoderState]:
+        self, prev_tokens: Tensor, state: DecoderState | TransformerState
+    ) -> tuple[Tensor, Tensor, DecoderState | TransformerState]:
         """Float32 log-probabilities (batch, tgt_vocab) of the token after
         ``prev_tokens`` (batch,): what every search reads."""
         embedded = self.decoder.embed_tokens(prev_tokens)
@@ -75,7 +84,7 @@ class Seq2Seq(
         if self.copy is None:
             scores = self.output_layer(vector).float().log_softmax(dim=-1)
         else:  # the mixture is normalised already; a sentence's rows are its beams
-            sentences = state.memory.size(0)
+            sentences = state.source.size(0)
             vectors = by_sentence(vector, sentences)
             attention = by_sentence(weights, sentences)
             source = state.source.unsqueeze(1).expand_as(attention)

@@ -131,6 +131,8 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
     stays fp32 (5% of a step's weights; 15.67 as well).
     """
     full_range = native_int8_dot()
+    # the RNN decoder's; a Transformer has no such input
+    combine = getattr(model.decoder, "combine", None)
     targets = [
         (name, module)
         for name, module in model.named_modules()
@@ -138,7 +140,7 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
             (isinstance(module, nn.Linear) and module.out_features > 1)
             or type(module) in QUANTIZED_RNNS
         )
-        and (full_range or module is not model.decoder.combine)
+        and (full_range or module is not combine)
     ]
     # torch 2.13 deprecates eager-mode quantization in favour of torchao, with a
     # warning per quantized tensor that the user of a loaded model cannot act on
