@@ -1,0 +1,1 @@
+"""Training: the Lightning system, losses, schedules, checkpoints and the run."""
