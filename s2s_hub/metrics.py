@@ -1,14 +1,18 @@
-"""Scores of decoded text: BLEU, chrF++, ROUGE and distinct-n.
+"""Scores of decoded text: BLEU, chrF++, ROUGE, exact match, character error rate
+and distinct-n.
 
 Every function takes detokenized strings, one hypothesis per reference. BLEU and chrF++
 come from sacrebleu, so their numbers and signatures match its command line; ROUGE
-comes from rouge-score with a tokenizer that keeps the letters of every script.
+comes from rouge-score with a tokenizer that keeps the letters of every script. Exact
+match and character error rate judge short outputs (a word, a number, a code), where
+BLEU's 4-grams are 0 for any one-word output, right or wrong.
 Paired metrics refuse empty or mismatched inputs with a ValueError rather than
 returning a score that would look like a real result.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -18,11 +22,14 @@ from nltk.stem.porter import PorterStemmer  # rouge-score's own stemmer dependen
 from rouge_score.rouge_scorer import RougeScorer
 from sacrebleu.metrics import BLEU, CHRF
 
+from s2s_hub import languages
+
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 # Scripts written without spaces between words need BLEU tokenized below the word.
-# sacrebleu's Japanese and Korean tokenizers need MeCab, an optional extra, so they
-# are not used: the same language must give the same score on every machine.
+# Japanese gets sacrebleu's MeCab tokenizer where its extra is installed
+# (``pip install sacrebleu[ja]``), characters elsewhere; the score's signature says
+# which (``tok:ja-mecab-...`` or ``tok:char``).
 _BLEU_TOKENIZERS = {
     "zh": "zh",
     "ja": "char",
@@ -53,10 +60,23 @@ def bleu_tokenizer_for(lang: str) -> str:
         lang: a language code such as ``"de"``, ``"zh-Hans"`` or ``"ja_JP"``.
 
     Returns:
-        ``"zh"`` for Chinese, ``"char"`` for other unspaced scripts, else ``"13a"``.
+        ``"zh"`` for Chinese, ``"ja-mecab"`` for Japanese where MeCab is installed,
+        ``"char"`` for other unspaced scripts, else ``"13a"``.
     """
-    primary = re.split(r"[-_]", lang.strip().lower())[0]
-    return _BLEU_TOKENIZERS.get(primary, "13a")
+    code = languages.primary(lang)
+    if code == "ja" and _has_mecab():
+        return "ja-mecab"
+    return _BLEU_TOKENIZERS.get(code, "13a")
+
+
+@functools.cache
+def _has_mecab() -> bool:
+    try:
+        import ipadic  # noqa: F401
+        import MeCab  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def bleu(
@@ -104,6 +124,41 @@ def corpus_chrf(
 ) -> float:
     """The value of :func:`chrf`, for a task's dictionary of scores."""
     return chrf(hypotheses, references, word_order).value
+
+
+def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Percentage of hypotheses equal to their reference (after stripping the
+    outer whitespace): the metric for outputs that are right or wrong as a whole."""
+    _check_pairs(hypotheses, references)
+    pairs = zip(hypotheses, references, strict=True)
+    same = sum(h.strip() == r.strip() for h, r in pairs)
+    return 100 * same / len(hypotheses)
+
+
+def character_error_rate(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Character edits (insertions, deletions, substitutions) that turn each
+    hypothesis into its reference, as a percentage of the references' characters;
+    0 is perfect, lower is better (``selection_mode = "min"``), and it may pass 100
+    when outputs are longer than their references."""
+    _check_pairs(hypotheses, references)
+    pairs = zip(hypotheses, references, strict=True)
+    edits = sum(edit_distance(h, r) for h, r in pairs)
+    return 100 * edits / max(1, sum(len(r) for r in references))
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance between two strings, in characters."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y))
+            )
+        previous = current
+    return previous[-1]
 
 
 class UnicodeWordTokenizer:

@@ -8,10 +8,13 @@ from s2s_hub.metrics import (
     UnicodeWordTokenizer,
     bleu,
     bleu_tokenizer_for,
+    character_error_rate,
     chrf,
     corpus_bleu,
     corpus_chrf,
     distinct_n,
+    edit_distance,
+    exact_match,
     rouge,
     unseen_word_rate,
     words,
@@ -62,10 +65,52 @@ def test_scores_carry_sacrebleu_signatures() -> None:
 
 @pytest.mark.parametrize(
     ("lang", "tokenizer"),
-    [("de", "13a"), ("en", "13a"), ("zh", "zh"), ("zh-Hant", "zh"), ("ja_JP", "char")],
+    [
+        ("de", "13a"),
+        ("en", "13a"),
+        ("ru", "13a"),
+        ("", "13a"),
+        ("zh", "zh"),
+        ("zh-Hant", "zh"),
+    ],
 )
 def test_bleu_tokenizer_for(lang: str, tokenizer: str) -> None:
     assert bleu_tokenizer_for(lang) == tokenizer
+
+
+def test_japanese_uses_mecab_where_installed_else_characters() -> None:
+    try:
+        import ipadic  # noqa: F401
+        import MeCab  # noqa: F401
+    except ImportError:
+        expected = "char"
+    else:
+        expected = "ja-mecab"
+    assert bleu_tokenizer_for("ja_JP") == expected
+    assert f"tok:{expected}" in bleu(["猫が好き"], ["猫が好き"], expected).signature
+
+
+def test_exact_match_counts_whole_outputs() -> None:
+    assert exact_match(["3412", "12 ", "7"], ["3412", "12", "8"]) == pytest.approx(
+        200 / 3
+    )
+    # where BLEU sees nothing: one-word outputs, all right
+    assert corpus_bleu(["3412"], ["3412"]) == 0.0
+    assert exact_match(["3412"], ["3412"]) == 100.0
+
+
+def test_edit_distance_counts_character_edits() -> None:
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == edit_distance("abc", "") == 3
+    assert edit_distance("Кошка", "Кошки") == 1
+
+
+def test_character_error_rate_is_edits_over_reference_characters() -> None:
+    assert character_error_rate(["HELLO", "AB"], ["HELLO", "ABCD"]) == pytest.approx(
+        100 * 2 / 9
+    )
+    assert character_error_rate(["ABCDEF"], ["AB"]) == 200.0
+    assert character_error_rate(["x"], [""]) == 100.0
 
 
 def test_chinese_needs_its_tokenizer() -> None:
@@ -159,7 +204,9 @@ def test_distinct_n_rejects_bad_n() -> None:
         distinct_n(["a b"], 0)
 
 
-@pytest.mark.parametrize("metric", [corpus_bleu, corpus_chrf, rouge])
+@pytest.mark.parametrize(
+    "metric", [corpus_bleu, corpus_chrf, rouge, exact_match, character_error_rate]
+)
 def test_paired_metrics_reject_bad_inputs(metric: Callable[..., object]) -> None:
     with pytest.raises(ValueError, match="2 hypotheses but 1 references"):
         metric(["a", "b"], ["a"])

@@ -8,6 +8,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR, ReduceLROnPlateau
 
 SCHEDULERS = ("plateau", "warmup", "constant")
+NEVER = 2**62  # a scheduling frequency no run reaches
 
 
 def inverse_sqrt_warmup(warmup_steps: int):
@@ -43,12 +44,14 @@ def build_scheduler(optimizer: Optimizer, hparams: Any) -> dict[str, Any]:
         )
         return {
             "optimizer": optimizer,
-            # stepped after each validation (``Seq2SeqSystem._step_plateau``); not
-            # strict: an epoch may end before the first validation has run
+            # stepped after each validation (``Seq2SeqSystem._step_plateau``), never
+            # by Lightning at an epoch's end: the epoch count never reaches this
+            # frequency, so an epoch that ends before the first validation of a run
+            # that validates by steps logs no "val_loss ... not available" warning
             "lr_scheduler": {
                 "scheduler": schedule,
                 "monitor": "val_loss",
-                "strict": False,
+                "frequency": NEVER,
             },
         }
     raise ValueError(f"scheduler must be one of {SCHEDULERS}, got {kind!r}")
