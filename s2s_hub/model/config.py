@@ -111,6 +111,10 @@ class Seq2SeqConfig:
             if not (rnn or _bad(self, "heads") or _bad(self, "hidden_size"))
             and self.hidden_size % self.heads
             else "",
+            "a Transformer's hidden_size must be even (sine and cosine pairs), "
+            f"got {self.hidden_size}"
+            if not (rnn or _bad(self, "hidden_size")) and self.hidden_size % 2
+            else "",
             "copy needs one vocabulary for both sides (src_vocab_size == "
             f"tgt_vocab_size, got {self.src_vocab_size} and {self.tgt_vocab_size})"
             if self.copy and self.src_vocab_size != self.tgt_vocab_size
