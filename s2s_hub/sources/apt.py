@@ -11,10 +11,19 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 LANGUAGES = ("en", "de", "fr", "it")
 APT_HELPER = "/usr/lib/apt/apt-helper"
+# The index target apt-file configures: every file of every package, per component.
+CONTENTS_TARGET = {
+    "MetaKey": "$(COMPONENT)/Contents-$(ARCHITECTURE)",
+    "ShortDescription": "Contents-$(ARCHITECTURE)",
+    "Description": "$(RELEASE)/$(COMPONENT) $(ARCHITECTURE) Contents",
+    "KeepCompressed": "true",
+    "PDiffs": "false",
+}
 
 
 def default_cache_dir() -> Path:
@@ -53,6 +62,44 @@ def update_lists(cache_dir: Path, languages: tuple[str, ...] = LANGUAGES) -> Pat
         wanted = f"Acquire::Languages={','.join(languages)}"
         _run(["apt-get", "update", *_private_options(lists_dir), "-o", wanted])
     return lists_dir
+
+
+def update_contents_lists(cache_dir: Path) -> Path:
+    """A private lists folder with Packages and Contents indexes, made once.
+
+    The Contents indexes list every file of every package (what ``apt-file`` reads),
+    so packages can be chosen by what they ship before anything is downloaded.
+    """
+    lists_dir = cache_dir / "apt-contents"
+    if not any(lists_dir.glob("*_Contents-*")):
+        (lists_dir / "partial").mkdir(parents=True, exist_ok=True)
+        target = "Acquire::IndexTargets::deb::Contents-deb"
+        contents = [
+            arg
+            for key, value in CONTENTS_TARGET.items()
+            for arg in ("-o", f"{target}::{key}={value}")
+        ]
+        languages = ["-o", "Acquire::Languages=none"]
+        _run(["apt-get", "update", *_private_options(lists_dir), *languages, *contents])
+    return lists_dir
+
+
+def read_index(index: Path) -> Iterator[str]:
+    """The lines of an apt index, decompressed on the fly (whatever format apt kept)."""
+    with subprocess.Popen(
+        [APT_HELPER, "cat-file", str(index)], stdout=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        yield from process.stdout
+    if process.returncode != 0:
+        raise RuntimeError(f"apt-helper cat-file {index} failed")
+
+
+def download_debs(lists_dir: Path, packages: list[str], folder: Path) -> list[Path]:
+    """``apt-get download`` the candidate versions of ``packages`` into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "download", *_private_options(lists_dir), *packages], cwd=folder)
+    return sorted(folder.glob("*.deb"))
 
 
 def suite(index: Path) -> str:

@@ -34,15 +34,17 @@ def split_statistics(path: Path) -> dict[str, float]:
     }
 
 
-def statistics_table(out_dir: Path) -> str:
-    """A Markdown table of :func:`split_statistics` for each split file."""
+def statistics_table(out_dir: Path, folders: dict[str, Path] | None = None) -> str:
+    """A Markdown table of :func:`split_statistics` for each split file, read from
+    ``out_dir`` or, for the splits ``folders`` names, from the folder it gives."""
+    folders = folders or {}
     lines = [
         "| split | pairs | file size | source words median / p95 "
         "| target words median / p95 |",
         "|---|---:|---:|---:|---:|",
     ]
     for split in SPLIT_FILES:
-        path = Path(out_dir) / f"{split}.tsv.gz"
+        path = Path(folders.get(split, out_dir)) / f"{split}.tsv.gz"
         stats = split_statistics(path)
         lines.append(
             f"| {split} | {stats['pairs']:,} | {path.stat().st_size / 1e6:.2f} MB "

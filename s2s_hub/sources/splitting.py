@@ -75,6 +75,16 @@ def _fence(
     return [r for r in kept if not any(r[f] in texts for f in fields)]
 
 
+def _fence_and_sort(
+    splits: dict[str, list[Record]], fenced: tuple[str, ...]
+) -> dict[str, list[Record]]:
+    splits["dev"] = _fence(splits["dev"], splits["test"], fenced)
+    splits["train"] = _fence(splits["train"], splits["dev"] + splits["test"], fenced)
+    for split in splits.values():
+        split.sort(key=lambda r: stable_hash(r["source"] + "\t" + r["target"]))
+    return splits
+
+
 def split_records(
     records: Iterable[Record],
     group_of: Callable[[Record], str],
@@ -98,11 +108,43 @@ def split_records(
             splits["dev"] += group
         else:
             splits["train"] += group
-    splits["dev"] = _fence(splits["dev"], splits["test"], fenced)
-    splits["train"] = _fence(splits["train"], splits["dev"] + splits["test"], fenced)
-    for split in splits.values():
-        split.sort(key=lambda r: stable_hash(r["source"] + "\t" + r["target"]))
-    return splits
+    return _fence_and_sort(splits, fenced)
+
+
+def group_bucket(group: str) -> float:
+    """Where a group's key falls in [0, 1), from its hash: the same in every run and
+    independent of which other groups exist."""
+    return int(stable_hash(group)[:8], 16) / 16**8
+
+
+def split_by_group_hash(
+    records: Iterable[Record],
+    group_of: Callable[[Record], str],
+    held_out: float = 0.02,
+    max_held_out_group: int = 2000,
+    fenced: tuple[str, ...] = ("source",),
+) -> dict[str, list[Record]]:
+    """Records split by the hash of their group alone, deduplicated per split.
+
+    A group goes to test if its :func:`group_bucket` is below ``held_out``, to dev
+    if below twice that, otherwise to train; groups of more than
+    ``max_held_out_group`` distinct records always train. Unlike
+    :func:`split_records`, a group's split does not depend on the other groups, so a
+    corpus that grows (more packages fetched) keeps every group where it was, and a
+    held-out group keeps all its records, also those other groups share (a new
+    program's "Cancel" is part of what it asks of a translator). Fencing and order
+    are as in :func:`split_records`.
+    """
+    splits: dict[str, list[Record]] = {name: [] for name in SPLIT_FILES}
+    for group in _groups(list(records), group_of):
+        group = dedupe(group)
+        bucket = group_bucket(group_of(group[0]))
+        if len(group) > max_held_out_group or bucket >= 2 * held_out:
+            splits["train"] += group
+        else:
+            splits["test" if bucket < held_out else "dev"] += group
+    splits = {name: dedupe(rows) for name, rows in splits.items()}
+    return _fence_and_sort(splits, fenced)
 
 
 def _cell(text: str) -> str:

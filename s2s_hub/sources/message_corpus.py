@@ -1,0 +1,283 @@
+"""The message corpus of one language pair: catalogs in, split files and card out.
+
+``build_corpus`` reads every cached package's catalogs (``messages.py``), splits the
+pairs by package family with :func:`~s2s_hub.sources.splitting.split_by_group_hash`
+(a package's split depends on its name alone, so the corpus can grow), writes dev and
+test beside a ``DATA.md``, a ``packages.tsv`` (each package's version, split, pairs
+and licenses) and the license texts of their packages, and writes the train split,
+too large for git, into a folder of the cache.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from s2s_hub.sources.apt import default_cache_dir
+from s2s_hub.sources.card import statistics_table
+from s2s_hub.sources.messages import (
+    LOCALES,
+    catalogs_dir,
+    debian_release,
+    read_meta,
+    read_package,
+)
+from s2s_hub.sources.splitting import split_by_group_hash, write_tsv_gz
+
+COMMON_LICENSES = Path("/usr/share/common-licenses")
+# License names as written in copyright files -> their text in common-licenses
+LICENSE_TEXTS = {
+    r"\bL?GPL-?2\.1": "LGPL-2.1",
+    r"\bLGPL-?2(?![.\d])": "LGPL-2",
+    r"\bLGPL-?3": "LGPL-3",
+    r"(?<!L)GPL-?2(?![.\d])": "GPL-2",
+    r"(?<!L)GPL-?3": "GPL-3",
+    r"Apache-?2": "Apache-2.0",
+    r"MPL-?1\.1": "MPL-1.1",
+    r"MPL-?2": "MPL-2.0",
+    r"GFDL-?1\.2": "GFDL-1.2",
+    r"GFDL-?1\.3": "GFDL-1.3",
+    r"Artistic": "Artistic",
+    r"CC0": "CC0-1.0",
+}
+# Names found in copyright files that do not follow the machine-readable format
+FREE_TEXT_LICENSES = {
+    "LGPL": r"GNU (?:Lesser|Library) General Public License",
+    "GPL": r"GNU General Public License",
+    "Apache-2.0": r"Apache License,? Version 2",
+    "MPL": r"Mozilla Public License",
+    "BSD": r"\bBSD\b",
+    "Expat": r"Permission is hereby granted, free of charge",
+    "public-domain": r"public domain",
+}
+CARD = """
+# Software messages: {pair}
+
+English-{language} interface messages (menus, dialogs, errors, help lines) of
+{packages:,} Debian packages ({release}, main), from the gettext catalogs they ship
+(`<locale>/LC_MESSAGES/<domain>.mo`, locales {locales}), built by
+`s2s-hub data prepare translation` (task options `{options}`).
+
+## Splits
+
+{statistics}
+
+Train is not in git: `prepare` writes it to `{train_dir}` (see `docs/data.md`).
+Word counts are whitespace tokens (a Chinese message counts as few words).
+
+Each catalog is cleaned the same way on both sides: fuzzy, obsolete and untranslated
+entries, translator credits and identical pairs are dropped; accelerator marks
+(`_File`, `&File`, `~File`, `文件(_F)`) and simple markup tags are removed and
+entities decoded; a pair whose sides differ in tags or placeholders (`%s`, `%1$d`,
+`%(name)s`, `{{0}}`, `$(ARG1)`, `%1`) is dropped, and the placeholders of the others
+are kept; whitespace is normalised. A plural entry gives its singular pair and its
+plural pair. Exact duplicates are removed.
+
+Packages are grouped by source package with version digits dropped (`gcc-12` ->
+`gcc`); a group goes to test if the SHA-1 of its name, read as a fraction, is below
+{held_out}, to dev if below twice that, otherwise to train (groups of more than
+{max_group:,} pairs always train). No package is in two splits, and train loses the
+pairs that share an English or {language} text with dev or test.
+
+**Reserved, never read:** the catalogs of `gnome-control-center-data`,
+`nautilus-data`, `rhythmbox-data` and `evince-common` (domains
+`gnome-control-center-2.0*`, `nautilus`, `rhythmbox`, `evince`): the project's
+held-out check on new programs.
+
+## Licenses
+
+The messages keep their packages' licenses. `packages.tsv` lists every package with
+its version, split, pairs and the licenses of its `copyright` file; `licenses/` holds
+the `copyright` files of the dev and test packages and the license texts they name.
+Pairs by license (a package with several licenses counts under each):
+
+{licenses}
+
+## Packages in dev and test
+
+{held_out_packages}
+"""
+
+
+def copyright_licenses(text: str) -> list[str]:
+    """The licenses a Debian ``copyright`` file names, sorted.
+
+    Machine-readable files give them in ``License:`` fields; from other files the
+    names of well-known licenses found in the text are returned.
+    """
+    if text.startswith("Format:"):
+        names = re.findall(r"(?m)^License:[ \t]*(\S[^\n]*)", text)
+        return sorted({name.strip() for name in names})
+    return sorted(
+        name
+        for name, pattern in FREE_TEXT_LICENSES.items()
+        if re.search(pattern, text, re.IGNORECASE)
+    )
+
+
+def license_texts(names: list[str]) -> list[str]:
+    """The files of ``/usr/share/common-licenses`` that ``names`` refer to."""
+    found = {
+        text
+        for name in names
+        for pattern, text in LICENSE_TEXTS.items()
+        if re.search(pattern, name)
+    }
+    return sorted(found)
+
+
+def package_copyright(folder: Path) -> str:
+    """A cached package's ``copyright`` text, or that of the package its doc folder
+    points to (``foo-data`` -> ``foo``) when that one is cached; ``""`` if neither."""
+    if (folder / "copyright").exists():
+        return (folder / "copyright").read_text("utf-8", errors="replace")
+    owner = read_meta(folder).get("copyright")
+    other = folder.parent / str(owner) / "copyright"
+    return other.read_text("utf-8", errors="replace") if other.exists() else ""
+
+
+def message_group(source: str) -> str:
+    """The split unit of a source package: its name without version digits, so
+    ``gcc-11`` and ``gcc-12``, which ship nearly the same messages, go together."""
+    return re.sub(r"[-.\d]+$", "", source) or source
+
+
+def build_corpus(
+    language: str,
+    out_dir: Path,
+    train_dir: Path,
+    cache_dir: Path | None = None,
+    held_out: float = 0.01,
+    max_group: int = 2000,
+    options: str = "",
+) -> dict[str, int]:
+    """Split the cached catalogs of ``language`` and write the corpus; return the
+    count of each split. Dev, test, ``DATA.md``, ``packages.tsv`` and ``licenses/``
+    go to ``out_dir``, train to ``train_dir``."""
+    if language not in LOCALES:
+        raise ValueError(f"no catalogs for {language!r}; expected one of {LOCALES}")
+    cache_dir = cache_dir or default_cache_dir()
+    folders = sorted(p.parent for p in catalogs_dir(cache_dir).glob("*/meta.json"))
+    folders = [f for f in folders if language in read_meta(f)["catalogs"]]
+    records = []
+    for folder in folders:
+        for record in read_package(folder, language):
+            records.append({**record, "group": message_group(record["group"])})
+    splits = split_by_group_hash(
+        records,
+        group_of=lambda r: r["group"],
+        held_out=held_out,
+        max_held_out_group=max_group,
+        fenced=("source", "target"),
+    )
+    counts = {
+        "train": write_tsv_gz(splits["train"], Path(train_dir) / "train.tsv.gz"),
+        "dev": write_tsv_gz(splits["dev"], Path(out_dir) / "dev.tsv.gz"),
+        "test": write_tsv_gz(splits["test"], Path(out_dir) / "test.tsv.gz"),
+    }
+    rows = _package_rows(folders, splits)
+    _write_packages(rows, Path(out_dir) / "packages.tsv")
+    _write_licenses(rows, folders, Path(out_dir) / "licenses")
+    pair = "en-" + language.split("_")[0]
+    text = CARD.format(
+        pair=pair,
+        language={"de": "German", "zh_CN": "Chinese (Simplified)"}[language],
+        packages=len(rows),
+        release=debian_release(cache_dir),
+        locales=", ".join(f"`{locale}`" for locale in LOCALES[language]),
+        options=options,
+        statistics=statistics_table(out_dir, {"train": Path(train_dir)}),
+        train_dir=train_dir,
+        held_out=held_out,
+        max_group=max_group,
+        licenses=_license_summary(rows),
+        held_out_packages=_held_out_table(rows),
+    )
+    (Path(out_dir) / "DATA.md").write_text(text.strip() + "\n", "utf-8")
+    return counts
+
+
+def _package_rows(
+    folders: list[Path], splits: dict[str, list[dict[str, str]]]
+) -> list[dict]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for split, records in splits.items():
+        for record in records:
+            counts[record["package"]][split] += 1
+    rows = []
+    for folder in folders:
+        meta = read_meta(folder)
+        package_counts = counts.get(meta["package"], Counter())
+        rows.append(
+            {
+                "package": meta["package"],
+                "version": meta["version"],
+                "source": meta["source"],
+                "split": next(iter(package_counts), "-"),
+                "pairs": sum(package_counts.values()),
+                "licenses": copyright_licenses(package_copyright(folder)),
+            }
+        )
+    return rows
+
+
+def _write_packages(rows: list[dict], path: Path) -> None:
+    lines = ["package\tversion\tsource\tsplit\tpairs\tlicenses\n"]
+    for row in rows:
+        licenses = "; ".join(row["licenses"]) or "see copyright"
+        lines.append(
+            f"{row['package']}\t{row['version']}\t{row['source']}\t{row['split']}\t"
+            f"{row['pairs']}\t{licenses}\n"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(lines), "utf-8")
+
+
+def _write_licenses(rows: list[dict], folders: list[Path], out: Path) -> None:
+    """The copyright files of the dev and test packages and the common license
+    texts they name (GPL, LGPL, MPL and others ask for their text to travel along)."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    by_name = {folder.name: folder for folder in folders}
+    named: set[str] = set()
+    for row in rows:
+        if row["split"] not in ("dev", "test"):
+            continue
+        text = package_copyright(by_name[row["package"]])
+        (out / f"{row['package']}.copyright").write_text(text, "utf-8")
+        named.update(license_texts(row["licenses"]))
+    for name in sorted(named):
+        if (COMMON_LICENSES / name).exists():
+            shutil.copyfile(COMMON_LICENSES / name, out / name)
+
+
+def _license_summary(rows: list[dict]) -> str:
+    pairs: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
+    for row in rows:
+        for name in row["licenses"] or ["(not recognised: see copyright)"]:
+            pairs[name] += row["pairs"]
+            packages[name] += 1
+    lines = ["| license | packages | pairs |", "|---|---:|---:|"]
+    for name, count in pairs.most_common(25):
+        lines.append(f"| {name} | {packages[name]:,} | {count:,} |")
+    if len(pairs) > 25:
+        rest = sum(count for _, count in pairs.most_common()[25:])
+        lines.append(f"| {len(pairs) - 25} others | | {rest:,} |")
+    return "\n".join(lines)
+
+
+def _held_out_table(rows: list[dict]) -> str:
+    lines = [
+        "| split | package | version | pairs | licenses |",
+        "|---|---|---|---:|---|",
+    ]
+    for row in sorted(rows, key=lambda r: (r["split"], r["package"])):
+        if row["split"] in ("dev", "test"):
+            lines.append(
+                f"| {row['split']} | {row['package']} | {row['version']} "
+                f"| {row['pairs']:,} | {'; '.join(row['licenses'])} |"
+            )
+    return "\n".join(lines)
