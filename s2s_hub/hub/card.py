@@ -16,11 +16,13 @@ from huggingface_hub import EvalResult, ModelCard
 
 from s2s_hub import __version__
 from s2s_hub.evaluation import Evaluation
+from s2s_hub.model.config import ARCHS
 from s2s_hub.model.seq2seq import REPO_URL
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 
 HUB_TASK_TYPE = "text2text-generation"
+ARCH_NAMES = {"rnn": "RNN", "transformer": "Transformer"}
 
 TEMPLATE = """---
 {{ card_data }}
@@ -28,8 +30,8 @@ TEMPLATE = """---
 
 # {{ repo_id }}
 
-An attentional RNN encoder-decoder trained with [s2s-hub]({{ repo_url }})
-{{ version }} for the `{{ task }}` task: {{ description }}
+An attentional {{ architecture_name }} encoder-decoder trained with
+[s2s-hub]({{ repo_url }}) {{ version }} for the `{{ task }}` task: {{ description }}
 
 ## How to use
 
@@ -147,7 +149,9 @@ def build_card(
     task = predictor.task
     data = predictor.model.generate_model_card().data
     data.model_name = repo_id
-    data.tags = sorted({*(data.tags or []), task.name})
+    arch = predictor.model.config.arch
+    # the mixin's tags name the RNN whatever the architecture
+    data.tags = sorted({*(data.tags or []), task.name, arch} - ({*ARCHS} - {arch}))
     if evaluation is not None:
         data.metrics = sorted(evaluation.scores)
         data.eval_results = eval_results(evaluation, task)
@@ -173,6 +177,7 @@ def build_card(
         examples=evaluation.examples if evaluation else 0,
         decoding=_yaml(decoding),
         architecture=_yaml(predictor.model.config.to_dict()),
+        architecture_name=ARCH_NAMES[arch],
         training=_yaml(train_info) if train_info else "",
         data_source=task.data_source or "not stated",
         data_license=task.data_license,
