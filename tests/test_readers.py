@@ -35,7 +35,6 @@ def test_bad_rows_are_skipped_and_counted_by_reason(tmp_path, caplog):
     content = b"".join(
         [
             tsv("\t".join(GOOD[0]), "", "   ", "only one column", "a\tb\tc"),
-            b"caf\xe9 latin-1\tKaffee\n",  # not UTF-8
             tsv("x" * (MAX_LINE_CHARS + 1) + "\ty", "source\t ", "\t".join(GOOD[1])),
         ]
     )
@@ -47,7 +46,6 @@ def test_bad_rows_are_skipped_and_counted_by_reason(tmp_path, caplog):
     assert summary.startswith(f"{path}: 2 rows kept, skipped ")
     for reason in (
         "2 empty",
-        "1 invalid UTF-8",
         f"1 longer than {MAX_LINE_CHARS} chars",
         "1 with 1 instead of 2 columns",
         "1 with 3 instead of 2 columns",
@@ -96,10 +94,6 @@ def test_jsonl_rows_without_a_column_are_skipped(tmp_path, caplog):
             "train.tsv.gz", CUT_GZIP, r"train\.tsv\.gz: cannot read file .*ended",
             id="cut-gzip",
         ),
-        pytest.param(
-            "train.tsv", b"\xff\xfe" + "a\tb\n".encode("utf-16-le"),
-            r"train\.tsv: .*line 1: invalid UTF-8", id="utf-16",
-        ),
     ],
 )  # fmt: skip
 def test_a_file_without_usable_rows_names_the_file_and_line(
@@ -108,6 +102,56 @@ def test_a_file_without_usable_rows_names_the_file_and_line(
     write_splits(tmp_path, name, content)
     with pytest.raises(DataError, match=message):
         get_task("translation", data_dir=str(tmp_path)).pairs("train")
+
+
+TWENTY_ROWS = "".join(f"Zeile {i}\tline {i} ü\n" for i in range(20))
+LATIN = "Grüße aus Köln\tgreetings from Cologne\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        pytest.param(TWENTY_ROWS.encode("utf-16"), "UTF-16 byte order", id="utf-16"),
+        pytest.param(
+            b"\xfe\xff" + TWENTY_ROWS.encode("utf-16-be"), "UTF-16 byte order",
+            id="utf-16-be",
+        ),
+        pytest.param(TWENTY_ROWS.encode("utf-16-le"), "line 1 holds NUL", id="le"),
+        pytest.param(TWENTY_ROWS.encode("utf-16-be"), "line 1 holds NUL", id="be"),
+        pytest.param(TWENTY_ROWS.encode("utf-32"), "UTF-32 byte order", id="utf-32"),
+        pytest.param(LATIN.encode("latin-1") * 20, "line 1 has byte 0xFC", id="latin"),
+        pytest.param(
+            TWENTY_ROWS.encode() * 100 + LATIN.encode("cp1252"),
+            "line 2001 has byte 0xFC", id="one-cp1252-line-after-2000",
+        ),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_utf8_is_refused_whole_in_one_line(tmp_path, content, why):
+    write_splits(tmp_path, "train.tsv", content)
+    with pytest.raises(DataError) as refused:
+        get_task("translation", data_dir=str(tmp_path)).pairs("train")
+    message = str(refused.value)
+    assert "\n" not in message and why in message
+    assert message.startswith(f"{tmp_path / 'train.tsv'}: not UTF-8 text")
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_source(tmp_path):
+    write_splits(tmp_path, "train.tsv", b"\xef\xbb\xbf" + TWENTY_ROWS.encode())
+    pairs = get_task("translation", data_dir=str(tmp_path)).pairs("train")
+    assert pairs[0] == ("Zeile 0", "line 0 ü") and len(pairs) == 20
+
+
+def test_the_bad_row_summary_is_logged_once_however_often_the_file_is_read(
+    tmp_path, caplog
+):
+    write_splits(tmp_path, "train.tsv", tsv("\t".join(GOOD[0]), "no tab"))
+    task = get_task("translation", data_dir=str(tmp_path))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):  # a run reads train for its tokenizer, then its batches
+            assert task.pairs("train") == [GOOD[0]]
+    assert [r.getMessage() for r in caplog.records].count(
+        f"{tmp_path / 'train.tsv'}: 1 rows kept, skipped 1 with 1 instead of 2 columns"
+    ) == 1
 
 
 def test_an_unknown_format_is_named(tmp_path):
