@@ -1,7 +1,7 @@
 """Choosing a model's decoding settings on the dev split.
 
 A task ships with one decoding, and a length penalty or minimum length that suits
-one model may not suit the next: ``scripts/tune_decoding.py`` tries a grid on dev
+one model may not suit the next: ``s2s-hub tune`` tries a grid on dev
 before export. Test is never decoded here: choosing on it would overstate the
 scores the card reports.
 """

@@ -24,7 +24,7 @@ train_and_export() {
   s2s-hub train --task "$task" --train.out_dir "$run" --train.max_time "$MAX_TIME" \
     --resume "$resume" --accelerator cpu --devices 1
   local chosen
-  chosen=$(python scripts/select_checkpoint.py "$run" | tail -n 1)
+  chosen=$(s2s-hub select "$run" | tail -n 1)
   rm -rf "checkpoints/$task"
   s2s-hub export "$chosen" "checkpoints/$task" --half --repo_id "s2s-hub/$task"
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from conftest import TINY_TRAIN_ARGS
+from conftest import ROOT, TINY_TRAIN_ARGS
 
 from s2s_hub.cli.evaluate import side_by_side
 from s2s_hub.cli.main import main
@@ -315,3 +315,29 @@ def test_a_new_run_never_mixes_in_another_run_s_tokenizer(tmp_path):
         build_tokenizer(task, TrainConfig(vocab_size=24), tmp_path)
     resumed = build_tokenizer(task, TrainConfig(vocab_size=24), tmp_path, resume=True)
     assert resumed.vocab_size == 20  # a resumed run keeps its vocabulary
+
+
+def test_average_select_and_tune_are_commands(trained, capsys):
+    checkpoints = trained / "checkpoints"
+    average = checkpoints / "average.ckpt"
+    inputs = [str(checkpoints / "best.ckpt"), str(checkpoints / "last.ckpt")]
+    assert main(["average", str(average), *inputs]) == 0
+    assert capsys.readouterr().out.strip() == str(average)
+    assert main(["select", str(trained)]) == 0
+    *rows, chosen = capsys.readouterr().out.strip().splitlines()
+    assert sorted(row.split()[0] for row in rows) == [
+        "average.ckpt",
+        "best.ckpt",
+        "last.ckpt",
+    ]
+    assert Path(chosen).parent == checkpoints and Path(chosen).is_file()
+    average.unlink()
+
+
+def test_tune_prints_each_trial_best_first_then_the_winner(capsys):
+    # the bundled reverse model is exact with room to write its output only
+    model = str(ROOT / "checkpoints" / "reverse")
+    assert main(["tune", model, "max_length=2,40", "--by", "exact"]) == 0
+    *trials, winner = capsys.readouterr().out.strip().splitlines()
+    assert len(trials) == 2 and trials[0].startswith("{'max_length': 40}: dev")
+    assert json.loads(winner)["max_length"] == 40

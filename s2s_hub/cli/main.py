@@ -23,6 +23,9 @@ COMMANDS = {
     "export": "export",
     "space-card": "space_card",
     "plot": "plot",
+    "select": "select",
+    "average": "average",
+    "tune": "tune",
     "space push": "space_push",
     "data prepare": "data_prepare",
 }
