@@ -4,7 +4,8 @@ Every search calls ``encode`` once and ``step`` once per token, so these two cal
 are all ONNX Runtime has to compute; the searches themselves (beams, constraints,
 sampling) stay the Python code that drives the torch model. The graphs take and
 return ``DecoderState``'s tensors one by one, under the names below, so a state
-read back from ONNX Runtime is an ordinary ``DecoderState``.
+read back from ONNX Runtime is an ordinary ``DecoderState`` (a Transformer's
+graphs, in ``transformer_graphs.py``, pass a ``TransformerState``'s).
 
 They are exported with torch's TorchScript-based exporter (``dynamo=False``): it
 turns the encoder's packed sequences into the ``sequence_lens`` input of ONNX's
@@ -22,6 +23,8 @@ from torch import Tensor, nn
 
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
 from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
+from s2s_hub.model.transformer_state import TransformerState
+from s2s_hub.serving import transformer_graphs
 
 OPSET = 17
 #: rows per sentence in the traced and verified steps: beams share their
@@ -42,11 +45,17 @@ def encoder_inputs(src: Tensor, src_lengths: Tensor) -> dict[str, Tensor]:
 
 def encoder_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
     """``EncoderGraph``'s outputs, in order."""
+    if config.arch == "transformer":
+        return transformer_graphs.encoder_outputs(config)
     return ("memory", "keys", "mask", "feed", *hidden_names(config))
 
 
-def step_inputs(prev_tokens: Tensor, state: DecoderState) -> dict[str, Tensor]:
+def step_inputs(
+    prev_tokens: Tensor, state: DecoderState | TransformerState
+) -> dict[str, Tensor]:
     """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
+    if isinstance(state, TransformerState):
+        return transformer_graphs.step_inputs(prev_tokens, state)
     return {
         "prev_tokens": prev_tokens,
         "step": torch.as_tensor(state.step),
@@ -62,6 +71,8 @@ def step_inputs(prev_tokens: Tensor, state: DecoderState) -> dict[str, Tensor]:
 def step_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
     """``StepGraph``'s outputs, in order; an ONNX value has one name, so the new
     state's tensors are ``next_*``."""
+    if config.arch == "transformer":
+        return transformer_graphs.step_outputs(config)
     changed = ("feed", *hidden_names(config))
     return ("log_probs", "attention", *(f"next_{name}" for name in changed))
 
@@ -125,12 +136,16 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
             warnings.simplefilter("ignore")
             with torch.no_grad():
                 state = model.encode(src, lengths).expand(BEAMS)
+                if isinstance(state, TransformerState):  # a cache to grow
+                    tokens = torch.full((len(src) * BEAMS,), model.bos_id)
+                    state = model.step(tokens, state)[2]
+            encoder_graph, step_graph = _graphs(config)
             # in eval mode: the exporter restores each wrapper's mode afterwards,
             # and a new module's is training, which would switch dropout on
-            graph = EncoderGraph(model).eval()
+            graph = encoder_graph(model).eval()
             inputs = encoder_inputs(src, lengths)
             _export(graph, inputs, encoder_outputs(config), encoder)
-            graph = StepGraph(model).eval()
+            graph = step_graph(model).eval()
             inputs = _step_arguments(model.bos_id, state)
             _export(graph, inputs, step_outputs(config), step)
         _verify(model, folder)
@@ -141,7 +156,16 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
     return encoder, step
 
 
+def _graphs(config: Seq2SeqConfig) -> tuple[type[nn.Module], type[nn.Module]]:
+    """The encoder and step graphs of ``config``'s architecture."""
+    if config.arch == "transformer":
+        return transformer_graphs.EncoderGraph, transformer_graphs.StepGraph
+    return EncoderGraph, StepGraph
+
+
 def _combination(config: Seq2SeqConfig) -> str:
+    if config.arch == "transformer":
+        return "a transformer model" + (" with the copy gate" if config.copy else "")
     gate = " and the copy gate" if config.copy else ""
     return f"a {config.cell} model with {config.attention} attention{gate}"
 
@@ -155,11 +179,13 @@ def _example(config: Seq2SeqConfig, rows: int, length: int) -> tuple[Tensor, Ten
     return src, lengths
 
 
-def _step_arguments(token: int, state: DecoderState) -> dict[str, Tensor]:
+def _step_arguments(
+    token: int, state: DecoderState | TransformerState
+) -> dict[str, Tensor]:
     """``StepGraph``'s inputs for ``state``, each its own tensor: the tracer would
     merge two inputs that are one object (LSTM's initial h and c are, and so are
     dot attention's keys and memory) into one graph input."""
-    tokens = torch.full((state.feed.size(0),), token)
+    tokens = torch.full((state.source.size(0) * state.group,), token)
     return {name: value.clone() for name, value in step_inputs(tokens, state).items()}
 
 
@@ -185,12 +211,15 @@ def _export(
 
 
 def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
-    """Sentences, rows (a sentence's beams) and source length, wherever they
-    appear."""
+    """Sentences, rows (a sentence's beams), source length and a Transformer
+    cache's steps, wherever they appear."""
     axes: dict[str, dict[int, str]] = {}
     for name in names:
         base = name.removeprefix("next_")
-        if base in ("h", "c"):
+        cache = transformer_graphs.dynamic_axes(base)
+        if cache is not None:
+            axes[name] = cache
+        elif base in ("h", "c"):
             axes[name] = {1: "rows"}  # layers x rows x hidden
         elif base in ("src", "memory", "keys", "mask", "source"):
             axes[name] = {0: "sentences", 1: "src_len"}
@@ -219,8 +248,15 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
     pairs = {
         "log-probabilities": (log_probs, onnx_log_probs),
         "attention": (attention, onnx_attention),
-        "hidden state": (expected.hidden[0], actual.hidden[0]),
+        "decoder state": (_carried(expected), _carried(actual)),
     }
     for name, (torch_value, onnx_value) in pairs.items():
         if not torch.allclose(torch_value, onnx_value, atol=1e-4, rtol=1e-3):
             raise ValueError(f"ONNX Runtime's {name} differ from torch's")
+
+
+def _carried(state: DecoderState | TransformerState) -> Tensor:
+    """What a step hands the next: the RNN's state, the Transformer's cache."""
+    if isinstance(state, TransformerState):
+        return state.self_values[-1]
+    return state.hidden[0]

@@ -21,6 +21,8 @@ from torch import Tensor, nn
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
 from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
 from s2s_hub.model.config import ConfigTokenIds
+from s2s_hub.model.transformer_state import TransformerState
+from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.graphs import encoder_inputs, step_inputs
 from s2s_hub.serving.precision import native_int8_dot
 
@@ -89,16 +91,20 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             )
         return cls(config, *sessions)
 
-    def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
+    def encode(
+        self, src: Tensor, src_lengths: Tensor
+    ) -> DecoderState | TransformerState:
         """``Seq2Seq.encode``: the decoder's initial state of ``src`` (batch,
         src_len)."""
-        inputs = encoder_inputs(src, src_lengths)
-        memory, keys, mask, feed, *hidden = _run(self.encoder_session, inputs)
+        outputs = _run(self.encoder_session, encoder_inputs(src, src_lengths))
+        if self.config.arch == "transformer":
+            return transformer_graphs.encoded_state(src, outputs)
+        memory, keys, mask, feed, *hidden = outputs
         return DecoderState(tuple(hidden), feed, memory, keys, mask, src)
 
     def step(
-        self, prev_tokens: Tensor, state: DecoderState
-    ) -> tuple[Tensor, Tensor, DecoderState]:
+        self, prev_tokens: Tensor, state: DecoderState | TransformerState
+    ) -> tuple[Tensor, Tensor, DecoderState | TransformerState]:
         """``Seq2Seq.step``: log-probabilities (rows, vocab) and attention
         (rows, src_len) of the token after ``prev_tokens`` (rows,), and the next
         state."""
@@ -107,7 +113,11 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             for name, value in step_inputs(prev_tokens, state).items()
             if name in self._step_inputs
         }
-        log_probs, attention, feed, *hidden = _run(self.step_session, inputs)
+        log_probs, attention, *carried = _run(self.step_session, inputs)
+        if isinstance(state, TransformerState):
+            next_state = transformer_graphs.stepped_state(state, carried)
+            return log_probs, attention, next_state
+        feed, *hidden = carried
         next_state = replace(
             state, hidden=tuple(hidden), feed=feed, step=state.step + 1
         )
