@@ -170,19 +170,47 @@ class Predictor:
             nbests = decode(self.model, src.to(device), lengths.to(device), config)
             for i, row, nbest in zip(chunk, src, nbests, strict=True):
                 source = row[row != self.tokenizer.pad_id].tolist()
-                results[i] = [self._prediction(source, h) for h in nbest]
+                results[i] = [self._prediction(texts[i], source, h) for h in nbest]
         return [results[i] for i in range(len(texts))]
 
-    def _prediction(self, source: list[int], hypothesis: Hypothesis) -> Prediction:
+    def _prediction(
+        self, text: str, source: list[int], hypothesis: Hypothesis
+    ) -> Prediction:
         target = hypothesis.tokens + [self.tokenizer.eos_id]
+        attended = partial(self._attended_source, text, hypothesis.attention)
         return Prediction(
-            text=self.tokenizer.decode(hypothesis.tokens),
+            text=self.tokenizer.decode(hypothesis.tokens, fill=attended),
             log_prob=hypothesis.log_prob,
             score=hypothesis.score,
             source_pieces=self.tokenizer.pieces(source),
             target_pieces=self.tokenizer.pieces(target)[: len(hypothesis.attention)],
             attention=hypothesis.attention,
         )
+
+    def _attended_source(
+        self, text: str, attention: Tensor, start: int, end: int
+    ) -> str:
+        """The source characters that output pieces ``start..end`` attended to
+        most, in source order: what pieces that spell nothing stand for (a word
+        the model copies but has no pieces for, say)."""
+        surfaces = encoder_input(
+            self.tokenizer.surfaces(text),
+            self.task.max_source_tokens,
+            "",  # eos stands for no text
+            self.task.keep_source_end,
+        )
+        last = len(surfaces) - 1
+        columns = sorted(
+            {min(c, last) for c in attention[start:end].argmax(-1).tolist()}
+        )
+        found: list[int] = []
+        for column in columns:
+            # a character made of byte pieces shows on its last one
+            while column < last and not surfaces[column]:
+                column += 1
+            if column not in found:
+                found.append(column)
+        return "".join(surfaces[column] for column in found).strip()
 
     @torch.inference_mode()
     def score(self, pairs: list[Pair], batch_size: int = 128) -> list[TargetScore]:

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import sentencepiece as spm
+from sentencepiece import sentencepiece_pb2
 
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 MODEL_TYPES = ("unigram", "bpe")
@@ -187,14 +189,59 @@ class Tokenizer:
         """Ids of many texts at once, encoded by SentencePiece's thread pool."""
         return self._sp.encode(texts, num_threads=NUM_THREADS)
 
-    def decode(self, ids: Sequence[int]) -> str:
+    def decode(
+        self, ids: Sequence[int], fill: Callable[[int, int], str] | None = None
+    ) -> str:
         """Text of ``ids``; PAD, BOS and EOS are control pieces and decode to nothing.
 
         Args:
             ids: token ids; a 1-D tensor of model output works as well.
+            fill: the text for the pieces ``ids[start:end]`` that spell nothing
+                (``<unk>``, bytes that are no UTF-8 or a control character),
+                called once per run of them; without it they are left out.
         """
-        return self._sp.decode([int(i) for i in ids])
+        ids = [int(i) for i in ids]
+        text = self._sp.decode(ids)
+        if not _may_hold_unspelled(text):
+            return text
+        surfaces = self._decoded_pieces(ids)
+        spelled = [
+            not self._spells_nothing(i, surface)
+            for i, surface in zip(ids, surfaces, strict=True)
+        ]
+        parts = []
+        for ok, run in itertools.groupby(range(len(ids)), key=spelled.__getitem__):
+            positions = list(run)
+            if ok:
+                parts += [surfaces[k] for k in positions]
+            elif fill is not None:
+                parts.append(fill(positions[0], positions[-1] + 1))
+        return " ".join("".join(parts).split())
+
+    def surfaces(self, text: str) -> list[str]:
+        """The text each piece of ``encode(text)`` stands for, as typed (a
+        character made of byte pieces shows on its last one)."""
+        proto = sentencepiece_pb2.SentencePieceText()
+        proto.ParseFromString(self._sp.encode(text, out_type="serialized_proto"))
+        return [piece.surface for piece in proto.pieces]
+
+    def _decoded_pieces(self, ids: list[int]) -> list[str]:
+        proto = sentencepiece_pb2.SentencePieceText()
+        proto.ParseFromString(self._sp.decode(ids, out_type="serialized_proto"))
+        return [piece.surface for piece in proto.pieces]
+
+    def _spells_nothing(self, id_: int, surface: str) -> bool:
+        if id_ == UNK_ID:
+            return True
+        return self._sp.is_byte(id_) and _may_hold_unspelled(surface)
 
     def pieces(self, ids: Sequence[int]) -> list[str]:
         """Readable pieces of ``ids`` (e.g. ``"▁Haus"``), used as heat-map labels."""
         return self._sp.id_to_piece([int(i) for i in ids])
+
+
+def _may_hold_unspelled(text: str) -> bool:
+    """Whether ``text`` holds U+FFFD, ``<unk>``'s U+2047 or a control character."""
+    return any(
+        char in "\ufffd\u2047" or unicodedata.category(char) == "Cc" for char in text
+    )

@@ -14,6 +14,7 @@ from s2s_hub.data.pairs import Pair
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
+from s2s_hub.search import Hypothesis
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.search.rollout import rollout
 from s2s_hub.tokenizer import Tokenizer
@@ -190,3 +191,45 @@ def test_translation_segments_multi_sentence_inputs():
     ]
     whole = get_task("translation", translate_by_sentence=False)
     assert whole.segments("It is fast. It is small!") == ["It is fast. It is small!"]
+
+
+def scripted(predictor: Predictor, monkeypatch, tokens: list[int], columns: list[int]):
+    """Make the search answer ``tokens``, output piece k attending to source piece
+    ``columns[k]`` alone (eos attends to the source's eos)."""
+
+    def decode(model, src, lengths, config):
+        attention = torch.zeros(len(tokens) + 1, int(lengths[0]))
+        for row, column in enumerate([*columns, int(lengths[0]) - 1]):
+            attention[row, column] = 1.0
+        return [[Hypothesis(tokens, -1.0, -1.0, attention)]]
+
+    monkeypatch.setattr("s2s_hub.predictor.decode", decode)
+
+
+def test_bytes_the_model_could_not_spell_come_back_as_the_source_they_attended(
+    monkeypatch,
+):
+    predictor = toy_predictor(vocab_size=300, byte_fallback=True, size=8)
+    tokenizer = predictor.tokenizer
+    source = "a 猫 b नमस्ते"
+    pieces = tokenizer.pieces(tokenizer.encode(source))
+    cat = pieces.index("<0xE7>")  # first byte of 猫: a character of three bytes
+    broken = [tokenizer._sp.piece_to_id(p) for p in ("<0xE7>", "<0xE7>")]
+    a, b = tokenizer.encode("a")[-1], tokenizer.encode("b")[-1]
+    scripted(predictor, monkeypatch, [a, *broken, b], [0, cat, cat + 1, 0])
+    (prediction,) = predictor.predict([source])[0]
+    assert prediction.text == "a猫 b"  # b is a word-initial piece
+    assert "\ufffd" not in prediction.text
+    assert "\ufffd" in tokenizer._sp.decode([a, *broken, b])  # as it was
+
+
+def test_unknown_pieces_come_back_as_the_source_words_they_attended(monkeypatch):
+    predictor = toy_predictor(vocab_size=30, byte_fallback=False, size=8)
+    tokenizer = predictor.tokenizer
+    source = "a Привет b"
+    ids = tokenizer.encode(source)
+    assert tokenizer.unk_id in ids
+    unknown = ids.index(tokenizer.unk_id)
+    scripted(predictor, monkeypatch, [tokenizer.unk_id], [unknown])
+    (prediction,) = predictor.predict([source])[0]
+    assert prediction.text == "Привет"

@@ -167,3 +167,45 @@ def test_model_with_other_special_ids_is_refused() -> None:
     )  # SentencePiece's defaults: unk=0, bos=1, eos=2, no pad
     with pytest.raises(ValueError, match="special ids"):
         Tokenizer.from_bytes(model.getvalue())
+
+
+def byte_ids(tokenizer: Tokenizer, data: bytes) -> list[int]:
+    return [tokenizer._sp.piece_to_id(f"<0x{b:02X}>") for b in data]
+
+
+def test_pieces_that_spell_nothing_never_show_as_replacement_characters(
+    tokenizer: Tokenizer,
+) -> None:
+    cat = tokenizer.encode("a cat")
+    broken = byte_ids(tokenizer, "🦜".encode()[:2])  # a parrot cut short
+    control = byte_ids(tokenizer, b"\x00")  # normalization removes these from text
+    ids = [*cat, *broken, *tokenizer.encode(" finds"), *control, UNK_ID]
+    runs = []
+
+    def fill(start: int, end: int) -> str:
+        runs.append((start, end))
+        return "X"
+
+    assert tokenizer.decode(ids, fill=fill) == "a catX findsX"
+    n = len(cat)
+    finds_end = n + 2 + len(tokenizer.encode(" finds"))
+    assert runs == [(n, n + 2), (finds_end, finds_end + 2)]
+    assert tokenizer.decode(ids) == "a cat finds"  # without fill: left out
+    assert "\ufffd" in tokenizer._sp.decode(ids)  # what SentencePiece shows
+
+
+def test_whole_byte_characters_are_spelled(tokenizer: Tokenizer) -> None:
+    parrot = byte_ids(tokenizer, "🦜".encode())
+    assert tokenizer.decode(parrot, fill=lambda *_: "never") == "🦜"
+
+
+def test_surfaces_give_the_typed_text_of_each_piece() -> None:
+    small = Tokenizer.train(corpus(), vocab_size=80, byte_fallback=False)
+    text = "the dog sees Ωμέγα 🦜"
+    surfaces = small.surfaces(text)
+    assert len(surfaces) == len(small.encode(text))
+    assert "".join(surfaces) == text
+    unknown = [
+        s for s, i in zip(surfaces, small.encode(text), strict=True) if i == UNK_ID
+    ]
+    assert "🦜" in "".join(unknown)
