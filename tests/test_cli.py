@@ -2,6 +2,7 @@
 
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ from conftest import ROOT, TINY_TRAIN_ARGS
 from s2s_hub.cli.evaluate import side_by_side
 from s2s_hub.cli.main import main
 from s2s_hub.evaluation import Evaluation
+from s2s_hub.hub import load
+from s2s_hub.hub.card import recorded_training
 
 TINY = [*TINY_TRAIN_ARGS, "--train.logger", "csv", "--devices", "1"]
 
@@ -209,7 +212,6 @@ def test_a_new_run_refuses_a_folder_that_holds_another_run(trained, capsys):
 def test_init_from_starts_from_a_trained_model_s_weights_and_tokenizer(
     trained, tmp_path
 ):
-    from s2s_hub.hub import load
     from s2s_hub.registry import get_task
     from s2s_hub.training.config import TrainConfig
     from s2s_hub.training.run import warm_start
@@ -229,7 +231,6 @@ def test_init_from_starts_from_a_trained_model_s_weights_and_tokenizer(
 
 
 def test_init_from_adds_a_copy_gate_and_takes_a_new_dropout(trained, tmp_path):
-    from s2s_hub.hub import load
     from s2s_hub.registry import get_task
     from s2s_hub.training.config import TrainConfig
     from s2s_hub.training.run import warm_start
@@ -341,3 +342,52 @@ def test_tune_prints_each_trial_best_first_then_the_winner(capsys):
     *trials, winner = capsys.readouterr().out.strip().splitlines()
     assert len(trials) == 2 and trials[0].startswith("{'max_length': 40}: dev")
     assert json.loads(winner)["max_length"] == 40
+
+
+def test_export_adds_onnx_graphs_to_a_model_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    source = tmp_path / "reverse"
+    shutil.copytree(ROOT / "checkpoints" / "reverse", source)
+    out = tmp_path / "with-onnx"
+    assert main(["export", str(source), str(out), "--onnx", "--half"]) == 0
+    for name in ("README.md", "eval_results.json", "tokenizer.model", "config.json"):
+        # float16 already: nothing to score again, every file as it was
+        assert (out / name).read_bytes() == (source / name).read_bytes()
+    assert (out / "encoder.onnx").is_file() and (out / "decoder_step.onnx").is_file()
+    onnx = load(out, runtime="onnxruntime").translate(["a b c"])
+    assert onnx == load(source).translate(["a b c"])
+    capsys.readouterr()
+    assert main(["export", str(source), str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err and (out / "encoder.onnx").exists()
+    assert main(["export", str(source), str(out), "--overwrite"]) == 0
+    assert not (out / "encoder.onnx").exists()  # the new export has no graphs
+    assert main(["export", str(source), str(source), "--overwrite"]) == 2
+    assert "own folder" in capsys.readouterr().err
+    assert (source / "model.safetensors").is_file()
+
+
+def test_export_of_a_float32_folder_in_float16_scores_it_again(trained, tmp_path):
+    fp32 = tmp_path / "fp32"
+    assert main(["export", str(trained / "checkpoints" / "best.ckpt"), str(fp32)]) == 0
+    half = tmp_path / "half"
+    assert main(["export", str(fp32), str(half), "--half", "--repo_id", "me/m"]) == 0
+    card = (half / "README.md").read_text()
+    assert "# me/m" in card and "global_step" in card  # the recipe is kept
+    assert recorded_training(card) == recorded_training(
+        (fp32 / "README.md").read_text()
+    )
+    model = load(half).model
+    assert model.config == load(fp32).model.config
+    scores = json.loads((half / "eval_results.json").read_text())
+    assert scores["task"] == "reverse" and scores["split"] == "test"
+
+
+def test_export_of_an_uncached_repo_offline_says_so_in_one_line(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    assert main(["export", "nobody/nothing", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "nobody/nothing" in err and "HF_HUB_OFFLINE" in err and "\n" not in err

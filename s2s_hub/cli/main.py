@@ -92,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser = module.parser()
         parser.prog = f"s2s-hub {name}"
-        module.run(parser.parse_args(rest))
+        args = parser.parse_args(rest)
+        if hasattr(module, "check"):
+            module.check(args)
+        module.run(args)
     except (ArgumentError, ValueError, KeyError, FileNotFoundError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"s2s-hub: error: {_one_line(message)}", file=sys.stderr)

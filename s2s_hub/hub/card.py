@@ -8,6 +8,7 @@ model is for, what it was trained on, and how to load it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -47,13 +48,15 @@ Or from the shell: `s2s-hub predict {{ repo_id }} "{{ example }}"`.
 ## Results
 
 {% if scores -%}
-| metric | this model | {{ baseline_name }} |
-|---|---|---|
+| metric | this model |
+{%- for b in baselines %} baseline{% if b.name %}: {{ b.name }}{% endif %} |{% endfor %}
+|---|---|{% for b in baselines %}---|{% endfor %}
 {% for name, value in scores.items() -%}
-| {{ split }} {{ name }} | {{ value }} | {{ baseline_scores.get(name, "—") }} |
+| {{ split }} {{ name }} | {{ value }} |
+{%- for b in baselines %} {{ b.scores.get(name, "—") }} |{% endfor %}
 {% endfor %}
 Measured on {{ examples }} examples of the `{{ split }}` split (`ppl`: perplexity of
-the references; the baseline column is the task's trivial system on the same split,
+the references; the baseline columns are the task's trivial systems on the same split,
 the bar a model must clear to be worth using), decoding with:
 
 ```yaml
@@ -157,7 +160,7 @@ def build_card(
         data.eval_results = eval_results(evaluation, task)
     decoding = evaluation.decoding if evaluation else asdict(predictor.decoding)
     examples = task.demo_examples()
-    baseline = (evaluation.baseline if evaluation else None) or {}
+    baselines = _scored_baselines(evaluation) or [{"name": "", "scores": {}}]
     samples = task.card_examples()
     return ModelCard.from_template(
         data,
@@ -169,8 +172,7 @@ def build_card(
         description=task.description,
         example=examples[0] if examples else "your input text",
         scores=evaluation.scores if evaluation else {},
-        baseline_name=f"baseline: {baseline['name']}" if baseline else "baseline",
-        baseline_scores=baseline.get("scores", {}),
+        baselines=baselines,
         samples=list(zip(samples, predictor.translate(samples), strict=True)),
         curve=curve or "",
         split=evaluation.split if evaluation else "",
@@ -203,5 +205,22 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _scored_baselines(evaluation: Evaluation | None) -> list[dict]:
+    """The baselines an evaluation scored (files written before there were several
+    hold only ``baseline``)."""
+    if evaluation is None:
+        return []
+    scored = [b for b in evaluation.baselines if "skipped" not in b]
+    return scored or ([evaluation.baseline] if evaluation.baseline else [])
+
+
 def _yaml(values: dict[str, Any]) -> str:
     return yaml.safe_dump(values, sort_keys=False)
+
+
+def recorded_training(card_text: str) -> dict[str, Any] | None:
+    """The training recipe and progress a card of ``TEMPLATE`` shows, so that a
+    model exported again from its folder keeps them."""
+    pattern = r"Training recipe and progress:\n\n```yaml\n(.*?)```"
+    match = re.search(pattern, card_text, re.S)
+    return yaml.safe_load(match.group(1)) if match else None
