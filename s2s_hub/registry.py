@@ -10,6 +10,7 @@ top-level ``tasks`` package is ever installed. Third parties register through th
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import os
@@ -57,6 +58,8 @@ class Task:
     # recipe: tokenizer, lengths, model and training defaults
     vocab_size: ClassVar[int] = 8000
     special_tokens: ClassVar[tuple[str, ...]] = ()
+    # share of characters SentencePiece keeps: 1.0, or 0.9995 for large alphabets
+    character_coverage: ClassVar[float] = 1.0
     max_source_tokens: ClassVar[int] = 128
     max_target_tokens: ClassVar[int] = 64
     keep_source_end: ClassVar[bool] = False  # truncate long sources from the start
@@ -65,8 +68,11 @@ class Task:
     # decoding and demo: a model folder may store other decoding defaults
     # (``Predictor.decoding``)
     decoding: ClassVar[DecodeConfig] = DecodeConfig()
+    title: ClassVar[str] = ""  # the demo tab's title; "": the name, capitalized
     source_label: ClassVar[str] = "Source"
     target_label: ClassVar[str] = "Target"
+    source_rtl: ClassVar[bool] = False  # text boxes written right to left
+    target_rtl: ClassVar[bool] = False
     demo_kind: ClassVar[str] = "text"  # "chat": the demo shows a chat window
     max_input_chars: ClassVar[int] = 2000
 
@@ -114,11 +120,14 @@ class Task:
         pair's teacher-forced log-probability. Perplexity is always measured."""
         return {}
 
-    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline | None:
-        """The trivial system a model of this task must beat, scored on ``split``
+    def baselines(self, pairs: list[Pair], tokenizer: Tokenizer) -> list[Baseline]:
+        """The trivial systems a model of this task must beat, scored on ``pairs``
         with the task's metrics (and ``tokenizer``'s tokens where a metric counts
-        them); None if the task has none."""
-        return None
+        them). What a baseline learns from (a translation memory's train split,
+        lead-k's dev split) is this task's own data, also when ``pairs`` come from
+        another folder; a baseline whose split is missing is returned skipped
+        (``s2s_hub.baselines.unless_missing``). None by default."""
+        return []
 
     def demo_examples(self) -> list[str]:
         return []
@@ -145,6 +154,8 @@ def find_split_file(folder: Path, split: str) -> Path:
 
 T = TypeVar("T", bound=type[Task])
 _REGISTRY: dict[str, type[Task]] = {}
+_ROUTES: dict[str, str] = {}  # how each name's task was found
+_route: str | None = None  # how the tasks being imported now are found
 _discovered = False
 
 
@@ -155,15 +166,19 @@ def register_task(name: str):
         if not (isinstance(cls, type) and issubclass(cls, Task)):
             raise TypeError(f"@register_task({name!r}) needs a Task subclass")
         known = _REGISTRY.get(name)
+        route = _route or f"an import of {cls.__module__}"
         if known is not None and _identity(known) != _identity(cls):
             raise ValueError(
-                f"task name {name!r} is taken by {_identity(known)}; "
-                f"cannot register {_identity(cls)}"
+                f"task name {name!r} is taken by {_identity(known)} (from "
+                f"{_ROUTES[name]}); cannot register {_identity(cls)} (from {route}). "
+                "Keep one: uninstall the package or remove the file from "
+                "S2S_HUB_USER_DIR, or register one of them under another name"
             )
         cls.name = name
         if "__dataclass_fields__" not in cls.__dict__:
             cls = dataclass(frozen=True)(cls)
         _REGISTRY[name] = cls
+        _ROUTES.setdefault(name, route)
         return cls
 
     return wrap
@@ -171,6 +186,18 @@ def register_task(name: str):
 
 def _identity(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
+
+
+@contextlib.contextmanager
+def _registering_from(route: str) -> Iterator[None]:
+    """Name the way tasks registered inside the block were found, for the message
+    that refuses a taken name."""
+    global _route
+    previous, _route = _route, route
+    try:
+        yield
+    finally:
+        _route = previous
 
 
 def builtin_tasks_dir() -> Path | None:
@@ -182,8 +209,11 @@ def builtin_tasks_dir() -> Path | None:
     return None
 
 
-def import_tasks_dir(folder: Path, prefix: str = "s2s_hub_user_tasks") -> None:
-    """Import every ``*.py`` of ``folder`` by path so that its tasks register."""
+def import_tasks_dir(
+    folder: Path, prefix: str = "s2s_hub_user_tasks", route: str = "S2S_HUB_USER_DIR"
+) -> None:
+    """Import every ``*.py`` of ``folder`` by path so that its tasks register;
+    ``route`` names how the folder was found."""
     for path in sorted(Path(folder).glob("*.py")):
         if path.name.startswith("_"):
             continue
@@ -195,7 +225,8 @@ def import_tasks_dir(folder: Path, prefix: str = "s2s_hub_user_tasks") -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         try:
-            spec.loader.exec_module(module)
+            with _registering_from(f"{route} file {path}"):
+                spec.loader.exec_module(module)
         except Exception:
             del sys.modules[module_name]
             raise
@@ -209,13 +240,18 @@ def discover(force: bool = False) -> None:
     _discovered = True
     folder = builtin_tasks_dir()
     if folder is not None:
-        import_tasks_dir(folder, prefix="s2s_hub_builtin_tasks")
+        import_tasks_dir(folder, prefix="s2s_hub_builtin_tasks", route="built-in")
     for user_dir in filter(
         None, os.environ.get("S2S_HUB_USER_DIR", "").split(os.pathsep)
     ):
         import_tasks_dir(Path(user_dir))
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        entry.load()
+        package = entry.dist.name if entry.dist is not None else "an installed package"
+        with _registering_from(
+            f"the {ENTRY_POINT_GROUP} entry point {entry.name} = {entry.value} "
+            f"of {package}"
+        ):
+            entry.load()
 
 
 def task_names() -> list[str]:

@@ -1,7 +1,14 @@
-"""Translate between English and German, French or Italian.
+"""Translate from one language to another: any pair, named by the user.
 
-The data are Debian package descriptions and their human translations (DDTP):
-synopses, and long-description paragraphs where both sides have as many. For
+Languages are labels (``source_lang``, ``target_lang``: BCP 47 codes such as ``es``,
+``zh``, ``ar``) that pick what follows from them: the demo's labels and text
+direction, BLEU's tokenization (``s2s_hub.metrics.bleu_tokenizer_for``) and the
+tokenizer's character coverage (``s2s_hub.languages``). A user's ``data_dir`` that
+does not name them takes them from its ``DATA.md`` (a ``source_lang: xx`` and
+``target_lang: yy`` line), or leaves them unset; it never gets the shipped pair's.
+
+The shipped data are Debian package descriptions and their human translations
+(DDTP): synopses, and long-description paragraphs where both sides have as many. For
 English-German, example sentences of the Ding dictionary add general language.
 Splits keep each package family on one side, so ``libfoo-dev`` cannot test what
 ``libfoo1`` trained.
@@ -15,8 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from s2s_hub import presets
-from s2s_hub.baselines import Baseline
+from s2s_hub import languages, presets
+from s2s_hub.baselines import Baseline, TranslationMemory, unless_missing
 from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
 from s2s_hub.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
@@ -35,12 +42,20 @@ from s2s_hub.sources.splitting import (
 from s2s_hub.tokenizer import Tokenizer
 
 DATA = Path(__file__).parent / "data"
-LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "it": "Italian"}
+# A language label: a BCP 47 code such as ``pt-BR`` (or ``pt_BR``).
+LANGUAGE_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*")
+# ``source_lang: es`` (YAML front matter) or ``source_lang=es`` (the shipped cards)
+CARD_LANGUAGE = re.compile(r"\b(source_lang|target_lang)\s*[:=]\s*[\"']?([\w-]+)")
+CARD_FILES = ("DATA.md", "README.md")
 GPL_2 = Path("/usr/share/common-licenses/GPL-2")
+MEMORY = "translation memory (closest training source)"
 # Ding phrase pairs (English, German), beside the en-de splits
 PHRASES_FILE = "phrases.tsv.gz"
-# A sentence ends at . ! ? or : before a space and a capital, digit, quote or bullet.
-SENTENCE_END = re.compile(r"(?<=[.!?:])\s+(?=[A-ZÀ-ÖØ-Þ0-9\"(*-])")
+# A sentence ends at . ! ? or : before a space and a capital (Latin, Greek,
+# Cyrillic), digit, quote or bullet, or at a full-width 。！？ before any text.
+SENTENCE_END = re.compile(
+    r"(?<=[.!?:])\s+(?=[A-ZÀ-ÖØ-ÞΆ-ΩЀ-Я0-9\"(*-])|(?<=[。！？])\s*(?=\S)"
+)
 
 CARD = """
 # Translation data: {pair}
@@ -92,11 +107,14 @@ Debian's indexes are unchanged (they change with stable point releases).
 @register_task("translation")
 @dataclass(frozen=True)
 class Translation(HFDatasetOptions, Task):
-    description = "Translate English <-> German/French/Italian software descriptions."
+    description = (
+        "Translate between any two languages (task options source_lang, "
+        "target_lang); ships English-German software descriptions."
+    )
     data_license = "DDTP (Debian, no single license); Ding sentences GPL-2+ (en-de)"
     data_source = "Debian DDTP package descriptions + Ding example sentences (en-de)"
     selection_metric = "bleu"
-    # length penalty chosen on dev (scripts/tune_decoding.py, docs/recipes.md)
+    # length penalty chosen on dev (s2s-hub tune, docs/recipes.md)
     decoding = DecodeConfig(
         method="beam", beam_size=5, length_penalty=2.0, max_length=100
     )
@@ -110,21 +128,24 @@ class Translation(HFDatasetOptions, Task):
         "max_train_length": 64,
     }
 
-    source_lang: str = "en"
-    target_lang: str = "de"
+    # "": read from the data's card; for the shipped data, English and German
+    source_lang: str = ""
+    target_lang: str = ""
     split_paragraphs: bool = True
     translate_by_sentence: bool = True
     dictionary_phrases: int = 0
 
     def __post_init__(self) -> None:
+        for side, code in self._languages().items():
+            object.__setattr__(self, side, code)
+        for code in (self.source_lang, self.target_lang):
+            if code and not LANGUAGE_LABEL.fullmatch(code):
+                raise ValueError(
+                    f"a language is a code such as 'es', 'zh' or 'pt-BR'; got {code!r}"
+                )
         pair = {self.source_lang, self.target_lang}
-        if "en" not in pair or len(pair) != 2 or not pair <= set(LANGUAGE_NAMES):
-            raise ValueError(
-                "translation needs English and one of de, fr, it; got "
-                f"{self.source_lang}->{self.target_lang}"
-            )
         if self.dictionary_phrases < 0 or (
-            self.dictionary_phrases and self.other_lang != "de"
+            self.dictionary_phrases and pair != {"en", "de"}
         ):
             raise ValueError(
                 "dictionary_phrases must be >= 0 and needs English-German (Ding is a "
@@ -132,16 +153,46 @@ class Translation(HFDatasetOptions, Task):
                 f"{self.source_lang}->{self.target_lang}"
             )
 
+    def _languages(self) -> dict[str, str]:
+        """The pair as named, else as the data's card names it; the shipped data
+        default to English-German (or German-English when one side says so)."""
+        named = {"source_lang": self.source_lang, "target_lang": self.target_lang}
+        if self.data_dir or self.hf_dataset:
+            card = card_languages(Path(self.data_dir)) if self.data_dir else {}
+            return {side: code or card.get(side, "") for side, code in named.items()}
+        source = self.source_lang or ("de" if self.target_lang == "en" else "en")
+        target = self.target_lang or ("de" if source == "en" else "en")
+        return {"source_lang": source, "target_lang": target}
+
     @property
     def source_label(self) -> str:
-        return LANGUAGE_NAMES[self.source_lang]
+        return languages.language_name(self.source_lang) or "Source"
 
     @property
     def target_label(self) -> str:
-        return LANGUAGE_NAMES[self.target_lang]
+        return languages.language_name(self.target_lang) or "Target"
+
+    @property
+    def source_rtl(self) -> bool:
+        return languages.is_right_to_left(self.source_lang)
+
+    @property
+    def target_rtl(self) -> bool:
+        return languages.is_right_to_left(self.target_lang)
+
+    @property
+    def character_coverage(self) -> float:
+        return languages.character_coverage(self.source_lang, self.target_lang)
 
     @property
     def other_lang(self) -> str:
+        """The language beside English, for the English-centred shipped sources."""
+        if "en" not in (self.source_lang, self.target_lang):
+            raise ValueError(
+                "the shipped sources (DDTP, Ding) pair English with another language; "
+                f"got {self.source_lang}->{self.target_lang}: bring your own data "
+                "with data_dir"
+            )
         return self.target_lang if self.source_lang == "en" else self.source_lang
 
     def default_data_dir(self) -> Path:
@@ -164,13 +215,11 @@ class Translation(HFDatasetOptions, Task):
         ``split_paragraphs``."""
         if not self.split_paragraphs:
             return []
+        sentences = [s for pair in pairs for s in sentence_pairs(pair)]
+        if "en" not in (self.source_lang, self.target_lang):
+            return sentences  # the reserved bucket holds English sentences
         english = "source" if self.source_lang == "en" else "target"
-        return [
-            sentence
-            for pair in pairs
-            for sentence in sentence_pairs(pair)
-            if not ding.is_reserved(getattr(sentence, english))
-        ]
+        return [s for s in sentences if not ding.is_reserved(getattr(s, english))]
 
     def phrase_pairs(self) -> list[Pair]:
         """The first ``dictionary_phrases`` phrase pairs of the Ding dictionary
@@ -212,12 +261,22 @@ class Translation(HFDatasetOptions, Task):
             return [text]
         return [s for s in SENTENCE_END.split(text.strip()) if s] or [text]
 
-    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline:
-        """Copying the source: names, versions and technical terms pass unchanged."""
-        pairs = self.pairs(split)
-        sources = [p.source for p in pairs]
-        scores = self.metrics(sources, [p.target for p in pairs], sources)
-        return Baseline("copy source", scores)
+    def baselines(self, pairs: list[Pair], tokenizer: Tokenizer) -> list[Baseline]:
+        """Copying the source (names, versions and technical terms pass unchanged)
+        and a translation memory of this task's training pairs (the target of the
+        most similar training source)."""
+        sources, targets = [p.source for p in pairs], [p.target for p in pairs]
+        copy = Baseline("copy source", self.metrics(sources, targets, sources))
+
+        def memory() -> Baseline:
+            train = self.pairs("train")
+            found = TranslationMemory(
+                [p.source for p in train], [p.target for p in train]
+            )
+            hypotheses = found.translate(sources)
+            return Baseline(MEMORY, self.metrics(hypotheses, targets, sources))
+
+        return [copy, unless_missing(MEMORY, memory)]
 
     def demo_examples(self) -> list[str]:
         if self.source_lang != "en":
@@ -266,11 +325,21 @@ class Translation(HFDatasetOptions, Task):
             CARD,
             pair=f"{self.source_lang}-{self.target_lang}",
             release=ddtp.debian_release(),
-            language=LANGUAGE_NAMES[self.other_lang],
+            language=languages.language_name(self.other_lang),
             options=f"source_lang={self.source_lang}, target_lang={self.target_lang}",
             composition=composition(splits, "origin"),
         )
         return counts
+
+
+def card_languages(folder: Path) -> dict[str, str]:
+    """``source_lang`` and ``target_lang`` as the folder's ``DATA.md`` (or
+    ``README.md``) names them; the keys it does not name are missing."""
+    for name in CARD_FILES:
+        if (folder / name).is_file():
+            text = (folder / name).read_text("utf-8", errors="replace")
+            return dict(CARD_LANGUAGE.findall(text))
+    return {}
 
 
 def sentence_pairs(pair: Pair) -> list[Pair]:

@@ -41,6 +41,21 @@ def test_a_taken_name_is_refused():
             pass
 
 
+def test_a_name_taken_by_two_routes_names_both_and_how_to_keep_one(tmp_path):
+    (tmp_path / "reverse_again.py").write_text(
+        "from s2s_hub.registry import Task, register_task\n"
+        "@register_task('reverse')\n"
+        "class Reverse(Task):\n"
+        "    pass\n"
+    )
+    with pytest.raises(ValueError) as refused:
+        registry.import_tasks_dir(tmp_path, prefix="s2s_hub_test_twice")
+    message = str(refused.value)
+    assert "from built-in file" in message and "reverse.py" in message
+    assert f"from S2S_HUB_USER_DIR file {tmp_path / 'reverse_again.py'}" in message
+    assert "Keep one: uninstall the package or remove the file" in message
+
+
 def test_user_dir_tasks_register(tmp_path, monkeypatch):
     (tmp_path / "echo_task.py").write_text(
         "from s2s_hub.registry import Task, register_task\n"
@@ -122,5 +137,5 @@ def test_a_built_task_is_immutable_and_varies_by_replace():
     variant = dataclasses.replace(task, data_dir="elsewhere")
     assert (variant.data_dir, variant.target_label) == ("elsewhere", "French")
     assert task.data_dir is None
-    with pytest.raises(ValueError, match="English and one of"):
-        dataclasses.replace(task, source_lang="fr")
+    with pytest.raises(ValueError, match="a language is a code"):
+        dataclasses.replace(task, source_lang="French!")

@@ -30,6 +30,7 @@ from s2s_hub.training.curve import (
     record_folder_start,
     record_start,
 )
+from s2s_hub.training.stalled_metric import StalledMetricWarning
 from s2s_hub.training.system import Seq2SeqSystem
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ def _train_tokenizer(task: Task, config: TrainConfig) -> Tokenizer:
         # byte pieces cost 256 entries: only real vocabularies can afford them
         byte_fallback=vocab_size >= 1024,
         user_defined_symbols=task.special_tokens,
+        character_coverage=task.character_coverage,
     )
 
 
@@ -230,6 +232,7 @@ def build_trainer(
         *build_checkpoints(task, config, folder),
         LearningRateMonitor(logging_interval="step"),
         TrainingClock(),
+        StalledMetricWarning(task.selection_metric),
     ]
     if config.early_stopping_patience > 0:
         callbacks.append(
