@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from s2s_hub.app import CSS, THEME, build_demo
+from s2s_hub.app import build_demo, launch
 from s2s_hub.app.models import tab_models
 from s2s_hub.hub.space import default_model_sources
 
@@ -38,10 +38,4 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     args = parse_args()
-    demo.launch(
-        server_name=args.host,
-        server_port=args.port,
-        share=args.share,
-        theme=THEME,
-        css=CSS,
-    )
+    launch(demo, server_name=args.host, server_port=args.port, share=args.share)

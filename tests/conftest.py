@@ -92,7 +92,7 @@ def demo_url(request: pytest.FixtureRequest, toy_models_spec: str) -> Iterator[s
     ``S2S_HUB_MODELS`` is set only while the demo is built (models load once, at
     build time), so other tests see the environment unchanged.
     """
-    from s2s_hub.app import CSS, THEME, build_demo
+    from s2s_hub.app import build_demo, launch
     from s2s_hub.app.load import free_port
 
     with pytest.MonkeyPatch.context() as patch:
@@ -103,13 +103,12 @@ def demo_url(request: pytest.FixtureRequest, toy_models_spec: str) -> Iterator[s
             patch.setenv("S2S_HUB_MODELS", toy_models_spec)
         demo = build_demo()
     port = free_port()
-    demo.launch(
+    launch(
+        demo,
         server_name="127.0.0.1",
         server_port=port,
         prevent_thread_lock=True,
         quiet=True,
-        theme=THEME,
-        css=CSS,
     )
     yield f"http://127.0.0.1:{port}/"
     demo.close()

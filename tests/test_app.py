@@ -50,7 +50,7 @@ def test_clean_text_tidies_controls_and_whitespace():
     task = get_task("reverse")
     assert clean_text("  a\x00b\t\n c  ", task) == "a b c"
     assert clean_text("👩\u200d👩", task) == "👩\u200d👩"  # joiners stay
-    assert clean_text("a\ud800b", task) == "a\ufffdb"  # lone surrogate
+    assert clean_text("a\ud800b", task) == "ab"  # lone surrogates: no UTF-8
 
 
 @pytest.mark.parametrize(
@@ -88,11 +88,14 @@ def test_decode_config_keeps_the_task_settings_it_has_no_control_for():
     ("args", "message"),
     [
         (("viterbi", 2, 1.0, 1.0, 0, 1.0, 20), "Unknown decoding method 'viterbi'"),
-        (("beam", 2, 1.0, 1.0, 0, 0.0, 20), "top_p must be in"),
-        (("beam", 2, 1.0, 0.0, 0, 1.0, 20), "temperature must be > 0"),
-        (("beam", 2.5, 1.0, 1.0, 0, 1.0, 20), "whole number"),
-        (("beam", None, 1.0, 1.0, 0, 1.0, 20), "must be a number"),
-        (("beam", 2, float("nan"), 1.0, 0, 1.0, 20), "finite"),
+        (("beam", 2, 1.0, 1.0, 0, 0.0, 20), "top-p must be between 0.05 and 1"),
+        (("beam", 2, 1.0, 0.0, 0, 1.0, 20), "temperature must be between 0.05"),
+        (("beam", "5", 1.0, 1.0, 0, 1.0, 20), "beam size must be a number, got the"),
+        (("beam", 2, 1.0, 1.0, 0, 1.0, 1e9), "maximum length must be between 1 and"),
+        ((["beam"], 2, 1.0, 1.0, 0, 1.0, 20), "Unknown decoding method \\['beam'\\]"),
+        (("beam", 2.5, 1.0, 1.0, 0, 1.0, 20), "beam size must be a whole number"),
+        (("beam", None, 1.0, 1.0, 0, 1.0, 20), "beam size must be a number, got null"),
+        (("beam", 2, float("nan"), 1.0, 0, 1.0, 20), "length penalty must be a finite"),
     ],
 )
 def test_decode_config_refuses_bad_values_in_a_sentence(args, message):
@@ -351,13 +354,17 @@ def test_text_tab_decodes_with_each_method(client, name, method):
         (" \t\n\u200b\x07 ", {}, "only spaces or invisible"),
         (TOO_LONG, {}, "characters long"),
         ("a b", {"method": "viterbi"}, "viterbi"),
-        ("a b", {"beam_size": 0}, "less than minimum"),
-        ("a b", {"beam_size": 2.5}, "whole number"),
-        ("a b", {"temperature": 0}, "less than minimum"),
-        ("a b", {"top_p": 1.5}, "greater than maximum"),
-        ("a b", {"top_k": -1}, "less than minimum"),
-        ("a b", {"max_length": 0}, "less than minimum"),
-        ("a b", {"length_penalty": -1}, "less than minimum"),
+        ("a b", {"beam_size": 0}, "beam size must be between 1 and 10, got 0"),
+        ("a b", {"beam_size": 1000}, "beam size must be between 1 and 10, got 1000"),
+        ("a b", {"beam_size": 2.5}, "beam size must be a whole number"),
+        ("a b", {"beam_size": "5"}, "beam size must be a number, got the text"),
+        ("a b", {"beam_size": None}, "beam size must be a number, got null"),
+        ("a b", {"temperature": 0}, "temperature must be between"),
+        ("a b", {"top_p": 1.5}, "top-p must be between"),
+        ("a b", {"top_k": -1}, "top-k must be between"),
+        ("a b", {"max_length": 0}, "maximum length must be between"),
+        ("a b", {"length_penalty": -1}, "length penalty must be between"),
+        ("a b", {"method": None}, "Unknown decoding method None"),
     ],
 )
 def test_bad_text_input_gets_an_error_message(client, text, settings, message):

@@ -111,7 +111,7 @@ def check_answer(name: str, result: tuple) -> None:
     if name.endswith("_chat"):
         history, box = result
         assert box == "" and history[-1]["role"] == "assistant"
-        assert chat.message_text(history[-1])  # a string, or text parts
+        assert history[-1]["content"]  # a string, or text parts
     else:
         output, table, plot = result
         assert isinstance(output, str) and table["data"]

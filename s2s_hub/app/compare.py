@@ -82,6 +82,7 @@ def task_comparison(name: str, models: list[TabModel]) -> None:
         inputs=[source],
         outputs=outputs,
         api_name=f"{name}_compare",
+        preprocess=False,  # compare checks the raw text (validation)
     )
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from s2s_hub.app.compare import compare_tab
+from s2s_hub.app.guard import EXCEPTION_HANDLERS, BodyLimit, GuardedBlocks
 from s2s_hub.app.models import TabModel, tab_models
 from s2s_hub.app.tabs import task_tab
 
@@ -34,7 +37,7 @@ def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
     for model in sorted(models, key=lambda m: tab_rank(m.task.name)):
         groups.setdefault(model.task.name, []).append(model)
     # no analytics: the demo must start and run on a machine without network
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    with GuardedBlocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(HEADER, elem_id="s2s-header")
         with gr.Tabs():
             for name, group in groups.items():
@@ -53,3 +56,12 @@ def tab_rank(task_name: str) -> tuple[int, str]:
 
 def tab_label(task_name: str) -> str:
     return task_name.replace("_", " ").capitalize()
+
+
+def launch(demo: gr.Blocks, **options: Any) -> None:
+    """``demo.launch(**options)`` with the demo's theme and CSS, and requests bounded
+    in size and unknown API names refused in one line (``guard``)."""
+    app_kwargs = options.pop("app_kwargs", {})
+    app_kwargs.setdefault("middleware", []).append(Middleware(BodyLimit))
+    app_kwargs.setdefault("exception_handlers", {}).update(EXCEPTION_HANDLERS)
+    demo.launch(theme=THEME, css=CSS, app_kwargs=app_kwargs, **options)

@@ -12,15 +12,12 @@ import functools
 
 import gradio as gr
 
-from s2s_hub.app import chat, predict
+from s2s_hub.app import chat, predict, validation
 from s2s_hub.app.cards import card_markdown
+from s2s_hub.app.history import history_box
 from s2s_hub.app.models import TabModel
 from s2s_hub.registry import Task
 from s2s_hub.search.config import METHODS, DecodeConfig
-
-MAX_BEAM = 10
-MAX_TOP_K = 100
-MAX_LENGTH = 200
 
 
 def task_tab(model: TabModel) -> None:
@@ -83,52 +80,41 @@ def text_tab(model: TabModel) -> None:
         inputs=[source, *controls],
         outputs=[output, table, plot],
         api_name=f"{name}_predict",
+        preprocess=False,  # the action checks the raw values (validation)
     )
 
 
 def decoding_controls(default: DecodeConfig) -> list[gr.components.Component]:
     """Method, beam size, length penalty, temperature, top-k, top-p, max length,
-    starting at the model's decoding defaults."""
+    starting at the model's decoding defaults; their ranges are the ones
+    ``validation.decode_config`` checks."""
+    numbers = validation.decoding_controls(default)
     with gr.Accordion("Decoding", open=True):
         method = gr.Radio(list(METHODS), value=default.method, label="Method")
-        with gr.Row():
-            beam_size = gr.Slider(
-                1,
-                MAX_BEAM,
-                value=min(default.beam_size, MAX_BEAM),
-                step=1,
-                label="Beam size (samples drawn when sampling)",
-            )
-            length_penalty = gr.Slider(
-                0, 3, value=default.length_penalty, step=0.1, label="Length penalty"
-            )
-        with gr.Row():
-            temperature = gr.Slider(
-                0.05, 2, value=default.temperature, step=0.05, label="Temperature"
-            )
-            top_k = gr.Slider(
-                0,
-                max(MAX_TOP_K, default.top_k),
-                value=default.top_k,
-                step=1,
-                label="Top-k (0: off)",
-            )
-            top_p = gr.Slider(0.05, 1, value=default.top_p, step=0.05, label="Top-p")
-        max_length = gr.Slider(
-            1,
-            max(MAX_LENGTH, default.max_length),
-            value=default.max_length,
-            step=1,
-            label="Maximum length (tokens)",
-        )
-    return [method, beam_size, length_penalty, temperature, top_k, top_p, max_length]
+        rows = [("beam_size", "length_penalty"), ("temperature", "top_k", "top_p")]
+        sliders = {}
+        for row in [*rows, ("max_length",)]:
+            with gr.Row():
+                for field in row:
+                    sliders[field] = slider(numbers[field], getattr(default, field))
+    return [method, *(sliders[field] for field in numbers)]
+
+
+def slider(control: validation.NumberControl, value: float) -> gr.Slider:
+    return gr.Slider(
+        control.minimum,
+        control.maximum,
+        value=min(max(value, control.minimum), control.maximum),
+        step=control.step,
+        label=control.label,
+    )
 
 
 def chat_tab(model: TabModel) -> None:
     """A chatbot with history, a diverse/safe control and a reset button."""
     task, name = model.task, model.task.name
     window = getattr(task, "context_turns", None)
-    chatbot = gr.Chatbot(
+    chatbot = history_box(
         label="Conversation"
         + (f" (the model sees the last {window} turns)" if window else ""),
         height=380,
@@ -157,6 +143,7 @@ def chat_tab(model: TabModel) -> None:
         inputs=[message, chatbot, style],
         outputs=[chatbot, message],
         api_name=f"{name}_chat",
+        preprocess=False,  # the action checks the raw values (history, validation)
     )
     reset.click(
         chat.reset, inputs=None, outputs=[chatbot, message], api_name=f"{name}_reset"
