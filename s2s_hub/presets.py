@@ -6,7 +6,7 @@ from typing import Any
 
 #: A one-layer bidirectional LSTM with Bahdanau attention and tied decoder
 #: embeddings (~7M parameters at an 8k vocabulary): a CPU core takes it through an
-#: epoch of the built-in tasks' data in 15-30 minutes (docs/recipes.md).
+#: epoch of the built-in tasks' data in 15-30 minutes (docs/lab-notes.md).
 SMALL_BILSTM: dict[str, Any] = {
     "emb_size": 256,
     "hidden_size": 256,
