@@ -3,8 +3,8 @@
 A score means little alone: copying an English source already earns BLEU 8.7
 against German references of software descriptions, and the first words of a
 package description already earn ROUGE-L 26 against its synopsis. Each task
-declares its baseline (``Task.baseline``) and ``s2s-hub evaluate`` and the model
-cards print it beside the model's scores.
+declares its baselines (``Task.baselines``) and ``s2s-hub evaluate`` and the model
+cards print them beside the model's scores.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
 
 from s2s_hub.tokenizer import Tokenizer
 
@@ -23,14 +25,59 @@ class Baseline:
 
     Attributes:
         name: what the system does, e.g. ``copy source`` or ``lead-12 words``.
-        scores: metric name -> value, on the scale of the model's scores.
+        scores: metric name -> value, on the scale of the model's scores; empty if
+            skipped.
+        skipped: why it could not be scored (the data it learns from is missing),
+            or ``""``.
     """
 
     name: str
     scores: dict[str, float]
+    skipped: str = ""
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "scores": dict(self.scores)}
+        result = {"name": self.name, "scores": dict(self.scores)}
+        return {**result, "skipped": self.skipped} if self.skipped else result
+
+
+def unless_missing(name: str, make: Callable[[], Baseline]) -> Baseline:
+    """``make()``, or a skipped :class:`Baseline` named ``name`` if a split it
+    learns from is missing (``FileNotFoundError``)."""
+    try:
+        return make()
+    except FileNotFoundError as error:
+        return Baseline(name, {}, skipped=str(error))
+
+
+class TranslationMemory:
+    """The target of the most similar training source: what translators of software
+    get from their tools before they translate a new string.
+
+    Similarity is ``rapidfuzz.fuzz.ratio`` on characters (the Indel distance
+    normalised by both lengths, 0-100); an exact source returns its own target, and
+    ties go to the first training pair.
+    """
+
+    def __init__(self, sources: Sequence[str], targets: Sequence[str]) -> None:
+        if len(sources) != len(targets) or not sources:
+            raise ValueError("a translation memory needs as many targets as sources")
+        self.sources = list(sources)
+        self.targets = list(targets)
+        self.exact: dict[str, int] = {}
+        for index, source in enumerate(self.sources):
+            self.exact.setdefault(source, index)
+
+    def match(self, query: str) -> tuple[int, float]:
+        """The index of the most similar training source and its similarity."""
+        if query in self.exact:
+            return self.exact[query], 100.0
+        _, score, index = process.extractOne(
+            query, self.sources, scorer=fuzz.ratio, processor=None
+        )
+        return index, score
+
+    def translate(self, queries: Sequence[str]) -> list[str]:
+        return [self.targets[self.match(query)[0]] for query in queries]
 
 
 def lead_words(text: str, k: int) -> str:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from s2s_hub.predictor import Predictor, TargetScore
+from s2s_hub.registry import Task
 from s2s_hub.search.config import DecodeConfig
 
 
 @dataclass
 class Evaluation:
     """Scores of one decoding run over one split, with what produced them and the
-    task's trivial baseline on the same split (``baseline``: name and scores)."""
+    task's trivial baselines on the same split (``baselines``: name and scores, or
+    why one was skipped; ``baseline``: the first, as earlier result files hold it)."""
 
     task: str
     split: str
@@ -22,6 +26,7 @@ class Evaluation:
     examples: int
     seconds: float
     baseline: dict | None = None
+    baselines: list[dict] = field(default_factory=list)
     hypotheses: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -36,13 +41,29 @@ def evaluate(
     config: DecodeConfig | None = None,
     limit: int | None = None,
     with_baseline: bool = True,
+    baseline_task: Task | None = None,
+    log: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
 ) -> Evaluation:
     """Decode every source of ``split`` and score it with the task's metrics, the
-    model's perplexity of the references and the task's model metrics; score the
-    task's baseline on the same split (``limit`` applies to the model only).
-    ``with_baseline=False`` skips it where only models are compared."""
+    model's perplexity of the references and the task's model metrics.
+
+    The task's baselines are scored first, on the same split (``limit`` applies
+    to the model only), learning from ``baseline_task``'s data (the model's own
+    task, when ``predictor.task`` reads another folder); a baseline that cannot be
+    scored is logged as skipped before the model decodes. ``with_baseline=False``
+    skips them where only models are compared."""
     task = predictor.task
     config = config or task.decoding
+    baselines = []
+    if with_baseline:
+        baselines = (baseline_task or task).baselines(
+            task.pairs(split), predictor.tokenizer
+        )
+        for baseline in baselines:
+            if baseline.skipped:
+                log(f"baseline {baseline.name!r} skipped: {baseline.skipped}")
+    entries = [{**b.to_dict(), "scores": _rounded(b.scores)} for b in baselines]
+    scored = [entry for entry in entries if "skipped" not in entry]
     pairs = task.pairs(split)[:limit]
     started = time.perf_counter()
     hypotheses = predictor.translate([p.source for p in pairs], config)
@@ -52,7 +73,6 @@ def evaluate(
     )
     scores["ppl"] = perplexity(predictor.score(pairs))
     scores.update(task.model_metrics(predictor.score, pairs))
-    baseline = task.baseline(split, predictor.tokenizer) if with_baseline else None
     return Evaluation(
         task=task.name,
         split=split,
@@ -60,8 +80,8 @@ def evaluate(
         decoding=asdict(config),
         examples=len(pairs),
         seconds=round(seconds, 2),
-        baseline=baseline
-        and {**baseline.to_dict(), "scores": _rounded(baseline.scores)},
+        baseline=scored[0] if scored else None,
+        baselines=entries,
         hypotheses=hypotheses,
     )
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import presets
-from s2s_hub.baselines import Baseline, unigram_perplexity
+from s2s_hub.baselines import Baseline, unigram_perplexity, unless_missing
 from s2s_hub.data.pairs import Pair
 from s2s_hub.metrics import corpus_bleu, distinct_n, unseen_word_rate, words
 from s2s_hub.registry import Scorer, Task, register_task
@@ -189,20 +189,23 @@ class Dialogue(HFDatasetOptions, Task):
             hits += true > max(others)
         return {f"hits@1_of_{RANKING_CANDIDATES}": 100 * hits / len(pairs)}
 
-    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline:
-        """Chance for the ranking and a unigram model of replies for perplexity."""
-        return Baseline(
-            "chance (ranking), unigram reply model (perplexity)",
-            {
-                f"hits@1_of_{RANKING_CANDIDATES}": 100 / RANKING_CANDIDATES,
-                "ppl": unigram_perplexity(
-                    tokenizer,
-                    [p.target for p in self.pairs("train")],
-                    [p.target for p in self.pairs(split)],
-                    self.max_target_tokens,
-                ),
-            },
-        )
+    def baselines(self, pairs: list[Pair], tokenizer: Tokenizer) -> list[Baseline]:
+        """Chance for the ranking and a unigram model of this task's training
+        replies for perplexity."""
+        name = "chance (ranking), unigram reply model (perplexity)"
+
+        def chance_and_unigram() -> Baseline:
+            train_targets = [p.target for p in self.pairs("train")]
+            targets = [p.target for p in pairs]
+            ppl = unigram_perplexity(
+                tokenizer, train_targets, targets, self.max_target_tokens
+            )
+            chance = 100 / RANKING_CANDIDATES
+            return Baseline(
+                name, {f"hits@1_of_{RANKING_CANDIDATES}": chance, "ppl": ppl}
+            )
+
+        return [unless_missing(name, chance_and_unigram)]
 
     def card_examples(self) -> list[str]:
         return list(EVERYDAY_PROMPTS)

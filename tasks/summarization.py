@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import presets
-from s2s_hub.baselines import Baseline, best_lead, lead_words
+from s2s_hub.baselines import Baseline, best_lead, lead_words, unless_missing
+from s2s_hub.data.pairs import Pair
 from s2s_hub.metrics import rouge
 from s2s_hub.registry import Task, register_task
 from s2s_hub.search.config import DecodeConfig
@@ -64,7 +65,7 @@ class Summarization(HFDatasetOptions, Task):
     source_label = "Package description"
     target_label = "Synopsis"
     selection_metric = "rougeL"
-    # length penalty chosen on dev (scripts/tune_decoding.py, docs/recipes.md)
+    # length penalty chosen on dev (s2s-hub tune, docs/recipes.md)
     decoding = DecodeConfig(
         method="beam",
         beam_size=5,
@@ -93,18 +94,22 @@ class Summarization(HFDatasetOptions, Task):
     ) -> dict[str, float]:
         return rouge(hypotheses, references, use_stemmer=True)
 
-    def baseline(self, split: str, tokenizer: Tokenizer) -> Baseline:
-        """The description's first k words (lead-k), k chosen on dev by ROUGE-L."""
-        dev = self.pairs("dev")
-        k = best_lead(
-            [p.source for p in dev],
-            [p.target for p in dev],
-            lambda hyps, refs: self.metrics(hyps, refs, [])["rougeL"],
-        )
-        pairs = self.pairs(split)
-        leads = [lead_words(p.source, k) for p in pairs]
-        scores = self.metrics(leads, [p.target for p in pairs], [])
-        return Baseline(f"lead-{k} words (k chosen on dev)", scores)
+    def baselines(self, pairs: list[Pair], tokenizer: Tokenizer) -> list[Baseline]:
+        """The description's first k words (lead-k), k chosen on this task's dev
+        split by ROUGE-L."""
+
+        def lead_k() -> Baseline:
+            dev = self.pairs("dev")
+            k = best_lead(
+                [p.source for p in dev],
+                [p.target for p in dev],
+                lambda hyps, refs: self.metrics(hyps, refs, [])["rougeL"],
+            )
+            leads = [lead_words(p.source, k) for p in pairs]
+            scores = self.metrics(leads, [p.target for p in pairs], [])
+            return Baseline(f"lead-{k} words (k chosen on dev)", scores)
+
+        return [unless_missing("lead-k words (k chosen on dev)", lead_k)]
 
     def demo_examples(self) -> list[str]:
         # Descriptions of the shipped test split: real, and never trained on.

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import asdict, replace
+from pathlib import Path
 
 import pytest
+from conftest import toy_predictor
 
-from s2s_hub.baselines import best_lead, lead_words, unigram_perplexity
+from s2s_hub.baselines import (
+    TranslationMemory,
+    best_lead,
+    lead_words,
+    unigram_perplexity,
+)
 from s2s_hub.data.pairs import Pair
-from s2s_hub.predictor import TargetScore
+from s2s_hub.evaluation import Evaluation, evaluate
+from s2s_hub.hub.card import build_card
+from s2s_hub.predictor import Predictor, TargetScore
 from s2s_hub.registry import get_task
+from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 
 TRAIN = ["the cat sat", "the dog ran", "a cat ran"]
+MEMORY = "translation memory (closest training source)"
 
 
 @pytest.fixture(scope="module")
@@ -49,30 +61,124 @@ def test_unigram_perplexity_counts_tokens_and_eos_as_the_model_does(tokenizer):
     assert cut != pytest.approx(expected)
 
 
-def test_translation_baseline_is_the_source_copied(tmp_path, tokenizer):
+def write_splits(folder: Path, **splits: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, rows in splits.items():
+        (folder / f"{split}.tsv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def test_translation_baseline_copies_the_source(tmp_path, tokenizer):
     rows = ["GNU Emacs editor\tGNU-Emacs-Editor", "tool for GNOME\tWerkzeug für GNOME"]
-    for split in ("train", "dev", "test"):
-        (tmp_path / f"{split}.tsv").write_text("\n".join(rows) + "\n")
+    write_splits(tmp_path, train=rows, dev=rows, test=rows)
     task = get_task("translation", data_dir=str(tmp_path))
-    baseline = task.baseline("test", tokenizer)
+    copy, _ = task.baselines(task.pairs("test"), tokenizer)
     sources = [r.split("\t")[0] for r in rows]
     targets = [r.split("\t")[1] for r in rows]
-    assert baseline.name == "copy source"
-    assert baseline.scores == task.metrics(sources, targets, sources)
-    assert 0 < baseline.scores["chrf"] < 100
+    assert copy.name == "copy source"
+    assert copy.scores == task.metrics(sources, targets, sources)
+    assert 0 < copy.scores["chrf"] < 100
+
+
+def test_translation_memory_finds_the_closest_training_source():
+    memory = TranslationMemory(
+        ["Close the window", "Open the file", "Open the file", "abce", "abcf"],
+        ["Fenster schließen", "Datei öffnen", "Datei aufmachen", "E", "F"],
+    )
+    # "Open a file" / "Open the file": 10 characters in common of 11 + 13
+    assert memory.match("Open a file") == (1, pytest.approx(100 * 2 * 10 / 24))
+    assert memory.match("Close window")[0] == 0
+    # an exact source gives its first target; a tie goes to the first pair
+    assert memory.translate(["Open the file", "abcd"]) == ["Datei öffnen", "E"]
+    with pytest.raises(ValueError):
+        TranslationMemory([], [])
+
+
+def test_translation_memory_is_scored_on_the_task_s_own_training_data(
+    tmp_path, tokenizer
+):
+    train = ["Open the file\tDatei öffnen", "Close the window\tFenster schließen"]
+    test = ["Open a file\tEine Datei öffnen", "Close all windows\tAlle schließen"]
+    own = get_task(
+        "translation", data_dir=str(write_splits(tmp_path / "own", train=train))
+    )
+    # the scored folder holds a test split only: the memory still has its pairs
+    scored = get_task(
+        "translation", data_dir=str(write_splits(tmp_path / "other", test=test))
+    )
+    pairs = scored.pairs("test")
+    copy, memory = own.baselines(pairs, tokenizer)
+    assert memory.name.startswith("translation memory") and not memory.skipped
+    recalled = ["Datei öffnen", "Fenster schließen"]
+    references = [p.target for p in pairs]
+    sources = [p.source for p in pairs]
+    assert memory.scores == scored.metrics(recalled, references, sources)
+    # where the task itself has no training split, the memory says it is skipped
+    copy, memory = scored.baselines(pairs, tokenizer)
+    assert copy.scores and not memory.scores
+    assert "no train.tsv" in memory.skipped
 
 
 def test_summarization_baseline_is_lead_k_with_k_from_dev(tmp_path, tokenizer):
     dev = ["w1 w2 w3 w4 w5 w6\tw1 w2", "v1 v2 v3 v4 v5\tv1 v2"]
     test = ["u1 u2 u3 u4\tu1 u2", "t1 t2 t3\tt1 t9"]
-    for split, rows in (("train", dev), ("dev", dev), ("test", test)):
-        (tmp_path / f"{split}.tsv").write_text("\n".join(rows) + "\n")
-    baseline = get_task("summarization", data_dir=str(tmp_path)).baseline(
-        "test", tokenizer
-    )
+    write_splits(tmp_path, train=dev, dev=dev, test=test)
+    task = get_task("summarization", data_dir=str(tmp_path))
+    [baseline] = task.baselines(task.pairs("test"), tokenizer)
     assert baseline.name.startswith("lead-2 words")
     # lead-2 on test: "u1 u2" is exact, "t1 t2" shares one of two words
     assert baseline.scores["rouge1"] == pytest.approx(75.0)
+    only_test = get_task(
+        "summarization", data_dir=str(write_splits(tmp_path / "t", test=test))
+    )
+    [skipped] = only_test.baselines(only_test.pairs("test"), tokenizer)
+    assert skipped.scores == {} and "no dev.tsv" in skipped.skipped
+
+
+class OrderedPredictor(Predictor):
+    """A predictor that notes when it decodes, beside the evaluation's log."""
+
+    def __init__(self, predictor: Predictor, task, events: list[str]) -> None:
+        super().__init__(predictor.model, predictor.tokenizer, task)
+        self.events = events
+
+    def translate(self, sources, config=None):
+        self.events.append("decode")
+        return super().translate(sources, config)
+
+
+def test_evaluate_falls_back_to_the_model_s_own_data_or_says_first(tmp_path):
+    toy = toy_predictor(vocab_size=24, byte_fallback=False, size=8)
+    train = ["Open the file\tDatei öffnen", "Close it\tSchließen"]
+    test = ["Open a file\tEine Datei öffnen"]
+    own = get_task(
+        "translation", data_dir=str(write_splits(tmp_path / "own", train=train))
+    )
+    folder = write_splits(tmp_path / "scored", test=test)
+    task = replace(own, data_dir=str(folder))
+    events: list[str] = []
+    config = DecodeConfig(method="greedy", max_length=3)
+    result = evaluate(
+        OrderedPredictor(toy, task, events),
+        "test",
+        config,
+        baseline_task=own,
+        log=events.append,
+    )
+    assert [b["name"] for b in result.baselines] == ["copy source", MEMORY]
+    assert result.baselines[1]["scores"]["chrf"] > result.baselines[0]["scores"]["chrf"]
+    assert result.baseline["name"] == "copy source"
+    assert events == ["decode"]
+    # without the model's own data, the skip is said before anything decodes
+    events.clear()
+    result = evaluate(
+        OrderedPredictor(toy, task, events), "test", config, log=events.append
+    )
+    assert events[0].startswith(f"baseline {MEMORY!r} skipped") and events[1:] == [
+        "decode"
+    ]
+    assert [b["name"] for b in result.baselines] == ["copy source", MEMORY]
+    assert "skipped" in result.baselines[1] and result.baseline["name"] == "copy source"
 
 
 def chat_pairs(n: int) -> list[Pair]:
@@ -116,9 +222,34 @@ def test_dialogue_baseline_is_chance_and_a_unigram_model(tmp_path, tokenizer):
     for split in ("train", "dev", "test"):
         (tmp_path / f"{split}.tsv").write_text("\n".join(rows) + "\n")
     task = get_task("dialogue", data_dir=str(tmp_path))
-    scores = task.baseline("test", tokenizer).scores
+    [baseline] = task.baselines(task.pairs("test"), tokenizer)
+    scores = baseline.scores
     assert scores["hits@1_of_20"] == 5.0
     targets = ["the cat sat"] * 3
     assert scores["ppl"] == pytest.approx(
         unigram_perplexity(tokenizer, targets, targets, task.max_target_tokens)
     )
+
+
+def test_the_card_shows_every_scored_baseline_beside_the_model():
+    result = Evaluation(
+        task="reverse",
+        split="test",
+        scores={"bleu": 30.0, "chrf": 50.0},
+        decoding=asdict(DecodeConfig()),
+        examples=2,
+        seconds=0.1,
+        baseline={"name": "copy source", "scores": {"bleu": 8.7}},
+        baselines=[
+            {"name": "copy source", "scores": {"bleu": 8.7}},
+            {"name": MEMORY, "scores": {"bleu": 12.5, "chrf": 31.0}},
+            {"name": "lead-k", "scores": {}, "skipped": "no dev.tsv"},
+        ],
+    )
+    toy = toy_predictor(vocab_size=24, byte_fallback=False, size=8)
+    text = build_card(toy, "user/model", result).text
+    header = f"| metric | this model | baseline: copy source | baseline: {MEMORY} |"
+    assert header in text
+    assert "| test bleu | 30.0 | 8.7 | 12.5 |" in text
+    assert "| test chrf | 50.0 | — | 31.0 |" in text
+    assert "lead-k" not in text

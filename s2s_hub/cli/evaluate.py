@@ -46,13 +46,15 @@ def run(args: Namespace) -> None:
     from s2s_hub.predictor import Predictor
 
     predictor = load_predictor(args)
+    # baselines learn from the model's own data, whatever folder is scored
+    own_task = predictor.task
     if args.data_dir:
         task = replace(predictor.task, data_dir=args.data_dir)
         predictor = Predictor(
             predictor.model, predictor.tokenizer, task, predictor.decoding
         )
     config = decode_config(args, predictor.decoding)
-    result = evaluate(predictor, args.split, config, args.limit)
+    result = evaluate(predictor, args.split, config, args.limit, baseline_task=own_task)
     print(json.dumps(result.to_dict(), indent=2))
     print(side_by_side(result), file=sys.stderr)
     if args.output:
@@ -63,14 +65,25 @@ def run(args: Namespace) -> None:
 
 
 def side_by_side(result: Evaluation) -> str:
-    """The model's scores beside the baseline's, as a small table for people."""
-    baseline = result.baseline or {"name": "none declared", "scores": {}}
+    """The model's scores beside each baseline's, as a small table for people."""
+    scored = [b for b in result.baselines if "skipped" not in b]
+    first = [result.baseline] if result.baseline else []
+    baselines = scored or first or [{"name": "none declared", "scores": {}}]
+    columns = ["baseline"] + [f"baseline {i}" for i in range(2, len(baselines) + 1)]
+    names = [b["name"] for b in baselines]
+    if len(names) > 1:
+        names = [
+            f"{column}: {name}" for column, name in zip(columns, names, strict=True)
+        ]
     labels = {name: f"{result.split} {name}" for name in result.scores}
     width = max(len("metric"), *map(len, labels.values()))
-    header = f"{'metric':<{width}} {'model':>10} {'baseline':>10}"
-    rows = [f"{header}   ({baseline['name']})"]
+    header = f"{'metric':<{width}} {'model':>10}"
+    header += "".join(f" {column:>10}" for column in columns)
+    rows = [f"{header}   ({'; '.join(names)})"]
     for name, value in result.scores.items():
-        other = baseline["scores"].get(name)
-        shown = f"{other:>10.2f}" if other is not None else f"{'—':>10}"
-        rows.append(f"{labels[name]:<{width}} {value:>10.2f} {shown}")
+        shown = ""
+        for baseline in baselines:
+            other = baseline["scores"].get(name)
+            shown += f" {other:>10.2f}" if other is not None else f" {'—':>10}"
+        rows.append(f"{labels[name]:<{width}} {value:>10.2f}{shown}")
     return "\n".join(rows)
