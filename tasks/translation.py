@@ -29,7 +29,7 @@ from s2s_hub.data.readers import read_pairs
 from s2s_hub.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.registry import Task, find_split_file, register_task
 from s2s_hub.search.config import DecodeConfig
-from s2s_hub.sources import ddtp, ding
+from s2s_hub.sources import ddtp, ding, message_corpus
 from s2s_hub.sources.card import composition, write_card
 from s2s_hub.sources.hf import HFDatasetOptions
 from s2s_hub.sources.splitting import (
@@ -49,6 +49,10 @@ CARD_LANGUAGE = re.compile(r"\b(source_lang|target_lang)\s*[:=]\s*[\"']?([\w-]+)
 CARD_FILES = ("DATA.md", "README.md")
 GPL_2 = Path("/usr/share/common-licenses/GPL-2")
 MEMORY = "translation memory (closest training source)"
+# The software-message corpus beside a pair's splits (train: in the cache), and
+# the locale of the catalogs each language's messages come from
+MESSAGES_DIR = "messages"
+CATALOG_LANGUAGES = {"de": "de", "zh": "zh_CN"}
 # Ding phrase pairs (English, German), beside the en-de splits
 PHRASES_FILE = "phrases.tsv.gz"
 # A sentence ends at . ! ? or : before a space and a capital (Latin, Greek,
@@ -134,6 +138,8 @@ class Translation(HFDatasetOptions, Task):
     split_paragraphs: bool = True
     translate_by_sentence: bool = True
     dictionary_phrases: int = 0
+    # Debian's interface messages of the pair (en-de, en-zh; ``message_pairs``)
+    messages: bool = False
 
     def __post_init__(self) -> None:
         for side, code in self._languages().items():
@@ -151,6 +157,13 @@ class Translation(HFDatasetOptions, Task):
                 "dictionary_phrases must be >= 0 and needs English-German (Ding is a "
                 f"German dictionary); got {self.dictionary_phrases} for "
                 f"{self.source_lang}->{self.target_lang}"
+            )
+        if self.messages and (
+            "en" not in pair or pair - {"en"} - set(CATALOG_LANGUAGES)
+        ):
+            raise ValueError(
+                "messages needs English-German or English-Chinese (the catalogs "
+                f"read are de and zh_CN); got {self.source_lang}->{self.target_lang}"
             )
 
     def _languages(self) -> dict[str, str]:
@@ -207,8 +220,13 @@ class Translation(HFDatasetOptions, Task):
         shipped files leave such pairs out."""
         pairs = super().pairs(split)
         if split != "train":
-            return pairs
-        return pairs + self.paragraph_sentences(pairs) + self.phrase_pairs()
+            return pairs + self.message_pairs(split)
+        return (
+            pairs
+            + self.paragraph_sentences(pairs)
+            + self.phrase_pairs()
+            + self.message_pairs(split)
+        )
 
     def paragraph_sentences(self, pairs: list[Pair]) -> list[Pair]:
         """The sentence pairs of ``pairs`` without the reserved bucket; none unless
@@ -233,6 +251,28 @@ class Translation(HFDatasetOptions, Task):
             Pair(r["source"], r["target"])
             for r in itertools.islice(rows, self.dictionary_phrases)
         ]
+        return pairs if self.source_lang == "en" else [Pair(t, s) for s, t in pairs]
+
+    def message_pairs(self, split: str) -> list[Pair]:
+        """With ``messages``, the software messages of ``split`` (gettext catalogs
+        of Debian's packages, split by package): dev and test ship in the pair's
+        ``messages/`` folder, train is what ``data prepare`` wrote to the cache."""
+        if not self.messages:
+            return []
+        pair = f"en-{self.other_lang}"
+        folder = (
+            message_corpus.default_train_dir(pair)
+            if split == "train"
+            else DATA / f"translation-{pair}" / MESSAGES_DIR
+        )
+        try:
+            rows = read_pairs(find_split_file(folder, split))
+        except FileNotFoundError as error:
+            raise FileNotFoundError(
+                f"{error}; `s2s-hub data prepare translation` with the task options "
+                f"target_lang={self.other_lang} and messages=true builds it"
+            ) from error
+        pairs = [Pair(r["source"], r["target"]) for r in rows]
         return pairs if self.source_lang == "en" else [Pair(t, s) for s, t in pairs]
 
     def records(self, split: str) -> Iterator[dict[str, str]]:
@@ -307,7 +347,9 @@ class Translation(HFDatasetOptions, Task):
         return [{**row, "source": row[source], "target": row[target]} for row in rows]
 
     def prepare(self, out_dir: Path) -> dict[str, int]:
-        """Rebuild ``{train,dev,test}.tsv.gz``, the license notes and ``DATA.md``."""
+        """Rebuild ``{train,dev,test}.tsv.gz``, the license notes and ``DATA.md``;
+        with ``messages``, also the message corpus (``messages/``, its train split
+        in the cache: ``s2s_hub.sources.message_corpus``)."""
         splits = split_records(
             self._records_from_sources(),
             group_of=lambda r: r["group"],
@@ -329,6 +371,13 @@ class Translation(HFDatasetOptions, Task):
             options=f"source_lang={self.source_lang}, target_lang={self.target_lang}",
             composition=composition(splits, "origin"),
         )
+        if self.messages:
+            messages = message_corpus.prepare_messages(
+                CATALOG_LANGUAGES[self.other_lang],
+                Path(out_dir) / MESSAGES_DIR,
+                options=f"target_lang={self.other_lang}, messages=true",
+            )
+            counts.update({f"messages {k}": n for k, n in messages.items()})
         return counts
 
 

@@ -6,19 +6,26 @@ import gzip
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import polib
 import pytest
 
-from s2s_hub.sources import messages
+from s2s_hub.data.pairs import Pair
+from s2s_hub.registry import get_task
+from s2s_hub.sources import message_corpus, messages
 from s2s_hub.sources.message_corpus import (
     build_corpus,
     copyright_licenses,
     license_texts,
     message_group,
 )
-from s2s_hub.sources.splitting import group_bucket, split_by_group_hash
+from s2s_hub.sources.splitting import (
+    group_bucket,
+    split_by_group_hash,
+    write_tsv_gz,
+)
 
 DEP5 = """Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: demo
@@ -255,3 +262,55 @@ def test_the_corpus_is_written_with_its_card_packages_and_licenses(tmp_path):
     )
     card = (out / "DATA.md").read_text()
     assert "5 Debian packages (bookworm" in card and "| GPL-2+ | 5 | 21 |" in card
+
+
+def test_an_unreadable_catalog_is_skipped_and_the_others_read(tmp_path):
+    folder = cached_package(tmp_path, "files", {"Quit": "Beenden"})
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["catalogs"]["de"].append("de/broken.mo")
+    # a catalog whose header says UTF-8 but whose text is Latin-1
+    broken = polib.POFile(encoding="iso-8859-1")
+    broken.metadata = {"Content-Type": "text/plain; charset=UTF-8"}
+    broken.append(polib.POEntry(msgid="Size", msgstr="Größe"))
+    broken.save_as_mofile(str(folder / "de" / "de" / "broken.mo"))
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="broken.mo skipped"):
+        pairs = [r["source"] for r in messages.read_package(folder, "de")]
+    assert pairs == ["Quit"]
+
+
+def test_translation_reads_the_message_corpus_beside_its_splits(tmp_path, monkeypatch):
+    task = get_task("translation")
+    module = sys.modules[type(task).__module__]
+    monkeypatch.setattr(module, "DATA", tmp_path / "data")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    rows = {
+        "train": ["Quit\tBeenden", "Open\tÖffnen"],
+        "dev": ["Cancel\tAbbrechen"],
+        "test": ["Save\tSpeichern"],
+    }
+    shipped = tmp_path / "data" / "translation-en-de"
+    for split in rows:
+        write_tsv_gz([{"source": "a", "target": "b"}], shipped / f"{split}.tsv.gz")
+    for split in ("dev", "test"):
+        (shipped / "messages").mkdir(parents=True, exist_ok=True)
+        (shipped / "messages" / f"{split}.tsv").write_text(rows[split][0] + "\n")
+    with_messages = get_task("translation", messages=True, split_paragraphs=False)
+    assert get_task("translation").pairs("dev") == [Pair("a", "b")]
+    # train lives in the cache: until prepare wrote it, the error says how
+    with pytest.raises(FileNotFoundError, match="messages=true"):
+        with_messages.pairs("train")
+    train_dir = message_corpus.default_train_dir("en-de")
+    assert train_dir.is_relative_to(tmp_path / "cache")
+    train_dir.mkdir(parents=True)
+    (train_dir / "train.tsv").write_text("\n".join(rows["train"]) + "\n")
+    assert with_messages.pairs("train") == [
+        Pair("a", "b"),
+        Pair("Quit", "Beenden"),
+        Pair("Open", "Öffnen"),
+    ]
+    assert with_messages.pairs("test") == [Pair("a", "b"), Pair("Save", "Speichern")]
+    reverse = get_task("translation", source_lang="de", target_lang="en", messages=True)
+    assert reverse.message_pairs("dev") == [Pair("Abbrechen", "Cancel")]
+    with pytest.raises(ValueError, match="messages needs"):
+        get_task("translation", target_lang="fr", messages=True)

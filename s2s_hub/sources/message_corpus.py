@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from s2s_hub.sources.apt import default_cache_dir
@@ -21,6 +22,8 @@ from s2s_hub.sources.messages import (
     LOCALES,
     catalogs_dir,
     debian_release,
+    fetch_catalogs,
+    fetch_copyrights,
     read_meta,
     read_package,
 )
@@ -142,6 +145,33 @@ def message_group(source: str) -> str:
     """The split unit of a source package: its name without version digits, so
     ``gcc-11`` and ``gcc-12``, which ship nearly the same messages, go together."""
     return re.sub(r"[-.\d]+$", "", source) or source
+
+
+def default_train_dir(pair: str) -> Path:
+    """Where ``prepare`` writes a pair's train split: ``<cache>/data/messages-en-de``
+    beside the raw sources, outside the repository."""
+    return default_cache_dir().parent / "data" / f"messages-{pair}"
+
+
+def prepare_messages(
+    language: str,
+    out_dir: Path,
+    train_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    max_packages: int | None = None,
+    options: str = "",
+    log: Callable[[str], None] = print,
+) -> dict[str, int]:
+    """Fetch what the cache lacks (the richest ``max_packages`` packages with
+    catalogs of ``language``, and the copyright files they point to), then
+    :func:`build_corpus`. A rerun downloads nothing new and rewrites the same files
+    while Debian's archive is unchanged."""
+    pair = "en-" + language.split("_")[0]
+    # both languages at once, so the cache never holds a package half fetched
+    fetch_catalogs(cache_dir, tuple(LOCALES), max_packages, log=log)
+    fetch_copyrights(cache_dir)
+    train_dir = train_dir or default_train_dir(pair)
+    return build_corpus(language, out_dir, train_dir, cache_dir, options=options)
 
 
 def build_corpus(

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -359,7 +360,13 @@ def read_package(folder: Path, language: str) -> Iterator[dict[str, str]]:
         domain = name.rpartition("/")[2].removesuffix(".mo")
         if is_reserved(meta["package"], domain):
             continue
-        for source, target in catalog_pairs(folder / language / name):
+        try:
+            pairs = catalog_pairs(folder / language / name)
+        except (UnicodeDecodeError, OSError, ValueError) as error:
+            # a catalog whose bytes contradict its charset header, or a broken file
+            warnings.warn(f"{folder / language / name} skipped: {error}", stacklevel=2)
+            continue
+        for source, target in pairs:
             yield {
                 "source": source,
                 "target": target,
