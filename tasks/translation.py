@@ -49,10 +49,11 @@ CARD_LANGUAGE = re.compile(r"\b(source_lang|target_lang)\s*[:=]\s*[\"']?([\w-]+)
 CARD_FILES = ("DATA.md", "README.md")
 GPL_2 = Path("/usr/share/common-licenses/GPL-2")
 MEMORY = "translation memory (closest training source)"
-# The software-message corpus beside a pair's splits (train: in the cache), and
-# the locale of the catalogs each language's messages come from
+# The software-message corpus beside a pair's splits (train: in the cache)
 MESSAGES_DIR = "messages"
-CATALOG_LANGUAGES = {"de": "de", "zh": "zh_CN"}
+# Debian's locale of a language where the code alone is ambiguous: its DDTP index
+# and message catalogs are zh_CN (Simplified Chinese)
+DEBIAN_LOCALES = {"de": "de", "zh": "zh_CN"}
 # Ding phrase pairs (English, German), beside the en-de splits
 PHRASES_FILE = "phrases.tsv.gz"
 # A sentence ends at . ! ? or : before a space and a capital (Latin, Greek,
@@ -158,9 +159,7 @@ class Translation(HFDatasetOptions, Task):
                 f"German dictionary); got {self.dictionary_phrases} for "
                 f"{self.source_lang}->{self.target_lang}"
             )
-        if self.messages and (
-            "en" not in pair or pair - {"en"} - set(CATALOG_LANGUAGES)
-        ):
+        if self.messages and ("en" not in pair or pair - {"en"} - set(DEBIAN_LOCALES)):
             raise ValueError(
                 "messages needs English-German or English-Chinese (the catalogs "
                 f"read are de and zh_CN); got {self.source_lang}->{self.target_lang}"
@@ -333,7 +332,9 @@ class Translation(HFDatasetOptions, Task):
     def _records_from_sources(self) -> list[dict[str, str]]:
         rows = [
             {**row, "origin": "DDTP", "group": "ddtp:" + package_family(row["package"])}
-            for row in ddtp.read_translation_pairs(self.other_lang)
+            for row in ddtp.read_translation_pairs(
+                DEBIAN_LOCALES.get(self.other_lang, self.other_lang)
+            )
         ]
         if self.other_lang == "de":
             rows += [
@@ -373,7 +374,7 @@ class Translation(HFDatasetOptions, Task):
         )
         if self.messages:
             messages = message_corpus.prepare_messages(
-                CATALOG_LANGUAGES[self.other_lang],
+                DEBIAN_LOCALES[self.other_lang],
                 Path(out_dir) / MESSAGES_DIR,
                 options=f"target_lang={self.other_lang}, messages=true",
             )

@@ -258,6 +258,9 @@ def test_apt_picks_the_stable_suites_index(tmp_path):
     assert apt.suite(index) == "bookworm"
     with pytest.raises(FileNotFoundError):
         apt.main_translation_file(tmp_path, "fr")
+    # apt writes the underscore of zh_CN escaped
+    (tmp_path / "x_dists_bookworm_main_i18n_Translation-zh%5fCN.lz4").touch()
+    assert apt.main_translation_file(tmp_path, "zh_CN").name.endswith("zh%5fCN.lz4")
 
 
 @pytest.fixture

@@ -55,13 +55,23 @@ def _run(command: list[str], cwd: Path | None = None) -> None:
 
 
 def update_lists(cache_dir: Path, languages: tuple[str, ...] = LANGUAGES) -> Path:
-    """A private apt lists folder with Packages and Translation indexes, made once."""
+    """A private apt lists folder with Packages and Translation indexes, made once,
+    and again when a language is asked for whose index it lacks (``zh_CN`` is not
+    among the default :data:`LANGUAGES`); an update keeps the defaults' indexes."""
     lists_dir = cache_dir / "apt-lists"
-    if not any(lists_dir.glob("*_Packages*")):
+    missing = [lang for lang in languages if not _translation_indexes(lists_dir, lang)]
+    if missing or not any(lists_dir.glob("*_Packages*")):
         (lists_dir / "partial").mkdir(parents=True, exist_ok=True)
-        wanted = f"Acquire::Languages={','.join(languages)}"
+        every = dict.fromkeys((*LANGUAGES, *languages))
+        wanted = f"Acquire::Languages={','.join(every)}"
         _run(["apt-get", "update", *_private_options(lists_dir), "-o", wanted])
     return lists_dir
+
+
+def _translation_indexes(lists_dir: Path, language: str) -> list[Path]:
+    # apt escapes the underscore of a file name's language: Translation-zh%5fCN
+    name = language.replace("_", "%5f")
+    return sorted(lists_dir.glob(f"*_dists_*_main_i18n_Translation-{name}*"))
 
 
 def update_contents_lists(cache_dir: Path) -> Path:
@@ -113,11 +123,11 @@ def main_translation_file(lists_dir: Path, language: str) -> Path:
     Security and update suites carry a few re-uploaded descriptions of their own; they
     are left out so that one file per language defines the data.
     """
-    candidates = sorted(
+    candidates = [
         path
-        for path in lists_dir.glob(f"*_dists_*_main_i18n_Translation-{language}*")
+        for path in _translation_indexes(lists_dir, language)
         if "-" not in suite(path)
-    )
+    ]
     if not candidates:
         raise FileNotFoundError(f"no main Translation-{language} index in {lists_dir}")
     return candidates[0]

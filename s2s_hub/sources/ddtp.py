@@ -43,7 +43,7 @@ def fetch_translations(
     files = {lang: cache_dir / "ddtp" / f"Translation-{lang}" for lang in languages}
     missing = [lang for lang, path in files.items() if not path.exists()]
     if missing:
-        lists_dir = update_lists(cache_dir)
+        lists_dir = update_lists(cache_dir, languages)
         (cache_dir / "ddtp").mkdir(parents=True, exist_ok=True)
         for lang in missing:
             cat_index(main_translation_file(lists_dir, lang), files[lang])
