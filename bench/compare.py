@@ -36,7 +36,7 @@ from flops import LengthStats
 from jobs import DECODING_JOBS, hand_over_weights, recipe_configs, write_specs
 from matmul import matmul_flops_per_s
 from report import write_curve_plot, write_markdown, write_plot
-from settings import JOBS, PRESETS, REPO, BenchSettings
+from settings import JOBS, PRESETS, REPO, VARIANTS, BenchSettings
 from shared_data import SharedData, load_shared_data, prepare_shared_data
 from workers import WorkerRun, load_worker_run, python_of, run_worker
 
@@ -52,7 +52,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny data, ~1 minute")
     parser.add_argument("--toolkits", nargs="+", choices=("ours", "joey"))
-    parser.add_argument("--attentions", nargs="+", choices=("bahdanau", "general"))
+    parser.add_argument(
+        "--attentions",
+        nargs="+",
+        choices=VARIANTS,
+        help="model variants: RNN attentions, or transformer",
+    )
     parser.add_argument(
         "--budget_minutes", type=float, help="training budget of the quality comparison"
     )

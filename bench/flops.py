@@ -20,6 +20,18 @@ attentional vector     2(H + M)H (tanh(W_c [s; c]))
 output layer           2HV (only real target tokens; padding is not useful)
 =====================  =====================================================
 
+A Transformer (``arch: transformer``, width D, feed-forward width F) counts, per
+target token, with S_e = source positions a source token attends over and S_d =
+target positions a target token attends over (causal: (T_i + 1) / 2 on average):
+
+========================  ===================================================
+encoder layers            r * L_e * (8D^2 (Q, K, V, out) + 4DF + 4D S_e)
+decoder self-attention    L_d * (8D^2 + 4D S_d)
+decoder source attention  L_d * (4D^2 (Q, out) + r * 4D^2 (K, V) + 4DS)
+decoder feed-forward      L_d * 4DF
+output layer              2DV
+========================  ===================================================
+
 Training costs three forward passes: the backward pass computes the gradients with
 respect to both inputs and weights, each as large as the forward product.
 """
@@ -37,11 +49,17 @@ TRAINING_PASSES = 3
 
 @dataclass(frozen=True)
 class LengthStats:
-    """Source/target lengths of the training data (eos included on both sides)."""
+    """Source/target lengths of the training data (eos included on both sides),
+    per target token: source tokens, source positions a target token attends over,
+    source positions a source token attends over (a Transformer's encoder), target
+    positions a target token attends over (its causal decoder); and target tokens
+    per sentence."""
 
     source_per_target: float
     attended_positions: float
     target_length: float
+    source_self_positions: float = 0.0
+    target_self_positions: float = 0.0
 
     @classmethod
     def measure(
@@ -51,10 +69,13 @@ class LengthStats:
         targets = [int(n) for n in target_lengths]
         target_total = sum(targets)
         attended = sum(s * t for s, t in zip(sources, targets, strict=True))
+        source_total = sum(sources)
         return cls(
-            source_per_target=sum(sources) / target_total,
+            source_per_target=source_total / target_total,
             attended_positions=attended / target_total,
             target_length=target_total / len(targets),
+            source_self_positions=sum(s * s for s in sources) / source_total,
+            target_self_positions=sum(t * (t + 1) / 2 for t in targets) / target_total,
         )
 
 
@@ -68,6 +89,8 @@ def forward_flops(
             input; default: as our model wires ``config.attention`` (Bahdanau
             only). Joey NMT never does (``False``).
     """
+    if config.arch == "transformer":
+        return transformer_forward_flops(config, lengths)
     if context_into_rnn is None:
         context_into_rnn = config.attention == "bahdanau"
     h, e, v = config.hidden_size, config.emb_size, config.tgt_vocab_size
@@ -93,6 +116,25 @@ def forward_flops(
         "attention context": 2 * m * positions,
         "attentional vector": 2 * (h + m) * h,
         "output layer": 2 * h * v,
+    }
+
+
+def transformer_forward_flops(
+    config: Seq2SeqConfig, lengths: LengthStats
+) -> dict[str, float]:
+    """A Transformer's forward FLOPs per target token, by component."""
+    d, f, v = config.hidden_size, config.ff_size, config.tgt_vocab_size
+    r = lengths.source_per_target
+    layers = config.decoder_layers
+    encoder_layer = 8 * d * d + 4 * d * f + 4 * d * lengths.source_self_positions
+    return {
+        "encoder layers": r * config.encoder_layers * encoder_layer,
+        "decoder self-attention": layers
+        * (8 * d * d + 4 * d * lengths.target_self_positions),
+        "decoder source attention": layers
+        * (4 * d * d + r * 4 * d * d + 4 * d * lengths.attended_positions),
+        "decoder feed-forward": layers * 4 * d * f,
+        "output layer": 2 * d * v,
     }
 
 

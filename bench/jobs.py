@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 from joey.recipe import joey_config
-from settings import JOBS, RECIPE, BenchSettings
+from settings import JOBS, VARIANT_RECIPES, BenchSettings, recipe_of
 from shared_data import SharedData
 
 from s2s_hub.model import Seq2SeqConfig
@@ -30,13 +30,16 @@ DECODING_JOBS = ("decode", "curve")
 def recipe_configs(
     settings: BenchSettings, shared: SharedData, attention: str, out_dir: Path
 ) -> tuple[Seq2SeqConfig, TrainConfig, DecodeConfig]:
-    """The recipe of ``configs/joey-comparison.yaml`` with this run's sizes.
+    """The recipe of ``attention`` (``configs/joey-comparison.yaml`` with that
+    attention, or a variant's own: ``settings.VARIANT_RECIPES``) with this run's
+    sizes.
 
     Precedence as on the command line: the task's training defaults < the recipe <
     what a benchmark must fix (batch, budget instead of epochs, no validation and no
     periodic checkpoints inside the timed loop).
     """
-    recipe = yaml.safe_load(RECIPE.read_text())
+    recipe = yaml.safe_load(recipe_of(attention).read_text())
+    variant = {} if attention in VARIANT_RECIPES else {"attention": attention}
     task = shared.task()
     tokenizer = Tokenizer.load(shared.tokenizer_path)
     model = Seq2SeqConfig.from_dict(
@@ -44,7 +47,7 @@ def recipe_configs(
             **task.model_defaults,
             **recipe["model"],
             **settings.model_overrides,
-            "attention": attention,
+            **variant,
             "src_vocab_size": tokenizer.vocab_size,
             "tgt_vocab_size": tokenizer.vocab_size,
         }

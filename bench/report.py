@@ -18,6 +18,7 @@ from matplotlib.ticker import (  # noqa: E402
     LogLocator,
     NullFormatter,
 )
+from settings import REPO, recipe_of  # noqa: E402
 
 TOOLKITS = {"ours": "s2s-hub", "joey": "Joey NMT 2.3.0"}
 
@@ -85,7 +86,7 @@ def _header(comparison: dict[str, Any]) -> list[str]:
         f"Data: translation en-de, {data['counts']['train']:,} / "
         f"{data['counts']['dev']:,} / {data['counts']['test']:,} pairs "
         f"(train / dev / test), one SentencePiece model of {data['vocab_size']:,} "
-        f"pieces. Model: `configs/joey-comparison.yaml`{overrides}; "
+        f"pieces. Model: {_recipes(comparison)}{overrides}; "
         f"batch {settings['batch_size']} sentences for both toolkits.",
     ]
     lines.append("\nHow each figure is measured: `bench/README.md`.")
@@ -99,7 +100,7 @@ def _table(comparison: dict[str, Any], attention: str) -> list[str]:
     ratios = result.get("ratios", {})
     budget = _duration(settings["budget_s"])
     lines = [
-        f"\n## {attention} attention\n",
+        f"\n## {_title(attention)}\n",
         "| figure | s2s-hub | Joey NMT 2.3.0 | ours/Joey | target |",
         "|---|---|---|---|---|",
     ]
@@ -123,6 +124,16 @@ def _table(comparison: dict[str, Any], attention: str) -> list[str]:
     lines += _curve_table(result)
     lines += _footnotes(result)
     return lines
+
+
+def _recipes(comparison: dict[str, Any]) -> str:
+    """The recipe files of the variants compared, as Markdown code."""
+    paths = {recipe_of(variant) for variant in comparison["attentions"]}
+    return " and ".join(sorted(f"`{path.relative_to(REPO)}`" for path in paths))
+
+
+def _title(variant: str) -> str:
+    return "Transformer" if variant == "transformer" else f"{variant} attention"
 
 
 def _curve_table(result: dict[str, Any]) -> list[str]:

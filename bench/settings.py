@@ -14,6 +14,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 RECIPE = REPO / "configs" / "joey-comparison.yaml"
+#: model variants with a recipe of their own; the other variants are attentions of
+#: RECIPE's RNN
+VARIANT_RECIPES = {"transformer": REPO / "configs" / "transformer-comparison.yaml"}
+VARIANTS = ("bahdanau", "general", *VARIANT_RECIPES)
 SCALES = (1, 4, 16)
 # every worker of one toolkit, in the order they run (decoding jobs need "train")
 JOBS = ("train", "scale", "decode", "curve")
@@ -25,7 +29,8 @@ class BenchSettings:
 
     Attributes:
         mode: ``quick`` or ``full``.
-        attentions: attention variants compared, each a separate pair of models.
+        attentions: model variants compared, each a separate pair of models: an
+            attention of the RNN recipe, or ``transformer``.
         toolkits: ``ours`` and/or ``joey``.
         threads: torch threads of every worker (OMP/MKL too).
         jobs: the workers run for each toolkit, in this order.
@@ -93,7 +98,7 @@ QUICK = BenchSettings(
     eval_limit=16,
     max_chars=60,
     vocab_size=400,
-    model_overrides={"emb_size": 32, "hidden_size": 32},
+    model_overrides={"emb_size": 32, "hidden_size": 32, "ff_size": 64},
     batch_size=8,
     budget_s=5.0,
     snapshots=2,
@@ -108,3 +113,8 @@ QUICK = BenchSettings(
 )
 
 PRESETS = {"quick": QUICK, "full": FULL}
+
+
+def recipe_of(variant: str) -> Path:
+    """The recipe of a model variant."""
+    return VARIANT_RECIPES.get(variant, RECIPE)

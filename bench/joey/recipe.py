@@ -13,6 +13,11 @@ Mapping, ours -> Joey:
   extra 2H x 4H input matrix (``flops.py`` counts both).
 - sizes, layers, cell, bidirectional, input feeding, bridge initialisation: as they
   are; dropout on embeddings, between RNN layers and on the attentional vector.
+- ``arch: transformer`` -> Joey's Transformer encoder and decoder: layers, heads,
+  ``hidden_size`` (embeddings too, scaled by its square root), ``ff_size``, ReLU,
+  pre-norm (``layer_norm: pre``), one dropout for embeddings and layers;
+  ``tie_embeddings`` -> ``tied_softmax`` and, one vocabulary being shared,
+  ``tied_embeddings`` (ours ties the encoder's embeddings too).
 - loss: label-smoothed cross entropy averaged over target tokens
   (``normalization: tokens``), Adam, gradient-norm clipping, equal batch in sentences.
 - a constant rate is Joey's ``exponential`` schedule with ``decrease_factor: 1.0``
@@ -69,7 +74,7 @@ def joey_config(
 
 def _check(model: Seq2SeqConfig, train: TrainConfig) -> None:
     problems = []
-    if model.attention not in ATTENTIONS:
+    if model.arch == "rnn" and model.attention not in ATTENTIONS:
         problems.append(
             f"attention {model.attention!r}: Joey NMT has {sorted(ATTENTIONS)} only"
         )
@@ -156,6 +161,8 @@ def _testing(decode: DecodeConfig) -> dict[str, Any]:
 
 
 def _model(model: Seq2SeqConfig) -> dict[str, Any]:
+    if model.arch == "transformer":
+        return _transformer(model)
     embeddings = {
         "embedding_dim": model.emb_size,
         "scale": False,
@@ -185,4 +192,32 @@ def _model(model: Seq2SeqConfig) -> dict[str, Any]:
             "dropout": model.dropout,
             "hidden_dropout": model.dropout,
         },
+    }
+
+
+def _transformer(model: Seq2SeqConfig) -> dict[str, Any]:
+    size = model.hidden_size
+
+    def stack(layers: int) -> dict[str, Any]:
+        return {
+            "type": "transformer",
+            "num_layers": layers,
+            "num_heads": model.heads,
+            "embeddings": {
+                "embedding_dim": size,
+                "scale": True,
+                "dropout": model.dropout,
+            },
+            "hidden_size": size,
+            "ff_size": model.ff_size,
+            "dropout": model.dropout,
+            "layer_norm": "pre",
+            "activation": "relu",
+        }
+
+    return {
+        "tied_embeddings": model.tie_embeddings,
+        "tied_softmax": model.tie_embeddings,
+        "encoder": stack(model.encoder_layers),
+        "decoder": stack(model.decoder_layers),
     }
