@@ -1,7 +1,8 @@
 """The s2s-hub demo; ``python app.py`` serves it, and so does a Hugging Face Space.
 
-Models come from ``S2S_HUB_MODELS="task=repo-or-path,..."`` or the bundled
-``checkpoints/<task>/`` folders; every registered task gets a tab.
+Models come from the bundled ``checkpoints/<task>/`` folders, with the tasks that
+``S2S_HUB_MODELS="task=repo-or-path,..."`` names added or replaced
+(``S2S_HUB_MODELS_ONLY=1``: those alone); every registered task gets a tab.
 """
 
 from __future__ import annotations

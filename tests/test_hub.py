@@ -39,6 +39,7 @@ from s2s_hub.files import (
 from s2s_hub.hub import export, load, push
 from s2s_hub.hub.space import (
     MODELS_ENV,
+    MODELS_ONLY_ENV,
     default_model_sources,
     hub_models,
     write_space_readme,
@@ -390,13 +391,33 @@ def test_onnxruntime_needs_the_graphs_of_a_folder(exported, checkpoint):
         load(checkpoint, runtime="onnxruntime")
 
 
-def test_model_sources_from_the_environment(monkeypatch):
+def test_model_sources_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(
         MODELS_ENV, " reverse=org/rev , chitchat=checkpoints/chat,reverse=org/rev2"
     )
-    assert default_model_sources() == {
+    assert default_model_sources(tmp_path) == {
         "reverse": ["org/rev", "org/rev2"],
         "chitchat": ["checkpoints/chat"],
+    }
+
+
+def test_the_environment_adds_to_the_bundled_models_or_replaces_them(
+    monkeypatch, tmp_path
+):
+    for name in ("reverse", "translation"):
+        (tmp_path / "checkpoints" / name).mkdir(parents=True)
+    bundled = str(tmp_path / "checkpoints" / "translation")
+    monkeypatch.setenv(MODELS_ENV, "numwords=my-export,reverse=org/rev")
+    monkeypatch.delenv(MODELS_ONLY_ENV, raising=False)
+    assert default_model_sources(tmp_path) == {
+        "numwords": ["my-export"],
+        "reverse": ["org/rev"],
+        "translation": [bundled],
+    }
+    monkeypatch.setenv(MODELS_ONLY_ENV, "1")
+    assert default_model_sources(tmp_path) == {
+        "numwords": ["my-export"],
+        "reverse": ["org/rev"],
     }
 
 

@@ -74,8 +74,9 @@ def tab_models(
     sources: Mapping[str, list[str]] | None = None,
 ) -> list[TabModel]:
     """A ``TabModel`` per task and source (one without a model for a task that has
-    no source), by default for every registered task with the sources of
-    ``S2S_HUB_MODELS`` or the bundled checkpoints."""
+    no source), by default for every registered task with the bundled checkpoints
+    and the models ``S2S_HUB_MODELS`` adds or puts in their place
+    (``hub.space.default_model_sources``)."""
     tasks = iter_tasks() if tasks is None else tasks
     sources = default_model_sources() if sources is None else sources
     return [

@@ -1,9 +1,10 @@
 """Running this repository as a Gradio Space: which models to serve, and the
 README front matter that tells the Space how to start.
 
-A Space runs ``app.py`` from the repository root. It serves the models named by the
-``S2S_HUB_MODELS`` environment variable (a Space variable, set without a commit),
-else the exported models bundled in ``checkpoints/<task>/`` next to ``app.py``.
+A Space runs ``app.py`` from the repository root. It serves the exported models
+bundled in ``checkpoints/<task>/`` next to ``app.py``, with the tasks that the
+``S2S_HUB_MODELS`` environment variable (a Space variable, set without a commit)
+names added or replaced; ``S2S_HUB_MODELS_ONLY=1`` serves only those.
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ from huggingface_hub.utils import validate_repo_id
 from s2s_hub.model.seq2seq import LICENSE
 
 MODELS_ENV = "S2S_HUB_MODELS"
+#: set to 1 (or true, yes): serve only ``S2S_HUB_MODELS``, none of the bundled models
+MODELS_ONLY_ENV = "S2S_HUB_MODELS_ONLY"
 BUNDLED_DIR = "checkpoints"
 
 
 def default_model_sources(root: str | Path = ".") -> dict[str, list[str]]:
     """``{task: [repo id or path, ...]}`` of the models the demo serves: the first
     of a task gets the task's tab, and all of them meet in the Compare tab.
+
+    The bundled models, with each task that ``S2S_HUB_MODELS`` names served by
+    the models it lists instead (a task it does not name keeps its bundled model);
+    with ``S2S_HUB_MODELS_ONLY=1``, only the models ``S2S_HUB_MODELS`` lists.
 
     Args:
         root: the folder of ``app.py``, which holds the bundled ``checkpoints/``.
@@ -33,9 +40,13 @@ def default_model_sources(root: str | Path = ".") -> dict[str, list[str]]:
         ValueError: an entry of ``S2S_HUB_MODELS`` is not ``task=repo_or_path``
             or repeats another.
     """
-    spec = os.environ.get(MODELS_ENV, "").strip()
-    if spec:
-        return parse_sources(spec)
+    listed = parse_sources(os.environ.get(MODELS_ENV, ""))
+    only = os.environ.get(MODELS_ONLY_ENV, "").strip().lower() in ("1", "true", "yes")
+    return listed if only else {**bundled_model_sources(root), **listed}
+
+
+def bundled_model_sources(root: str | Path = ".") -> dict[str, list[str]]:
+    """``{task: [folder]}`` of the models in ``root/checkpoints/<task>/``."""
     bundled = Path(root) / BUNDLED_DIR
     if not bundled.is_dir():
         return {}
