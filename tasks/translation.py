@@ -255,8 +255,11 @@ class Translation(HFDatasetOptions, Task):
     def message_pairs(self, split: str) -> list[Pair]:
         """With ``messages``, the software messages of ``split`` (gettext catalogs
         of Debian's packages, split by package): dev and test ship in the pair's
-        ``messages/`` folder, train is what ``data prepare`` wrote to the cache."""
-        if not self.messages:
+        ``messages/`` folder, train is what ``data prepare`` wrote to the cache.
+        A folder of one's own (``data_dir``, ``hf_dataset``) is scored as it is:
+        messages then join its training split only."""
+        own_data = self.data_dir or self.hf_dataset
+        if not self.messages or (split != "train" and own_data):
             return []
         pair = f"en-{self.other_lang}"
         folder = (
@@ -376,7 +379,7 @@ class Translation(HFDatasetOptions, Task):
             messages = message_corpus.prepare_messages(
                 DEBIAN_LOCALES[self.other_lang],
                 Path(out_dir) / MESSAGES_DIR,
-                options=f"target_lang={self.other_lang}, messages=true",
+                options=f"source_lang=en, target_lang={self.other_lang}, messages=true",
             )
             counts.update({f"messages {k}": n for k, n in messages.items()})
         return counts

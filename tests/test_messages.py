@@ -314,3 +314,13 @@ def test_translation_reads_the_message_corpus_beside_its_splits(tmp_path, monkey
     assert reverse.message_pairs("dev") == [Pair("Abbrechen", "Cancel")]
     with pytest.raises(ValueError, match="messages needs"):
         get_task("translation", target_lang="fr", messages=True)
+    # a folder of one's own is scored as it is; its training adds the messages
+    own = get_task(
+        "translation",
+        data_dir=str(shipped / "messages"),
+        source_lang="en",
+        target_lang="de",
+        messages=True,
+    )
+    assert own.pairs("test") == [Pair("Save", "Speichern")]
+    assert Pair("Quit", "Beenden") in own.message_pairs("train")
