@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import command_parser
 
 HELP = "Average the weights of checkpoints of one run into a new checkpoint."
@@ -27,12 +28,21 @@ def parser() -> ArgumentParser:
     return parser
 
 
+def check(args: Namespace) -> None:
+    checks.refuse(
+        "" if args.out.endswith(".ckpt") else f"OUT must end in .ckpt, got {args.out}",
+        checks.output_file("OUT", args.out),
+        "" if len(args.checkpoints) > 1 else "CHECKPOINTS: give two or more .ckpt",
+        *(
+            checks.input_file("CHECKPOINTS", path)
+            or ("" if path.endswith(".ckpt") else f"CHECKPOINTS: {path} is no .ckpt")
+            for path in args.checkpoints
+        ),
+    )
+
+
 def run(args: Namespace) -> None:
     from s2s_hub.training.averaging import save_average
 
-    if len(args.checkpoints) < 2:
-        raise ValueError("average takes two or more checkpoints after OUT")
-    if not args.out.endswith(".ckpt"):
-        raise ValueError(f"OUT must end in .ckpt, got {args.out}")
     inputs = [Path(path) for path in args.checkpoints]
     print(save_average(inputs, Path(args.out)))

@@ -9,7 +9,8 @@ from typing import Any
 
 from jsonargparse import ArgumentParser, Namespace
 
-from s2s_hub.cli.parsers import command_parser
+from s2s_hub.cli import checks
+from s2s_hub.cli.parsers import build_task, command_parser
 
 HELP = "Rebuild a task's shipped data splits from their sources."
 
@@ -27,6 +28,11 @@ def parser() -> ArgumentParser:
         "--task_options", type=dict[str, Any], default={}, help="Task options"
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    build_task(args.task, args.task_options or {})
+    checks.refuse(checks.output_folder("--out", args.out))
 
 
 def run(args: Namespace) -> None:

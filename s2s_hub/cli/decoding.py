@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.options import add_dataclass_options, given
 from s2s_hub.cli.parsers import command_parser
 
@@ -43,6 +44,37 @@ def decode_parser(description: str) -> ArgumentParser:
         help=f"{', '.join(RUNTIMES)} (a folder written by export --onnx)",
     )
     return parser
+
+
+def decoding_problems(args: Namespace) -> list[str]:
+    """What is wrong with the model, serving and ``--decode.*`` options."""
+    from s2s_hub.search.config import DecodeConfig
+    from s2s_hub.serving.config import ServingConfig
+
+    problems = [
+        checks.model_source("CHECKPOINT", args.checkpoint),
+        checks.at_least("--batch_size", args.batch_size, 1),
+    ]
+    for build in (
+        lambda: ServingConfig(args.precision, args.runtime),
+        # the model's own settings are not known yet: where a value is checked
+        # against another, the other is one that lets the given value pass
+        lambda: DecodeConfig(**_with_room(given(args, "decode"))),
+    ):
+        try:
+            build()
+        except ValueError as error:
+            problems.append(str(error))
+    return problems
+
+
+def _with_room(decode: dict) -> dict:
+    n_best, min_length = decode.get("n_best", 1), decode.get("min_length", 0)
+    return {
+        "beam_size": max(n_best, 1),
+        "max_length": max(min_length, 1),
+        **decode,
+    }
 
 
 def load_predictor(args: Namespace) -> Predictor:

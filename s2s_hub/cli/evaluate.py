@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from jsonargparse import ArgumentParser, Namespace
 
-from s2s_hub.cli.decoding import decode_config, decode_parser, load_predictor
+from s2s_hub.cli import checks
+from s2s_hub.cli.decoding import (
+    decode_config,
+    decode_parser,
+    decoding_problems,
+    load_predictor,
+)
 
 if TYPE_CHECKING:
     from s2s_hub.evaluation import Evaluation
@@ -37,6 +43,16 @@ def parser() -> ArgumentParser:
         help="Folder of {split}.tsv/.jsonl[.gz] to score on instead",
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    checks.refuse(
+        *decoding_problems(args),
+        checks.one_of("--split", args.split, ("train", "dev", "test")),
+        checks.at_least("--limit", args.limit, 1),
+        checks.output_file("--output", args.output),
+        checks.folder("--data_dir", args.data_dir),
+    )
 
 
 def run(args: Namespace) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import add_publish_options, command_parser
 
 HELP = "Write a checkpoint, model folder or Hub model in the Hub layout."
@@ -47,6 +48,12 @@ def parser() -> ArgumentParser:
 
 
 def check(args: Namespace) -> None:
+    checks.refuse(
+        checks.model_source("CHECKPOINT", args.checkpoint),
+        checks.input_file("--reuse_scores", args.reuse_scores),
+        checks.repo_id("--repo_id", args.repo_id),
+        checks.output_folder("OUT_DIR", args.out_dir),
+    )
     out = Path(args.out_dir)
     if out.exists() and out.resolve() == Path(args.checkpoint).resolve():
         raise ValueError(f"out_dir {out} is the model's own folder: give another")

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sys
 from argparse import ArgumentError
+from itertools import islice
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jsonargparse import ArgumentParser
 
 # the words of each command, and the module that holds it
 COMMANDS = {
@@ -66,8 +72,33 @@ def _command(argv: list[str]) -> str:
     )
 
 
+def positionals_last(parser: ArgumentParser, argv: list[str]) -> list[str]:
+    """``argv`` with the positional arguments moved after the options, so that
+    text may come anywhere: argparse would take ``predict CKPT --decode.n_best 2
+    "a b"`` for a checkpoint with no text and reject ``"a b"``."""
+    options: list[str] = []
+    positionals: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            positionals += ["--", *tokens]
+            break
+        action = parser._option_string_actions.get(token)
+        if action is None:
+            (options if token.startswith("-") else positionals).append(token)
+        elif action.nargs is None:  # one value, which may start with "-"
+            options += [token, *islice(tokens, 1)]
+        elif action.nargs == 0:
+            options.append(token)
+        else:  # a list: leave the rest as it is
+            return [*options, *positionals, token, *tokens]
+    return [*options, *positionals]
+
+
 def _one_line(error: BaseException) -> str:
-    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    """The error's text on one line, options named as they are typed."""
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    return re.sub(r'Parser key "([^"]+)":', r"--\1:", text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser = module.parser()
         parser.prog = f"s2s-hub {name}"
-        args = parser.parse_args(rest)
+        args = parser.parse_args(positionals_last(parser, rest))
         if hasattr(module, "check"):
             module.check(args)
         module.run(args)

@@ -53,3 +53,16 @@ def add_publish_options(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--half", action="store_true", help="Store float16 weights (scored as stored)"
     )
+
+
+def build_task(name: str, options: dict[str, Any]) -> Any:
+    """Registered task ``name`` built with ``options``; a wrong option is blamed
+    on ``--task_options``."""
+    from s2s_hub.registry import get_task, task_class
+
+    task_class(name)  # an unknown name is named as such
+    try:
+        return get_task(name, **options)
+    except (KeyError, TypeError, ValueError) as error:
+        message = error.args[0] if error.args else error
+        raise ValueError(f"--task_options: {message}") from error

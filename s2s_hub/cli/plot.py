@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import command_parser
 
 HELP = "Draw a run's learning curve (dev metric and perplexity)."
@@ -27,6 +28,28 @@ def parser() -> ArgumentParser:
         help="Dev metric to draw (default: the task's selection metric)",
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    logs = sorted(Path(args.run_dir).glob("logs/version_*/metrics.csv"))
+    checks.refuse(
+        f"RUN_DIR: {args.run_dir} holds no logs/version_*/metrics.csv"
+        if not logs
+        else "",
+        checks.output_file("--output", args.output),
+    )
+    columns = {column for log in logs for column in _header(log)}
+    metrics = sorted(c.removeprefix("val_") for c in columns if c.startswith("val_"))
+    if args.metric is not None and f"val_{args.metric}" not in columns:
+        raise ValueError(
+            f"--metric must be one the run validated ({', '.join(metrics)}), "
+            f"got {args.metric!r}"
+        )
+
+
+def _header(log: Path) -> list[str]:
+    with log.open(encoding="utf-8") as handle:
+        return handle.readline().strip().split(",")
 
 
 def run(args: Namespace) -> None:

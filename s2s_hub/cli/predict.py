@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, TextIO
 
 from jsonargparse import ArgumentParser, Namespace
 
-from s2s_hub.cli.decoding import decode_config, decode_parser, load_predictor
+from s2s_hub.cli import checks
+from s2s_hub.cli.decoding import (
+    decode_config,
+    decode_parser,
+    decoding_problems,
+    load_predictor,
+)
 
 if TYPE_CHECKING:
     from s2s_hub.predictor import Prediction, Predictor
@@ -133,6 +139,20 @@ def parser() -> ArgumentParser:
         "or a folder (one <index>.png per input)",
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    plot = args.attention_plot
+    checks.refuse(
+        *decoding_problems(args),
+        checks.input_file("--input", args.input),
+        "give texts or --input, not both" if args.text and args.input else "",
+        (
+            checks.output_file
+            if str(plot).lower().endswith(".png")
+            else checks.output_folder
+        )("--attention_plot", plot),
+    )
 
 
 def run(args: Namespace) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import add_publish_options, command_parser
 
 HELP = "Export, score and upload a checkpoint to the Hub."
@@ -24,6 +25,23 @@ def parser() -> ArgumentParser:
         help="Branch to push to (created if missing)",
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    checkpoint = args.checkpoint
+    checks.refuse(
+        checks.model_source("CHECKPOINT", checkpoint)
+        or (
+            ""
+            if checkpoint.endswith(".ckpt")
+            else f"CHECKPOINT must be a .ckpt "
+            f"file of a run, got {checkpoint} (export a model folder, then upload "
+            "it with `hf upload`)"
+        ),
+        checks.input_file("--reuse_scores", args.reuse_scores),
+        checks.repo_id("--repo_id", args.repo_id),
+        checks.branch("--revision", args.revision),
+    )
 
 
 def run(args: Namespace) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import command_parser
 
 HELP = "Pick a run's checkpoint on the dev split with the default decoding."
@@ -27,10 +28,19 @@ def parser() -> ArgumentParser:
     return parser
 
 
+def check(args: Namespace) -> None:
+    checks.refuse(
+        checks.folder("RUN_DIR", args.run_dir)
+        or (
+            ""
+            if any((Path(args.run_dir) / "checkpoints").glob("*.ckpt"))
+            else f"RUN_DIR: {args.run_dir}/checkpoints holds no .ckpt"
+        )
+    )
+
+
 def run(args: Namespace) -> None:
     candidates = sorted((Path(args.run_dir) / "checkpoints").glob("*.ckpt"))
-    if not candidates:
-        raise FileNotFoundError(f"{args.run_dir}/checkpoints holds no .ckpt")
     from s2s_hub.evaluation import evaluate
     from s2s_hub.files import read_checkpoint
     from s2s_hub.predictor import Predictor

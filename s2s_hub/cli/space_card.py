@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import command_parser
 
 HELP = "Write the Gradio Space front matter into a README."
@@ -28,6 +29,13 @@ def parser() -> ArgumentParser:
         help="Hub repo ids the app loads (default: S2S_HUB_MODELS)",
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    checks.refuse(
+        checks.output_file("README", args.readme),
+        *(checks.repo_id("--models", model) for model in args.models or ()),
+    )
 
 
 def run(args: Namespace) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import command_parser
 
 HELP = "Create or update a Gradio Space that serves the demo."
@@ -25,6 +26,20 @@ def parser() -> ArgumentParser:
         "--private", action="store_true", help="Create the Space as private"
     )
     return parser
+
+
+def check(args: Namespace) -> None:
+    from s2s_hub.hub.space import parse_sources
+
+    problems = [checks.repo_id("REPO_ID", args.repo_id)]
+    if args.models is not None:
+        try:
+            sources = parse_sources(",".join(args.models))
+        except ValueError as error:
+            problems.append(f"--models: {error}")
+        else:
+            problems += [checks.model_source("--models", s) for s in sources.values()]
+    checks.refuse(*problems)
 
 
 def run(args: Namespace) -> None:

@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.options import add_dataclass_options, given
-from s2s_hub.cli.parsers import add_task_options, command_parser
+from s2s_hub.cli.parsers import add_task_options, build_task, command_parser
 
 HELP = "Train a model for a task."
 MODEL_SKIP = frozenset(
@@ -81,30 +82,50 @@ def named_task(argv: list[str]) -> str | None:
     return task if isinstance(task, str) else None
 
 
+def check(args: Namespace) -> None:
+    """Every problem of the task, the recipe, the model and the hardware, in one
+    message, before anything is loaded or written."""
+    _build(args)
+
+
 def run(args: Namespace) -> None:
     from pytorch_lightning.utilities import rank_zero_only
 
-    from s2s_hub.registry import get_task
+    from s2s_hub.training.run import train
+
+    task, model, config, hardware = _build(args)
+    best = train(task, model, config, hardware, resume=args.resume)
+    if rank_zero_only.rank == 0:
+        print(f"best checkpoint: {best}")
+
+
+def _build(args: Namespace) -> tuple[Any, dict[str, Any], Any, Any]:
+    """The task, model options, training and hardware configs ``args`` ask for."""
     from s2s_hub.training.config import DistributedConfig, TrainConfig
-    from s2s_hub.training.run import check_model, train
+    from s2s_hub.training.run import check_model
 
     problems: list[str] = []
     options = dict(args.task_options or {})
     if args.data_dir:
         options["data_dir"] = args.data_dir
-    task = _collect(problems, lambda: get_task(args.task, **options))
+    task = _collect(problems, lambda: build_task(args.task, options))
     config = _collect(problems, lambda: TrainConfig(**given(args, "train")))
     model = given(args, "model")
     if task:
         _collect(problems, lambda: check_model(task, model))
-    if problems:
-        raise ValueError("; ".join(problems))
-    hardware = DistributedConfig(
-        args.accelerator, args.devices, args.num_nodes, args.strategy
+    hardware = _collect(
+        problems,
+        lambda: DistributedConfig(
+            args.accelerator, args.devices, args.num_nodes, args.strategy
+        ),
     )
-    best = train(task, model, config, hardware, resume=args.resume)
-    if rank_zero_only.rank == 0:
-        print(f"best checkpoint: {best}")
+    init_from = config.init_from if config else None
+    problems += [
+        checks.folder("--data_dir", args.data_dir),
+        checks.model_source("--train.init_from", init_from),
+    ]
+    checks.refuse(*problems)
+    return task, model, config, hardware
 
 
 def _collect(problems: list[str], build: Callable[[], Any]) -> Any:

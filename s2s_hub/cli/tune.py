@@ -18,6 +18,7 @@ from dataclasses import asdict
 
 from jsonargparse import ArgumentParser, Namespace
 
+from s2s_hub.cli import checks
 from s2s_hub.cli.parsers import command_parser
 
 HELP = "Choose a model's decoding settings on the dev split from a grid."
@@ -46,14 +47,27 @@ def parser() -> ArgumentParser:
     return parser
 
 
+def check(args: Namespace) -> None:
+    from s2s_hub.tuning import parse_grid
+
+    try:
+        parse_grid(args.grid)
+        grid = ""
+    except ValueError as error:
+        grid = f"GRID: {error}"
+    checks.refuse(
+        checks.model_source("MODEL", args.model),
+        grid,
+        checks.one_of("--mode", args.mode, ("max", "min")),
+    )
+
+
 def run(args: Namespace) -> None:
     from s2s_hub.hub import load
     from s2s_hub.tuning import SPLIT, parse_grid, tune
 
-    if args.mode not in (None, "max", "min"):
-        raise ValueError(f"--mode must be max or min, got {args.mode!r}")
-    grid = parse_grid(args.grid)  # before loading: a typo fails at once
-    trials = tune(load(args.model), grid, args.by, args.mode)
+    # --by is checked against the model's task once it is loaded
+    trials = tune(load(args.model), parse_grid(args.grid), args.by, args.mode)
     for trial in trials:
         shown = ", ".join(f"{k} {v:.2f}" for k, v in trial.scores.items())
         print(f"{trial.overrides}: {SPLIT} {shown}")

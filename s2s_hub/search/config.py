@@ -64,3 +64,5 @@ class DecodeConfig:
             yield f"top_k must be >= 0, got {self.top_k}"
         if not 0 < self.top_p <= 1:
             yield f"top_p must be in (0, 1], got {self.top_p}"
+        if self.seed is not None and not 0 <= self.seed < 2**32:
+            yield f"seed must be in [0, 2**32), got {self.seed}"

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from s2s_hub.data.dataset import LENGTH_POLICIES
 from s2s_hub.training.schedules import SCHEDULERS
 
 LOGGERS = ("csv", "tensorboard", "both")
 DISTRACTOR_POOLS = ("batch", "previous")
+# what Lightning's Trainer takes as precision
+LIGHTNING_PRECISIONS = (
+    *("16-true", "16-mixed", "bf16-true", "bf16-mixed", "32-true", "64-true"),
+    *("16", "bf16", "32", "64", "transformer-engine", "transformer-engine-float16"),
+)
+ACCELERATORS = ("cpu", "gpu", "cuda", "mps", "tpu", "auto")
+MAX_TIME = re.compile(r"\d+:\d{1,2}:\d{1,2}:\d{1,2}")
 
 
 @dataclass
@@ -134,6 +143,58 @@ class TrainConfig:
             f"got {self.distractor_pool!r}"
             if self.distractor_pool not in DISTRACTOR_POOLS
             else "",
+            *self._range_problems(),
+        ]
+
+    def _range_problems(self) -> list[str]:
+        """The numbers' bounds, the formats of max_time and precision, and
+        out_dir: what Lightning or the data loader would otherwise reject late,
+        with a traceback."""
+        lowest = {
+            "eval_batch_size": 1,
+            "max_epochs": 1,
+            "warmup_steps": 0,
+            "early_stopping_patience": 0,
+            "num_workers": 0,
+            "seed": 0,
+            "weight_decay": 0,
+            "gradient_clip_val": 0,
+        }
+        optional = ("limit_train", "vocab_size")
+        return [
+            *(
+                f"{name} must be >= {low}, got {getattr(self, name)}"
+                for name, low in lowest.items()
+                if getattr(self, name) < low
+            ),
+            *(
+                f"{name} must be >= 1, got {getattr(self, name)}"
+                for name in optional
+                if getattr(self, name) is not None and getattr(self, name) < 1
+            ),
+            f"max_steps must be -1 (no limit) or >= 1, got {self.max_steps}"
+            if self.max_steps == 0 or self.max_steps < -1
+            else "",
+            f"label_smoothing must be in [0, 1), got {self.label_smoothing}"
+            if not 0 <= self.label_smoothing < 1
+            else "",
+            *(
+                f"{name} must be a step count >= 1 or a fraction in (0, 1], got {value}"
+                for name, value in (
+                    ("val_check_interval", self.val_check_interval),
+                    ("limit_val_batches", self.limit_val_batches),
+                )
+                if value <= 0 or (value > 1 and value != int(value))
+            ),
+            f"max_time must be DD:HH:MM:SS, got {self.max_time!r}"
+            if self.max_time is not None and not MAX_TIME.fullmatch(self.max_time)
+            else "",
+            f"precision must be one of {LIGHTNING_PRECISIONS}, got {self.precision!r}"
+            if self.precision not in LIGHTNING_PRECISIONS
+            else "",
+            f"out_dir {self.out_dir} is a file, not a folder"
+            if Path(self.out_dir).is_file()
+            else "",
         ]
 
 
@@ -152,3 +213,30 @@ class DistributedConfig:
     devices: int | str = "auto"
     num_nodes: int = 1
     strategy: str = "auto"
+
+    def __post_init__(self) -> None:
+        problems = [p for p in self._problems() if p]
+        if problems:
+            raise ValueError("invalid hardware settings: " + "; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        from pytorch_lightning.strategies import StrategyRegistry
+
+        strategies = ("auto", *StrategyRegistry.available_strategies())
+        devices = str(self.devices).strip("[]").replace(" ", "")
+        return [
+            f"accelerator must be one of {ACCELERATORS}, got {self.accelerator!r}"
+            if self.accelerator not in ACCELERATORS
+            else "",
+            "devices must be auto, a count >= 1, -1 (all) or a list of ids, "
+            f"got {self.devices!r}"
+            if devices != "auto"
+            and not re.fullmatch(r"-1|[1-9]\d*|\d+(,\d+)*,|\d+(,\d+)+", devices)
+            else "",
+            f"num_nodes must be >= 1, got {self.num_nodes}"
+            if self.num_nodes < 1
+            else "",
+            f"strategy must be auto or one of Lightning's, got {self.strategy!r}"
+            if self.strategy not in strategies
+            else "",
+        ]
