@@ -21,6 +21,7 @@ from s2s_hub.hub import export
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
+from s2s_hub.search import decode
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.serving.precision import with_precision
 from s2s_hub.tokenizer import Tokenizer
@@ -70,6 +71,11 @@ def logits_of(model: nn.Module) -> torch.Tensor:
         return model(src, torch.tensor([4, 3]), tgt_in).logits.float()
 
 
+def decode_all(model: nn.Module) -> list:
+    src = torch.tensor([[5, 6, 7, 3], [8, 9, 3, 0]])
+    return decode(model, src, torch.tensor([4, 3]), BEAM)
+
+
 def test_config_and_card_name_the_architecture(exported):
     config = json.loads((exported / CONFIG_FILE).read_text())
     assert (config["arch"], config["heads"], config["ff_size"]) == (
@@ -113,3 +119,12 @@ def test_int8_folder_decodes_every_search(exported):
     for method in ("greedy", "beam", "sample"):
         config = DecodeConfig(method=method, beam_size=3, max_length=8, seed=0)
         assert len(texts_of(loaded, config)) == len(loaded.task.pairs("test"))
+
+
+def test_bf16_decodes_and_stays_near_fp32(predictor):
+    model = with_precision(copy.deepcopy(predictor.model), "bf16")
+    assert model.decoder.layers[0].feed_forward[0].weight.dtype == torch.bfloat16
+    difference = (logits_of(model) - logits_of(predictor.model)).abs().max()
+    assert 0 < difference < 0.05
+    outputs = decode_all(model)
+    assert all(torch.isfinite(torch.tensor(n[0].log_prob)) for n in outputs)

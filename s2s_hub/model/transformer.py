@@ -26,6 +26,13 @@ from s2s_hub.model.transformer_layers import DecoderLayer, EncoderLayer
 from s2s_hub.model.transformer_state import TransformerState
 
 
+def with_positions(embedded: Tensor, positions: Tensor) -> Tensor:
+    """``embedded`` (..., size) plus the encodings of ``positions`` (...) or of
+    one position (a 0-d tensor), in the embeddings' dtype (bf16 serving)."""
+    encodings = sinusoids(positions, embedded.size(-1))
+    return embedded + encodings.to(embedded.dtype)
+
+
 class Embeddings(nn.Embedding):
     """Token embeddings scaled by ``sqrt(size)``, so that they outweigh the
     position encodings they are added to; initialised with standard deviation
@@ -71,9 +78,7 @@ class TransformerEncoder(nn.Module):
         """
         positions = torch.arange(src.size(1), device=src.device)
         mask = positions.unsqueeze(0) < src_lengths.unsqueeze(1)  # batch x src_len
-        x = self.dropout(
-            self.embed(src) + sinusoids(positions, self.embed.embedding_dim)
-        )
+        x = self.dropout(with_positions(self.embed(src), positions))
         allowed = mask[:, None, None, :]  # batch x 1 x 1 x src_len
         for layer in self.layers:
             x = layer(x, allowed)
@@ -139,7 +144,7 @@ class TransformerDecoder(nn.Module):
             (rows, src_len) and the next state.
         """
         position = torch.as_tensor(state.step, device=embedded.device)
-        x = self.dropout(embedded + sinusoids(position, embedded.size(-1)))
+        x = self.dropout(with_positions(embedded, position))
         x = x.unsqueeze(1)  # rows x 1 x size
         keys, values = [], []
         last = len(self.layers) - 1
@@ -179,7 +184,7 @@ class TransformerDecoder(nn.Module):
         """
         positions = torch.arange(tgt_in.size(1), device=tgt_in.device)
         embedded = self.embed_tokens(tgt_in)  # batch x tgt_len x size
-        x = self.dropout(embedded + sinusoids(positions, embedded.size(-1)))
+        x = self.dropout(with_positions(embedded, positions))
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             x, weights = layer(
