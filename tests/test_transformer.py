@@ -108,6 +108,12 @@ def test_bad_sizes_are_named(changes, message):
         tiny(**changes)
 
 
+def test_the_variant_names_the_architecture_or_the_rnn_s_attention():
+    assert tiny().config.variant == "transformer"
+    rnn = Seq2SeqConfig(VOCAB, VOCAB, attention="local-p")
+    assert rnn.variant == "local-p"
+
+
 def test_rnn_options_do_not_bind_a_transformer():
     # a Transformer's embeddings are hidden_size wide whatever emb_size says
     model = tiny(emb_size=7, tie_embeddings=True, attention="dot")

@@ -131,6 +131,12 @@ class Seq2SeqConfig:
         return self.hidden_size * (2 if self.bidirectional else 1)
 
     @property
+    def variant(self) -> str:
+        """What sets this model apart from its task's others, in a word: the
+        Transformer, or the RNN's attention (the demo's Compare tab)."""
+        return "transformer" if self.arch == "transformer" else self.attention
+
+    @property
     def is_local(self) -> bool:
         return self.attention in LOCAL_ATTENTIONS
 
