@@ -188,3 +188,16 @@ def test_a_catalog_in_another_charset_is_decoded(tmp_path):
     catalog.save_as_mofile(str(tmp_path / "latin.mo"))
     assert "Größe".encode("iso-8859-1") in (tmp_path / "latin.mo").read_bytes()
     assert catalog_pairs(tmp_path / "latin.mo") == [("Size", "Größe")]
+
+
+def test_keyword_lists_and_time_zone_names_are_not_sentences():
+    assert clean_pair("disk;usb;mount;", "disk;usb;mount;Platte;einhängen;") is None
+    assert clean_pair("America/Argentina/Buenos_Aires", "Amerika/Argentinien") is None
+    assert clean_pair("Copy; then paste", "Kopieren; dann einfügen") == (
+        "Copy; then paste",
+        "Kopieren; dann einfügen",
+    )
+    assert clean_pair("Input/Output", "Eingabe/Ausgabe") == (
+        "Input/Output",
+        "Eingabe/Ausgabe",
+    )

@@ -59,6 +59,13 @@ ACCELERATORS = {
     "~": re.compile(r"~(?=[^\W\d_])"),
 }
 LETTER = re.compile(r"[^\W\d_]")
+# Not sentences of a language: a desktop file's search keywords ("disk;usb;mount"),
+# to which translators add their own words, and time zone names ("America/Lima")
+KEYWORD_LIST = re.compile(r"[^\s;]+(?:;[^\s;]+)+;?")
+TIME_ZONE = re.compile(
+    r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|"
+    r"Pacific|Etc)(?:/[A-Z][A-Za-z_+-]+)+"
+)
 # msgids and contexts where a catalog names its translators instead of translating
 CREDITS = {"translator-credits", "translator_credits", "Your names", "Your emails"}
 CREDIT_CONTEXTS = {"NAME OF TRANSLATORS", "EMAIL OF TRANSLATORS"}
@@ -173,7 +180,8 @@ def normalize_space(text: str) -> str:
 def clean_pair(source: str, target: str) -> tuple[str, str] | None:
     """A catalog pair cleaned of interface marks, or ``None`` if it is not a usable
     translation (different tags or placeholders on the two sides, no letters in the
-    English once placeholders are out, no translation, identical sides)."""
+    English once placeholders are out, no translation, identical sides, a keyword
+    list or a time zone name)."""
     if tags(source) != tags(target):
         return None
     source = normalize_space(remove_accelerators(strip_markup(source)))
@@ -181,6 +189,8 @@ def clean_pair(source: str, target: str) -> tuple[str, str] | None:
     if not target or source == target or placeholders(source) != placeholders(target):
         return None
     if not LETTER.search(PLACEHOLDER.sub("", source)):
+        return None
+    if KEYWORD_LIST.fullmatch(source) or TIME_ZONE.fullmatch(source):
         return None
     return source, target
 

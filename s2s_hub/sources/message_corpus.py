@@ -219,7 +219,7 @@ def build_corpus(
         locales=", ".join(f"`{locale}`" for locale in LOCALES[language]),
         options=options,
         statistics=statistics_table(out_dir, {"train": Path(train_dir)}),
-        train_dir=train_dir,
+        train_dir=_shown(Path(train_dir)),
         held_out=held_out,
         max_group=max_group,
         licenses=_license_summary(rows),
@@ -227,6 +227,17 @@ def build_corpus(
     )
     (Path(out_dir) / "DATA.md").write_text(text.strip() + "\n", "utf-8")
     return counts
+
+
+def _shown(path: Path) -> str:
+    """``path`` as a card shows it: under the home folder as ``~/...``."""
+    home = Path.home()
+    resolved = path.resolve()
+    return (
+        f"~/{resolved.relative_to(home)}"
+        if resolved.is_relative_to(home)
+        else str(path)
+    )
 
 
 def _package_rows(

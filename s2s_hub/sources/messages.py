@@ -208,7 +208,8 @@ def list_candidates(
 def debian_release(cache_dir: Path | None = None) -> str:
     """The Debian release (``bookworm``) whose Contents indexes the cache holds."""
     lists_dir = update_contents_lists(cache_dir or default_cache_dir())
-    return suite(_main_indexes(lists_dir, "Contents-")[0])
+    suites = {suite(index) for index in _main_indexes(lists_dir, "Contents-")}
+    return min(suites, key=lambda name: ("-" in name, name))
 
 
 def catalogs_dir(cache_dir: Path | None = None) -> Path:
