@@ -128,3 +128,14 @@ def test_bf16_decodes_and_stays_near_fp32(predictor):
     assert 0 < difference < 0.05
     outputs = decode_all(model)
     assert all(torch.isfinite(torch.tensor(n[0].log_prob)) for n in outputs)
+
+
+def test_the_demo_shows_a_transformer_s_n_best_and_heat_map(exported):
+    from s2s_hub.app.predict import predict
+
+    loaded = s2s_hub.load(exported)
+    text, table, heat_map = predict(
+        loaded, loaded.task, "a b c", "beam", 3, 1.0, 1.0, 0, 1.0, 10
+    )
+    assert table["output"].iloc[0] == text and len(table) >= 1
+    assert heat_map.type == "matplotlib" and len(heat_map.plot) > 1000
