@@ -147,3 +147,21 @@ def test_english_russian_trains_evaluates_exports_loads_and_gets_its_tab(
     assert "Translation" in [
         b.label for b in demo.blocks.values() if type(b).__name__ == "Tab"
     ]
+
+
+def test_an_arabic_target_is_written_right_to_left_in_its_tab(toy_model_dir):
+    from conftest import toy_predictor
+
+    from s2s_hub.app import build_demo
+    from s2s_hub.app.models import TabModel
+
+    task = get_task("translation", data_dir="mine", source_lang="en", target_lang="ar")
+    predictor = toy_predictor(vocab_size=300, byte_fallback=True, size=8)
+    demo = build_demo([TabModel(task, str(toy_model_dir), predictor)])
+    boxes = {
+        block.elem_id: (block.label, block.rtl)
+        for block in demo.blocks.values()
+        if type(block).__name__ == "Textbox" and block.elem_id
+    }
+    assert boxes["translation-input"] == ("English", False)
+    assert boxes["translation-output"] == ("Arabic", True)

@@ -54,6 +54,7 @@ def task_comparison(name: str, models: list[TabModel]) -> None:
     task = models[0].task
     source = gr.Textbox(
         label=task.source_label,
+        rtl=task.source_rtl,
         lines=3,
         max_length=task.max_input_chars,
         elem_id=f"compare-{name}-input",
@@ -67,6 +68,7 @@ def task_comparison(name: str, models: list[TabModel]) -> None:
                 outputs += [
                     gr.Textbox(
                         label=task.target_label,
+                        rtl=task.target_rtl,
                         interactive=False,
                         elem_id=f"compare-{name}-output-{index}",
                     ),

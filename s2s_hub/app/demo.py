@@ -12,6 +12,7 @@ from s2s_hub.app.compare import compare_tab
 from s2s_hub.app.guard import EXCEPTION_HANDLERS, BodyLimit, GuardedBlocks
 from s2s_hub.app.models import TabModel, tab_models
 from s2s_hub.app.tabs import task_tab
+from s2s_hub.registry import Task
 
 TITLE = "s2s-hub"
 HEADER = """# s2s-hub: attention RNN sequence-to-sequence models
@@ -23,7 +24,12 @@ which source pieces every output piece attended to."""
 CONCURRENCY_LIMIT = 2
 QUEUE_SIZE = 32
 THEME = gr.themes.Soft()
-CSS = "#s2s-header { margin-bottom: 0.5rem; }"
+# n-best cells and text boxes take each line's direction from its first letter,
+# so Arabic or Hebrew reads right to left whatever the tab's language labels say
+CSS = (
+    "#s2s-header { margin-bottom: 0.5rem; } "
+    "textarea, [id$='-nbest'] td { unicode-bidi: plaintext; }"
+)
 # The seed's tasks in its order, so the demo opens on translation; plugins follow.
 TAB_ORDER = ("translation", "summarization", "dialogue")
 
@@ -41,10 +47,11 @@ def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
         gr.Markdown(HEADER, elem_id="s2s-header")
         with gr.Tabs():
             for name, group in groups.items():
-                with gr.Tab(tab_label(name), id=name, elem_id=f"tab-{name}"):
+                title = tab_label(group[0].task)
+                with gr.Tab(title, id=name, elem_id=f"tab-{name}"):
                     task_tab(group[0])
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
-                compare_tab(groups, tab_label)
+                compare_tab(groups, lambda name: tab_label(groups[name][0].task))
     return demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
 
 
@@ -54,8 +61,9 @@ def tab_rank(task_name: str) -> tuple[int, str]:
     return (TAB_ORDER.index(task_name) if known else len(TAB_ORDER), task_name)
 
 
-def tab_label(task_name: str) -> str:
-    return task_name.replace("_", " ").capitalize()
+def tab_label(task: Task) -> str:
+    """The task's ``title``, else its name capitalized."""
+    return task.title or task.name.replace("_", " ").capitalize()
 
 
 def launch(demo: gr.Blocks, **options: Any) -> None:

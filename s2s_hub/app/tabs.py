@@ -51,6 +51,7 @@ def text_tab(model: TabModel) -> None:
         with gr.Column():
             source = gr.Textbox(
                 label=task.source_label,
+                rtl=task.source_rtl,
                 lines=4,
                 max_length=task.max_input_chars,
                 elem_id=f"{name}-input",
@@ -59,7 +60,10 @@ def text_tab(model: TabModel) -> None:
             run = gr.Button("Run", variant="primary", elem_id=f"{name}-run")
         with gr.Column():
             output = gr.Textbox(
-                label=task.target_label, interactive=False, elem_id=f"{name}-output"
+                label=task.target_label,
+                rtl=task.target_rtl,
+                interactive=False,
+                elem_id=f"{name}-output",
             )
             table = gr.Dataframe(
                 headers=predict.NBEST_COLUMNS,
