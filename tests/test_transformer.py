@@ -108,6 +108,13 @@ def test_bad_sizes_are_named(changes, message):
         tiny(**changes)
 
 
+def test_an_unknown_arch_is_named_without_the_transformer_s_checks():
+    with pytest.raises(ValueError) as error:
+        tiny(arch="cnn", heads=3)
+    assert "arch must be one of ('rnn', 'transformer'), got 'cnn'" in str(error.value)
+    assert "heads" not in str(error.value)
+
+
 def test_the_variant_names_the_architecture_or_the_rnn_s_attention():
     assert tiny().config.variant == "transformer"
     rnn = Seq2SeqConfig(VOCAB, VOCAB, attention="local-p")

@@ -90,7 +90,7 @@ class Seq2SeqConfig:
         layers = ("encoder_layers", "decoder_layers", "local_window")
         heads = ("heads", "ff_size")
         names = sizes + layers + heads
-        rnn = self.arch == "rnn"
+        rnn, transformer = self.arch == "rnn", self.arch == "transformer"
         return [
             *(f"{n} must be a positive int" for n in names if _bad(self, n)),
             _choice("arch", self.arch, ARCHS),
@@ -108,12 +108,13 @@ class Seq2SeqConfig:
             if rnn and self.attention == "dot" and self.bidirectional
             else "",
             f"hidden_size {self.hidden_size} must split into {self.heads} heads"
-            if not (rnn or _bad(self, "heads") or _bad(self, "hidden_size"))
+            if transformer
+            and not (_bad(self, "heads") or _bad(self, "hidden_size"))
             and self.hidden_size % self.heads
             else "",
             "a Transformer's hidden_size must be even (sine and cosine pairs), "
             f"got {self.hidden_size}"
-            if not (rnn or _bad(self, "hidden_size")) and self.hidden_size % 2
+            if transformer and not _bad(self, "hidden_size") and self.hidden_size % 2
             else "",
             "copy needs one vocabulary for both sides (src_vocab_size == "
             f"tgt_vocab_size, got {self.src_vocab_size} and {self.tgt_vocab_size})"
