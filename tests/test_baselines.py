@@ -89,7 +89,12 @@ def test_translation_memory_finds_the_closest_training_source():
     assert memory.match("Open a file") == (1, pytest.approx(100 * 2 * 10 / 24))
     assert memory.match("Close window")[0] == 0
     # an exact source gives its first target; a tie goes to the first pair
-    assert memory.translate(["Open the file", "abcd"]) == ["Datei öffnen", "E"]
+    queries = ["Open the file", "abcd", "Close window", "abcd"]
+    assert memory.translate(queries) == ["Datei öffnen", "E", "Fenster schließen", "E"]
+    assert memory.match("abcd") == (3, 75.0)
+    # many queries at once pick what one at a time picks
+    many = [f"Open {'the ' * (i % 3)}file {i}" for i in range(40)] + ["abcf x"]
+    assert memory.translate(many) == [memory.targets[memory.match(q)[0]] for q in many]
     with pytest.raises(ValueError):
         TranslationMemory([], [])
 
