@@ -124,7 +124,7 @@ def good_arguments(command: str, run_dir: Path, tmp_path: Path) -> list[str]:
         "select": [str(run_dir)],
         "average": [str(tmp_path / "mean.ckpt"), checkpoint, checkpoint],
         "tune": [MODEL, "max_length=2,40"],
-        "space push": ["me/space"],
+        "space push": ["me/space", "--models", f"reverse={MODEL}"],
         "data prepare": ["reverse"],
         "tasks": [],
     }[command]

@@ -146,6 +146,7 @@ class FakeHub:
         monkeypatch.setattr(HfApi, "create_repo", self.create_repo)
         monkeypatch.setattr(HfApi, "create_branch", self.create_branch)
         monkeypatch.setattr(HfApi, "upload_folder", self.upload_folder)
+        monkeypatch.setattr(HfApi, "whoami", lambda api: {"name": "me"})
 
     def create_repo(self, repo_id, **kwargs):
         self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
@@ -344,7 +345,10 @@ def test_push_reuses_stored_scores(checkpoint, evaluation, monkeypatch, tmp_path
     assert json.loads(hub.files[EVAL_FILE]) == stored
 
 
-def test_push_refuses_scores_of_another_task(checkpoint, evaluation, tmp_path):
+def test_push_refuses_scores_of_another_task(
+    checkpoint, evaluation, tmp_path, monkeypatch
+):
+    FakeHub(monkeypatch)
     scores_file = tmp_path / "scores.json"
     scores_file.write_text(json.dumps({**evaluation.to_dict(), "task": "chitchat"}))
     with pytest.raises(ValueError, match="chitchat"):
@@ -360,6 +364,23 @@ def test_push_offline_is_one_clear_line(checkpoint, offline, monkeypatch, capsys
     err = capsys.readouterr().err.strip()
     assert err.startswith("s2s-hub: error: cannot push") and "\n" not in err
     assert hub.calls == []
+
+
+def test_push_to_an_unreachable_hub_fails_before_the_evaluation(
+    checkpoint, monkeypatch, capsys
+):
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # refused
+    monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
+
+    def export(*args, **kwargs):
+        raise AssertionError("exported and scored for a push that cannot happen")
+
+    # (``s2s_hub.hub.push`` is also the function the package exports)
+    monkeypatch.setattr(sys.modules["s2s_hub.hub.push"], "export_checkpoint", export)
+    assert main(["push", str(checkpoint), "--repo_id", REPO_ID]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "cannot reach the Hugging Face Hub" in err
+    assert err.endswith("nothing was changed on the Hub")
 
 
 def test_cli_export_writes_what_push_would_upload(checkpoint, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
+import httpx2
 import pytest
 import yaml
 from huggingface_hub import HfApi, constants
@@ -24,6 +25,7 @@ class FakeSpaceHub:
         monkeypatch.setattr(HfApi, "create_repo", self.create_repo)
         monkeypatch.setattr(HfApi, "upload_folder", self.upload_folder)
         monkeypatch.setattr(HfApi, "add_space_variable", self.add_space_variable)
+        monkeypatch.setattr(HfApi, "whoami", lambda api: {"name": "me"})
 
     def create_repo(self, repo_id, **kwargs):
         self.calls["create_repo"] = {"repo_id": repo_id, **kwargs}
@@ -92,3 +94,29 @@ def test_space_push_offline_says_how_to_fix_it(monkeypatch, capsys):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
     assert main(["space", "push", "org/demo"]) == 2
     assert "HF_HUB_OFFLINE" in capsys.readouterr().err
+
+
+def test_an_unreachable_hub_is_one_line_and_nothing_changed(monkeypatch, capsys):
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # refused
+    monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
+    model = f"reverse={ROOT / 'checkpoints' / 'reverse'}"
+    assert main(["space", "push", "org/demo", "--models", model]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "cannot reach the Hugging Face Hub" in err
+    assert err.endswith("nothing was changed on the Hub")
+
+
+def test_a_hub_lost_after_the_commit_says_what_was_changed(monkeypatch, capsys):
+    hub = FakeSpaceHub(monkeypatch)
+
+    def lost(api, *args, **kwargs):
+        raise httpx2.ConnectTimeout("timed out")
+
+    monkeypatch.setattr(HfApi, "add_space_variable", lost)
+    model = f"reverse={ROOT / 'checkpoints' / 'reverse'}"
+    assert main(["space", "push", "org/demo", "--models", model]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "ConnectTimeout" in err
+    assert "the demo was committed to org/demo" in err
+    assert "S2S_HUB_MODELS=reverse=checkpoints/reverse" in err
+    assert "upload_folder" in hub.calls

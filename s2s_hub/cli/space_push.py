@@ -38,7 +38,11 @@ def check(args: Namespace) -> None:
         except ValueError as error:
             problems.append(f"--models: {error}")
         else:
-            problems += [checks.model_source("--models", s) for s in sources.values()]
+            problems += [
+                checks.model_source("--models", source)
+                for task_sources in sources.values()
+                for source in task_sources
+            ]
     checks.refuse(*problems)
 
 

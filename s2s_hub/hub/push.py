@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx2
 from huggingface_hub import HfApi, constants
-from huggingface_hub.errors import OfflineModeIsEnabled
+from huggingface_hub.errors import LocalTokenNotFoundError, OfflineModeIsEnabled
 
 from s2s_hub.evaluation import Evaluation, evaluate
 from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
@@ -22,6 +24,8 @@ from s2s_hub.hub.layout import export
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 from s2s_hub.training.curve import checkpoint_position
+
+NOTHING_CHANGED = "nothing was changed on the Hub"
 
 
 def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
@@ -107,11 +111,10 @@ def push(
         ConnectionError: offline mode is on or the Hub cannot be reached; checked
             before the (possibly long) evaluation where possible.
     """
-    if constants.is_offline_mode():
-        raise ConnectionError(offline_message(repo_id))
+    api = hub_api(repo_id, token, f"push {repo_id}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = export_checkpoint(checkpoint, tmp, repo_id, reuse_scores, half)
-        return upload(folder, repo_id, private, revision, token)
+        return upload(folder, repo_id, private, revision, token, api)
 
 
 def upload(
@@ -120,11 +123,14 @@ def upload(
     private: bool = False,
     revision: str | None = None,
     token: str | None = None,
+    api: HfApi | None = None,
 ) -> str:
     """One commit of the layout's files of ``folder``; returns the commit URL."""
-    api = HfApi(token=token)
-    try:
+    api = api or HfApi(token=token)
+    what = f"push {repo_id}"
+    with reaching_hub(what):
         repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
+    with reaching_hub(what, f"the repo {repo_id} exists, nothing was committed"):
         if revision:
             api.create_branch(repo_id, branch=revision, exist_ok=True)
         commit = api.upload_folder(
@@ -134,13 +140,41 @@ def upload(
             allow_patterns=list(LAYOUT_FILES),
             commit_message="Upload s2s-hub model",
         )
+    return str(commit)
+
+
+def hub_api(repo_id: str, token: str | None, what: str) -> HfApi:
+    """A Hub client that has reached the Hub with a token, before any work: a push
+    that cannot happen fails in seconds with nothing changed, not after an
+    evaluation."""
+    if constants.is_offline_mode():
+        raise ConnectionError(offline_message(repo_id))
+    api = HfApi(token=token)
+    with reaching_hub(what):
+        try:
+            api.whoami()
+        except LocalTokenNotFoundError as error:
+            raise ValueError(
+                f"cannot {what}: no Hub token; log in with `hf auth login` or set "
+                f"HF_TOKEN ({NOTHING_CHANGED})"
+            ) from error
+    return api
+
+
+@contextmanager
+def reaching_hub(what: str, changed: str = "") -> Iterator[None]:
+    """Turns the Hub being out of reach (offline mode, no DNS, refused, timed out)
+    into one ``ConnectionError`` that says what was changed on it."""
+    changed = changed or NOTHING_CHANGED
+    try:
+        yield
     except OfflineModeIsEnabled as error:
-        raise ConnectionError(offline_message(repo_id)) from error
+        raise ConnectionError(f"cannot {what}: HF_HUB_OFFLINE=1 is set") from error
     except httpx2.TransportError as error:
         raise ConnectionError(
-            f"cannot reach the Hugging Face Hub to push {repo_id}: {error}"
+            f"cannot reach the Hugging Face Hub ({constants.ENDPOINT}) to {what}: "
+            f"{type(error).__name__}: {error}; {changed}"
         ) from error
-    return str(commit)
 
 
 def offline_message(repo_id: str) -> str:

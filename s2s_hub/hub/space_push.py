@@ -16,10 +16,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from huggingface_hub import HfApi, constants
-
 from s2s_hub.files import LAYOUT_FILES
-from s2s_hub.hub.push import offline_message
+from s2s_hub.hub.push import hub_api, reaching_hub
 from s2s_hub.hub.space import (
     BUNDLED_DIR,
     MODELS_ENV,
@@ -98,23 +96,33 @@ def push_space(
         models: ``{task: [model folder or Hub repo id, ...]}``; default: what the
             demo at ``root`` serves (``S2S_HUB_MODELS`` or the bundled checkpoints).
     """
-    if constants.is_offline_mode():
-        raise ConnectionError(offline_message(repo_id))
     root = Path(root).resolve()
     models = dict(models) if models is not None else default_model_sources(root)
     if not models:
         raise ValueError("no models to serve: give --models task=FOLDER_OR_REPO ...")
-    api = HfApi(token=token)
-    repo_id = api.create_repo(
-        repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True
-    ).repo_id
+    what = f"push the Space {repo_id}"
+    api = hub_api(repo_id, token, what)
+    with reaching_hub(what):
+        repo_id = api.create_repo(
+            repo_id,
+            repo_type="space",
+            space_sdk="gradio",
+            private=private,
+            exist_ok=True,
+        ).repo_id
     with tempfile.TemporaryDirectory() as tmp:
         spec = stage_space(root, models, Path(tmp))
-        api.upload_folder(
-            repo_id=repo_id,
-            repo_type="space",
-            folder_path=tmp,
-            commit_message="Deploy the s2s-hub demo",
-        )
-    api.add_space_variable(repo_id, MODELS_ENV, spec)
+        with reaching_hub(what, f"the Space {repo_id} exists, nothing was committed"):
+            api.upload_folder(
+                repo_id=repo_id,
+                repo_type="space",
+                folder_path=tmp,
+                commit_message="Deploy the s2s-hub demo",
+            )
+    uploaded = (
+        f"the demo was committed to {repo_id} but its variable was not set: set "
+        f"{MODELS_ENV}={spec} in the Space's settings"
+    )
+    with reaching_hub(what, uploaded):
+        api.add_space_variable(repo_id, MODELS_ENV, spec)
     return f"{HUB_URL}/{repo_id}"
