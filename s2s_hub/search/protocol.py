@@ -12,8 +12,9 @@ from torch import Tensor
 
 
 class SearchState(Protocol):
-    """Whatever the decoder carries between steps: hidden state, encoder outputs,
-    source mask. Searches never look inside it; they only pick rows of it."""
+    """Whatever the decoder carries between steps: an RNN's hidden state or a
+    Transformer's key/value cache, encoder outputs, source mask. Searches never
+    look inside it; they only pick rows of it."""
 
     def reorder(self, index: Tensor) -> SearchState:
         """The state of the rows at ``index``, in that order, where the index only
