@@ -45,9 +45,10 @@ def compare_tab(groups: dict[str, list[TabModel]], label: Callable[[str], str]) 
 
 
 def model_label(model: TabModel) -> str:
-    """Markdown naming a model and its attention, e.g. ``translation · bahdanau``."""
+    """Markdown naming a model and its variant (the RNN's attention, or
+    transformer), e.g. ``translation · bahdanau``."""
     assert model.predictor is not None and model.source is not None
-    return f"{source_link(model.source)} · {model.predictor.model.config.attention}"
+    return f"{source_link(model.source)} · {model.predictor.model.config.variant}"
 
 
 def task_comparison(name: str, models: list[TabModel]) -> None:
