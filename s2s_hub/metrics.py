@@ -18,8 +18,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nltk.stem.porter import PorterStemmer  # rouge-score's own stemmer dependency
-from rouge_score.rouge_scorer import RougeScorer
 from sacrebleu.metrics import BLEU, CHRF
 
 from s2s_hub import languages
@@ -176,6 +174,10 @@ class UnicodeWordTokenizer:
     """
 
     def __init__(self, use_stemmer: bool = False) -> None:
+        # imported here: nltk pulls in scipy (seconds), which a task's
+        # registration (e.g. for ``s2s-hub train --help``) does not need
+        from nltk.stem.porter import PorterStemmer  # rouge-score's own dependency
+
         self._stemmer = PorterStemmer() if use_stemmer else None
 
     def tokenize(self, text: str) -> list[str]:
@@ -200,6 +202,8 @@ def rouge(
         ``{"rouge1": ..., "rouge2": ..., "rougeL": ...}``.
     """
     _check_pairs(hypotheses, references)
+    from rouge_score.rouge_scorer import RougeScorer  # imports nltk: see above
+
     scorer = RougeScorer(list(ROUGE_TYPES), tokenizer=UnicodeWordTokenizer(use_stemmer))
     totals = dict.fromkeys(ROUGE_TYPES, 0.0)
     for hypothesis, reference in zip(hypotheses, references, strict=True):

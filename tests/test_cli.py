@@ -391,3 +391,44 @@ def test_export_of_an_uncached_repo_offline_says_so_in_one_line(
     assert main(["export", "nobody/nothing", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert "nobody/nothing" in err and "HF_HUB_OFFLINE" in err and "\n" not in err
+
+
+def test_s2s_hub_alone_prints_the_usage_and_every_command(capsys):
+    assert main([]) == 2
+    alone = capsys.readouterr().out
+    assert alone.startswith("usage: s2s-hub COMMAND [OPTIONS]")
+    for command in ("train", "evaluate", "select", "average", "tune", "space push"):
+        assert f"\n  {command} " in alone
+    assert main(["--help"]) == 0 and capsys.readouterr().out == alone
+    assert main(["space"]) == 2
+    assert capsys.readouterr().out.startswith("usage: s2s-hub space COMMAND")
+
+
+def test_help_imports_neither_torch_nor_lightning_nor_gradio():
+    """``--help`` of every command reads only the configs: torch, Lightning and
+    Gradio take seconds to import and are imported when a command runs."""
+    script = """
+import sys
+from s2s_hub.cli.main import COMMANDS, main
+for argv in [[], *([*c.split(), "--help"] for c in COMMANDS),
+             ["train", "--task", "translation", "--help"]]:
+    try:
+        main(argv)
+    except SystemExit:
+        pass
+heavy = ("torch", "pytorch_lightning", "lightning_fabric", "gradio", "matplotlib")
+print("imported:", [m for m in heavy if m in sys.modules])
+"""
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert "--model.attention" in shown and "--decode.beam_size" in shown
+    assert shown.strip().splitlines()[-1] == "imported: []"
+
+
+def test_predict_takes_its_texts_anywhere_on_the_line(capsys):
+    model = str(ROOT / "checkpoints" / "reverse")
+    argv = ["predict", model, "--decode.method", "beam", "a b c", "--decode.n_best"]
+    assert main([*argv, "2", "d e"]) == 0
+    rows = [row.split("\t")[0] for row in capsys.readouterr().out.splitlines()]
+    assert rows == ["0", "0", "1", "1"]

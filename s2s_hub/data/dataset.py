@@ -12,19 +12,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Literal, NamedTuple, Protocol, get_args
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from s2s_hub.data.pairs import Pair
+from s2s_hub.data.pairs import LENGTH_POLICIES, LengthPolicy, Pair
 
 log = logging.getLogger(__name__)
 
-LengthPolicy = Literal["truncate", "filter"]
-LENGTH_POLICIES: tuple[str, ...] = get_args(LengthPolicy)
 _OUTCOME = {"truncate": "truncated", "filter": "filtered"}
 
 

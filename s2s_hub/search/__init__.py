@@ -1,30 +1,25 @@
 """Decoding: turn a model's step distributions into output sequences.
 
 ``decode`` is the entry point; it runs greedy search, beam search or sampling as
-``DecodeConfig.method`` says, on any model that follows ``Decodable``.
+``DecodeConfig.method`` says, on any model that follows ``Decodable``. The names
+below are imported on first use: reading ``DecodeConfig`` (e.g. for ``--help``)
+does not import torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
+from s2s_hub.lazy import lazy_attributes
 
-from s2s_hub.search.beam import beam_search
-from s2s_hub.search.config import METHODS, DecodeConfig
-from s2s_hub.search.greedy import greedy_search
-from s2s_hub.search.hypothesis import Hypothesis, length_penalty
-from s2s_hub.search.protocol import Decodable, SearchState
-from s2s_hub.search.sampling import sample
-
-Search = Callable[[Decodable, Tensor, Tensor, DecodeConfig], list[list[Hypothesis]]]
-
-SEARCHES: dict[str, Search] = {
-    "greedy": greedy_search,
-    "beam": beam_search,
-    "sample": sample,
-}
+if TYPE_CHECKING:
+    from s2s_hub.search.beam import beam_search
+    from s2s_hub.search.config import METHODS, DecodeConfig
+    from s2s_hub.search.greedy import greedy_search
+    from s2s_hub.search.hypothesis import Hypothesis, length_penalty
+    from s2s_hub.search.protocol import Decodable, SearchState
+    from s2s_hub.search.sampling import sample
+    from s2s_hub.search.searches import SEARCHES, decode
 
 __all__ = [
     "METHODS",
@@ -39,26 +34,15 @@ __all__ = [
     "length_penalty",
     "sample",
 ]
-
-
-def decode(
-    model: Decodable, src: Tensor, src_lengths: Tensor, config: DecodeConfig
-) -> list[list[Hypothesis]]:
-    """Decode a batch of sources with the method of ``config``.
-
-    Runs under ``torch.inference_mode()``; putting the model in eval mode is the
-    caller's job. Every sentence's result is the same as decoding it alone
-    (sampling aside, whose random draws are shared by the batch).
-
-    Args:
-        model: the model to decode.
-        src: token ids, shape (batch, src_len), padded with pad_id.
-        src_lengths: real source lengths, shape (batch,).
-        config: decoding settings.
-
-    Returns:
-        One list of hypotheses per sentence, best score first: one for greedy
-        search, ``config.n_best`` for beam search and sampling.
-    """
-    with torch.inference_mode():
-        return SEARCHES[config.method](model, src, src_lengths, config)
+__getattr__ = lazy_attributes(
+    __name__,
+    {
+        "beam": ["beam_search"],
+        "config": ["METHODS", "DecodeConfig"],
+        "greedy": ["greedy_search"],
+        "hypothesis": ["Hypothesis", "length_penalty"],
+        "protocol": ["Decodable", "SearchState"],
+        "sampling": ["sample"],
+        "searches": ["SEARCHES", "decode"],
+    },
+)

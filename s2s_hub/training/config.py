@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from s2s_hub.data.dataset import LENGTH_POLICIES
-from s2s_hub.training.schedules import SCHEDULERS
+from s2s_hub.data.pairs import LENGTH_POLICIES
 
+SCHEDULERS = ("plateau", "warmup", "constant")
 LOGGERS = ("csv", "tensorboard", "both")
 DISTRACTOR_POOLS = ("batch", "previous")
 # what Lightning's Trainer takes as precision

@@ -7,7 +7,8 @@ from typing import Any
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR, ReduceLROnPlateau
 
-SCHEDULERS = ("plateau", "warmup", "constant")
+from s2s_hub.training.config import SCHEDULERS
+
 NEVER = 2**62  # a scheduling frequency no run reaches
 
 
