@@ -193,6 +193,7 @@ def test_a_catalog_in_another_charset_is_decoded(tmp_path):
 def test_keyword_lists_and_time_zone_names_are_not_sentences():
     assert clean_pair("disk;usb;mount;", "disk;usb;mount;Platte;einhängen;") is None
     assert clean_pair("America/Argentina/Buenos_Aires", "Amerika/Argentinien") is None
+    assert clean_pair("Asia/Riyadh87", "亚洲/利雅得87") is None
     assert clean_pair("Copy; then paste", "Kopieren; dann einfügen") == (
         "Copy; then paste",
         "Kopieren; dann einfügen",

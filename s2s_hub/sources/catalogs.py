@@ -64,7 +64,7 @@ LETTER = re.compile(r"[^\W\d_]")
 KEYWORD_LIST = re.compile(r"[^\s;]+(?:;[^\s;]+)+;?")
 TIME_ZONE = re.compile(
     r"(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|"
-    r"Pacific|Etc)(?:/[A-Z][A-Za-z_+-]+)+"
+    r"Pacific|Etc)(?:/[A-Z][A-Za-z0-9_+-]+)+"
 )
 # msgids and contexts where a catalog names its translators instead of translating
 CREDITS = {"translator-credits", "translator_credits", "Your names", "Your emails"}
