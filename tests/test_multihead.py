@@ -40,3 +40,8 @@ def test_causal_attention_ignores_later_positions():
         outputs.append(layer(inputs, keys, values, causal=True)[0])
     torch.testing.assert_close(outputs[0][:, :3], outputs[1][:, :3])
     assert not torch.allclose(outputs[0][:, 3:], outputs[1][:, 3:])
+    # the weights path is causal too
+    keys, values = layer.keys_values(x)
+    explicit, weights = layer(x, keys, values, causal=True, need_weights=True)
+    torch.testing.assert_close(explicit, outputs[0])
+    assert (weights.triu(diagonal=1) == 0).all()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -69,7 +70,7 @@ class MultiHeadAttention(nn.Module):
         query = self.split(self.query(x))  # batch x heads x queries x head_size
         dropout = self.dropout if self.training else 0.0
         if need_weights:
-            context, weights = _attention(query, keys, values, mask, dropout)
+            context, weights = _attention(query, keys, values, mask, causal, dropout)
             weights = weights.mean(dim=1)  # batch x queries x length
         else:
             context = F.scaled_dot_product_attention(
@@ -81,11 +82,20 @@ class MultiHeadAttention(nn.Module):
 
 
 def _attention(
-    query: Tensor, keys: Tensor, values: Tensor, mask: Tensor | None, dropout: float
+    query: Tensor,
+    keys: Tensor,
+    values: Tensor,
+    mask: Tensor | None,
+    causal: bool,
+    dropout: float,
 ) -> tuple[Tensor, Tensor]:
     """``scaled_dot_product_attention`` written out, to keep its weights (batch,
     heads, queries, length) beside the context (batch, heads, queries, head_size)."""
     scores = query @ keys.transpose(-2, -1) / math.sqrt(query.size(-1))
+    if causal:  # query i sees keys 0..i
+        rows = torch.arange(query.size(-2), device=query.device).unsqueeze(1)
+        earlier = torch.arange(keys.size(-2), device=keys.device) <= rows
+        mask = earlier if mask is None else mask & earlier
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
     weights = scores.softmax(dim=-1)
