@@ -51,6 +51,8 @@ GPL_2 = Path("/usr/share/common-licenses/GPL-2")
 MEMORY = "translation memory (closest training source)"
 # The software-message corpus beside a pair's splits (train: in the cache)
 MESSAGES_DIR = "messages"
+# The test split's parts by origin, each also written alone for evaluate --data_dir
+TEST_PARTS = {"DDTP": "descriptions", "Ding": "sentences"}
 # Debian's locale of a language where the code alone is ambiguous: its DDTP index
 # and message catalogs are zh_CN (Simplified Chinese)
 DEBIAN_LOCALES = {"de": "de", "zh": "zh_CN"}
@@ -365,6 +367,7 @@ class Translation(HFDatasetOptions, Task):
             fenced=("source", "target"),
         )
         counts = write_splits(splits, out_dir)
+        self._write_test_parts(splits["test"], Path(out_dir))
         if self.other_lang == "de":
             write_tsv_gz(phrase_records(splits), Path(out_dir) / PHRASES_FILE)
             notice = ding.license_text()
@@ -388,6 +391,24 @@ class Translation(HFDatasetOptions, Task):
             )
             counts.update({f"messages {k}": n for k, n in messages.items()})
         return counts
+
+    def _write_test_parts(self, test: list[dict[str, str]], out_dir: Path) -> None:
+        """Each source's rows of the test split as a folder of its own
+        (``parts/descriptions``, ``parts/sentences``), so that ``evaluate
+        --data_dir`` scores it alone, beside the pair's ``messages/`` test."""
+        for origin, part in TEST_PARTS.items():
+            rows = [row for row in test if row["origin"] == origin]
+            if not rows:
+                continue
+            folder = out_dir / "parts" / part
+            write_tsv_gz(rows, folder / "test.tsv.gz")
+            (folder / "DATA.md").write_text(
+                f"# Test part: {part} ({origin}), {len(rows):,} pairs\n\n"
+                f"The {origin} rows of `../../test.tsv.gz` (task options "
+                f"`source_lang={self.source_lang}, target_lang={self.target_lang}`); "
+                "see `../../DATA.md`.\n",
+                "utf-8",
+            )
 
 
 def card_languages(folder: Path) -> dict[str, str]:

@@ -324,3 +324,23 @@ def test_translation_reads_the_message_corpus_beside_its_splits(tmp_path, monkey
     )
     assert own.pairs("test") == [Pair("Save", "Speichern")]
     assert Pair("Quit", "Beenden") in own.message_pairs("train")
+
+
+def test_each_test_part_is_written_as_a_folder_evaluate_can_score(tmp_path):
+    task = get_task("translation")
+    test = [
+        {"source": "a tool", "target": "ein Werkzeug", "origin": "DDTP"},
+        {"source": "It rains.", "target": "Es regnet.", "origin": "Ding"},
+        {"source": "a library", "target": "eine Bibliothek", "origin": "DDTP"},
+    ]
+    task._write_test_parts(test, tmp_path)
+    descriptions = get_task(
+        "translation", data_dir=str(tmp_path / "parts/descriptions")
+    )
+    assert (descriptions.source_lang, descriptions.target_lang) == ("en", "de")
+    assert descriptions.pairs("test") == [
+        Pair("a tool", "ein Werkzeug"),
+        Pair("a library", "eine Bibliothek"),
+    ]
+    sentences = get_task("translation", data_dir=str(tmp_path / "parts/sentences"))
+    assert sentences.pairs("test") == [Pair("It rains.", "Es regnet.")]
