@@ -50,6 +50,8 @@ from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 
 REPO_ID = "org/reverse-tiny"
+# ``s2s_hub.hub.push`` is also the function the package exports: the module
+PUSH = sys.modules["s2s_hub.hub.push"]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
@@ -146,7 +148,9 @@ class FakeHub:
         monkeypatch.setattr(HfApi, "create_repo", self.create_repo)
         monkeypatch.setattr(HfApi, "create_branch", self.create_branch)
         monkeypatch.setattr(HfApi, "upload_folder", self.upload_folder)
-        monkeypatch.setattr(HfApi, "whoami", lambda api: {"name": "me"})
+        # the token and the probe a push makes before any work
+        monkeypatch.setenv("HF_TOKEN", "hf_test")
+        monkeypatch.setattr(PUSH, "whoami", lambda endpoint, token: {"name": "me"})
 
     def create_repo(self, repo_id, **kwargs):
         self.calls.append(("create_repo", {"repo_id": repo_id, **kwargs}))
@@ -375,8 +379,7 @@ def test_push_to_an_unreachable_hub_fails_before_the_evaluation(
     def export(*args, **kwargs):
         raise AssertionError("exported and scored for a push that cannot happen")
 
-    # (``s2s_hub.hub.push`` is also the function the package exports)
-    monkeypatch.setattr(sys.modules["s2s_hub.hub.push"], "export_checkpoint", export)
+    monkeypatch.setattr(PUSH, "export_checkpoint", export)
     assert main(["push", str(checkpoint), "--repo_id", REPO_ID]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "cannot reach the Hugging Face Hub" in err

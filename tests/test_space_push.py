@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +16,7 @@ from s2s_hub.cli.main import main
 from s2s_hub.hub.space_push import push_space
 
 ROOT = Path(__file__).resolve().parents[1]
+PUSH = sys.modules["s2s_hub.hub.push"]  # the module, not the function
 
 
 class FakeSpaceHub:
@@ -25,7 +28,9 @@ class FakeSpaceHub:
         monkeypatch.setattr(HfApi, "create_repo", self.create_repo)
         monkeypatch.setattr(HfApi, "upload_folder", self.upload_folder)
         monkeypatch.setattr(HfApi, "add_space_variable", self.add_space_variable)
-        monkeypatch.setattr(HfApi, "whoami", lambda api: {"name": "me"})
+        # the token and the probe a push makes before any work
+        monkeypatch.setenv("HF_TOKEN", "hf_test")
+        monkeypatch.setattr(PUSH, "whoami", lambda endpoint, token: {"name": "me"})
 
     def create_repo(self, repo_id, **kwargs):
         self.calls["create_repo"] = {"repo_id": repo_id, **kwargs}
@@ -120,3 +125,18 @@ def test_a_hub_lost_after_the_commit_says_what_was_changed(monkeypatch, capsys):
     assert "the demo was committed to org/demo" in err
     assert "S2S_HUB_MODELS=reverse=checkpoints/reverse" in err
     assert "upload_folder" in hub.calls
+
+
+def test_a_hub_that_never_answers_times_out_in_one_line(monkeypatch, capsys):
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{port}")
+        monkeypatch.setattr(constants, "HF_HUB_ETAG_TIMEOUT", 1)
+        monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
+        model = f"reverse={ROOT / 'checkpoints' / 'reverse'}"
+        assert main(["space", "push", "org/demo", "--models", model]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "ReadTimeout" in err
+    assert err.endswith("nothing was changed on the Hub")

@@ -98,7 +98,17 @@ def positionals_last(parser: ArgumentParser, argv: list[str]) -> list[str]:
 def _one_line(error: BaseException) -> str:
     """The error's text on one line, options named as they are typed."""
     text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-    return re.sub(r'Parser key "([^"]+)":', r"--\1:", text)
+    union = re.search(r"Subtypes: \[(.*?)\].*Given value: (.*)$", text)
+    if union:  # jsonargparse lists every type it tried: say what was wanted
+        kinds = re.findall(r"<class '(?:\w+\.)*(\w+)'>", union[1])
+        wanted = " or ".join("null" if k == "NoneType" else k for k in kinds)
+        text = f"{text.split(':')[0]}: expected {wanted}, got {union[2]!r}"
+    text = re.sub(
+        r"Expected a <class '(?:\w+\.)*(\w+)'>\. Got value: (.*)$",
+        r"expected \1, got \2",
+        text,
+    )
+    return re.sub(r'Parser key "([^"]+)"', r"--\1", text)
 
 
 def main(argv: list[str] | None = None) -> int:

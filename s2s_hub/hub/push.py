@@ -16,7 +16,13 @@ from pathlib import Path
 
 import httpx2
 from huggingface_hub import HfApi, constants
-from huggingface_hub.errors import LocalTokenNotFoundError, OfflineModeIsEnabled
+from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+from huggingface_hub.utils import (
+    build_hf_headers,
+    get_session,
+    get_token,
+    hf_raise_for_status,
+)
 
 from s2s_hub.evaluation import Evaluation, evaluate
 from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
@@ -150,21 +156,35 @@ def hub_api(repo_id: str, token: str | None, what: str) -> HfApi:
     if constants.is_offline_mode():
         raise ConnectionError(offline_message(repo_id))
     api = HfApi(token=token)
+    token = token or get_token()
+    if token is None:
+        raise ValueError(
+            f"cannot {what}: no Hub token; log in with `hf auth login` or set "
+            f"HF_TOKEN ({NOTHING_CHANGED})"
+        )
     with reaching_hub(what):
-        try:
-            api.whoami()
-        except LocalTokenNotFoundError as error:
-            raise ValueError(
-                f"cannot {what}: no Hub token; log in with `hf auth login` or set "
-                f"HF_TOKEN ({NOTHING_CHANGED})"
-            ) from error
+        whoami(api.endpoint, token)
     return api
+
+
+def whoami(endpoint: str, token: str) -> dict:
+    """Who ``token`` is on the Hub at ``endpoint``: ``HfApi.whoami`` with the
+    timeout of the Hub client's metadata requests (``HF_HUB_ETAG_TIMEOUT``), as
+    ``HfApi`` waits for ever on a server that accepts and never answers."""
+    answer = get_session().get(
+        f"{endpoint}/api/whoami-v2",
+        headers=build_hf_headers(token=token),
+        timeout=constants.HF_HUB_ETAG_TIMEOUT,
+    )
+    hf_raise_for_status(answer)
+    return answer.json()
 
 
 @contextmanager
 def reaching_hub(what: str, changed: str = "") -> Iterator[None]:
     """Turns the Hub being out of reach (offline mode, no DNS, refused, timed out)
-    into one ``ConnectionError`` that says what was changed on it."""
+    or refusing (a bad token, a taken name) into one ``ConnectionError`` that
+    says what was changed on it."""
     changed = changed or NOTHING_CHANGED
     try:
         yield
@@ -174,6 +194,12 @@ def reaching_hub(what: str, changed: str = "") -> Iterator[None]:
         raise ConnectionError(
             f"cannot reach the Hugging Face Hub ({constants.ENDPOINT}) to {what}: "
             f"{type(error).__name__}: {error}; {changed}"
+        ) from error
+    except HfHubHTTPError as error:  # reached, and refused: a token, a name
+        reason = str(error).splitlines()[0]
+        raise ConnectionError(
+            f"the Hugging Face Hub ({constants.ENDPOINT}) refused to {what}: "
+            f"{reason}; {changed}"
         ) from error
 
 
