@@ -54,6 +54,13 @@ def test_any_pair_is_a_label_and_sets_labels_metrics_and_coverage():
     assert arabic.character_coverage == 1.0
 
 
+def test_the_pair_is_an_option_that_s2s_hub_tasks_lists(capsys):
+    assert main(["tasks"]) == 0
+    listing = capsys.readouterr().out
+    assert "--task_options: " in listing
+    assert "source_lang='en', target_lang='de'" in listing
+
+
 def test_own_data_without_a_pair_is_unset_never_the_shipped_one(tmp_path):
     folder = write_pairs(tmp_path / "en-fr")
     task = get_task("translation", data_dir=str(folder))

@@ -1,4 +1,4 @@
-"""``s2s-hub tasks``: the registered tasks, their metric and data."""
+"""``s2s-hub tasks``: the registered tasks, their metric, data and options."""
 
 from __future__ import annotations
 
@@ -17,3 +17,7 @@ def run(args: Namespace) -> None:
     for task in iter_tasks():
         print(f"{task.name:<16} {task.description}")
         print(f"{'':<16} metric: {task.selection_metric}; data: {task.data_source}")
+        options = ", ".join(
+            f"{k}={v!r}" for k, v in task.options().items() if k != "data_dir"
+        )
+        print(f"{'':<16} --task_options: {options}")
