@@ -58,6 +58,8 @@ RIGHT_TO_LEFT = frozenset(
 # Scripts with thousands of characters: SentencePiece's usual 0.9995 coverage lets
 # the rarest fall back to bytes (or <unk>) instead of taking a piece each.
 LARGE_ALPHABETS = frozenset({"ja", "ko", "zh", "yue"})
+# Languages written without spaces between words (or sentences).
+UNSPACED = frozenset({"ja", "km", "lo", "my", "th", "yue", "zh"})
 LARGE_ALPHABET_COVERAGE = 0.9995
 
 
@@ -73,6 +75,11 @@ def language_name(code: str) -> str:
 
 def is_right_to_left(code: str) -> bool:
     return primary(code) in RIGHT_TO_LEFT
+
+
+def is_unspaced(code: str) -> bool:
+    """Whether the language writes words (and sentences) without spaces between."""
+    return primary(code) in UNSPACED
 
 
 def character_coverage(*codes: str) -> float:

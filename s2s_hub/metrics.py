@@ -29,12 +29,9 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 # (``pip install sacrebleu[ja]``), characters elsewhere; the score's signature says
 # which (``tok:ja-mecab-...`` or ``tok:char``).
 _BLEU_TOKENIZERS = {
+    **dict.fromkeys(languages.UNSPACED, "char"),
     "zh": "zh",
-    "ja": "char",
-    "th": "char",
-    "lo": "char",
-    "km": "char",
-    "my": "char",
+    "yue": "zh",
 }
 
 

@@ -151,7 +151,10 @@ class Predictor:
         for parts in segments:
             chunk = flat[start : start + len(parts)]
             start += len(parts)
-            results.append(chunk[0] if len(chunk) == 1 else join_predictions(chunk))
+            separator = self.task.segment_separator
+            results.append(
+                chunk[0] if len(chunk) == 1 else join_predictions(chunk, separator)
+            )
         return results
 
     @torch.inference_mode()
@@ -260,11 +263,14 @@ class Predictor:
         return [nbest[0].text for nbest in self.predict(texts, config)]
 
 
-def join_predictions(segments: list[list[Prediction]]) -> list[Prediction]:
+def join_predictions(
+    segments: list[list[Prediction]], separator: str = " "
+) -> list[Prediction]:
     """One text's predictions from the n-best lists of its segments, in order.
 
     The k-th joined prediction puts together every segment's k-th best (its last
-    one where a segment has fewer): texts joined by a space, log-probabilities and
+    one where a segment has fewer): texts joined by ``separator`` (none between
+    Chinese sentences, ``Task.segment_separator``), log-probabilities and
     scores summed, attention as the block-diagonal of the segments' matrices (each
     output segment attended only to its own source segment).
     """
@@ -273,7 +279,7 @@ def join_predictions(segments: list[list[Prediction]]) -> list[Prediction]:
         parts = [nbest[min(k, len(nbest) - 1)] for nbest in segments]
         joined.append(
             Prediction(
-                text=" ".join(p.text for p in parts),
+                text=separator.join(p.text for p in parts),
                 log_prob=sum(p.log_prob for p in parts),
                 score=sum(p.score for p in parts),
                 source_pieces=[x for p in parts for x in p.source_pieces],

@@ -75,6 +75,7 @@ class Task:
     target_rtl: ClassVar[bool] = False
     demo_kind: ClassVar[str] = "text"  # "chat": the demo shows a chat window
     max_input_chars: ClassVar[int] = 2000
+    segment_separator: ClassVar[str] = " "  # joins the outputs of ``segments``
 
     data_dir: str | None = field(default=None, kw_only=True)
 
@@ -111,7 +112,8 @@ class Task:
 
     def segments(self, text: str) -> list[str]:
         """The parts of an input the model decodes one at a time, their outputs
-        joined in order (default: the whole text as one part)."""
+        joined in order by ``segment_separator`` (default: the whole text as one
+        part)."""
         return [text]
 
     def model_metrics(self, score: Scorer, pairs: list[Pair]) -> dict[str, float]:

@@ -195,6 +195,10 @@ class Translation(HFDatasetOptions, Task):
         return languages.is_right_to_left(self.target_lang)
 
     @property
+    def segment_separator(self) -> str:
+        return "" if languages.is_unspaced(self.target_lang) else " "
+
+    @property
     def character_coverage(self) -> float:
         return languages.character_coverage(self.source_lang, self.target_lang)
 

@@ -183,6 +183,21 @@ def test_a_segmented_input_is_decoded_segment_by_segment_and_joined(monkeypatch)
         assert len(prediction.target_pieces) == prediction.attention.shape[0]
 
 
+def test_segments_of_an_unspaced_language_are_joined_without_spaces(monkeypatch):
+    predictor = toy_predictor(vocab_size=30, byte_fallback=False, size=8)
+    monkeypatch.setattr(type(predictor.task), "segments", lambda _, t: t.split(" | "))
+    monkeypatch.setattr(type(predictor.task), "segment_separator", "")
+    config = DecodeConfig(method="greedy", max_length=6)
+    first, second = predictor.predict(["a b c", "d e"], config)
+    (joined,) = predictor.predict(["a b c | d e"], config)
+    assert joined[0].text == first[0].text + second[0].text
+    chinese = get_task("translation", data_dir="mine", target_lang="zh")
+    assert (chinese.segment_separator, get_task("translation").segment_separator) == (
+        "",
+        " ",
+    )
+
+
 def test_translation_segments_multi_sentence_inputs():
     task = get_task("translation")
     assert task.segments("It is fast. It is small!") == ["It is fast.", "It is small!"]
