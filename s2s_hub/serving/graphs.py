@@ -3,9 +3,10 @@
 Every search calls ``encode`` once and ``step`` once per token, so these two calls
 are all ONNX Runtime has to compute; the searches themselves (beams, constraints,
 sampling) stay the Python code that drives the torch model. The graphs take and
-return ``DecoderState``'s tensors one by one, under the names below, so a state
-read back from ONNX Runtime is an ordinary ``DecoderState`` (a Transformer's
-graphs, in ``transformer_graphs.py``, pass a ``TransformerState``'s).
+return ``DecoderState``'s tensors one by one, under the names ``signatures``
+gives, so a state read back from ONNX Runtime is an ordinary ``DecoderState`` (a
+Transformer's graphs, in ``transformer_graphs.py``, pass a
+``TransformerState``'s).
 
 They are exported with torch's TorchScript-based exporter (``dynamo=False``): it
 turns the encoder's packed sequences into the ``sequence_lens`` input of ONNX's
@@ -25,56 +26,18 @@ from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
 from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
+from s2s_hub.serving.signatures import (
+    encoder_inputs,
+    encoder_outputs,
+    step_inputs,
+    step_outputs,
+)
 
 OPSET = 17
 #: rows per sentence in the traced and verified steps: beams share their
 #: sentence's encoder outputs, and one row per sentence could hide a shape the
 #: tracer froze
 BEAMS = 2
-HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
-
-
-def hidden_names(config: Seq2SeqConfig) -> tuple[str, ...]:
-    return HIDDEN_NAMES[: 2 if config.cell == "lstm" else 1]
-
-
-def encoder_inputs(src: Tensor, src_lengths: Tensor) -> dict[str, Tensor]:
-    """``EncoderGraph``'s inputs, by name, in order."""
-    return {"src": src, "src_lengths": src_lengths}
-
-
-def encoder_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
-    """``EncoderGraph``'s outputs, in order."""
-    if config.arch == "transformer":
-        return transformer_graphs.encoder_outputs(config)
-    return ("memory", "keys", "mask", "feed", *hidden_names(config))
-
-
-def step_inputs(
-    prev_tokens: Tensor, state: DecoderState | TransformerState
-) -> dict[str, Tensor]:
-    """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
-    if isinstance(state, TransformerState):
-        return transformer_graphs.step_inputs(prev_tokens, state)
-    return {
-        "prev_tokens": prev_tokens,
-        "step": torch.as_tensor(state.step),
-        "memory": state.memory,
-        "keys": state.keys,
-        "mask": state.mask,
-        "source": state.source,
-        "feed": state.feed,
-        **dict(zip(HIDDEN_NAMES, state.hidden, strict=False)),
-    }
-
-
-def step_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
-    """``StepGraph``'s outputs, in order; an ONNX value has one name, so the new
-    state's tensors are ``next_*``."""
-    if config.arch == "transformer":
-        return transformer_graphs.step_outputs(config)
-    changed = ("feed", *hidden_names(config))
-    return ("log_probs", "attention", *(f"next_{name}" for name in changed))
 
 
 class EncoderGraph(nn.Module):
