@@ -83,6 +83,23 @@ def test_contents_scan_lists_catalog_packages_without_the_reserved():
         "de": ["usr/share/locale/de_DE/LC_MESSAGES/edit.mo"]
     }
     assert messages.scan_contents(lines, ("zh_CN",)).keys() == {"calc"}
+    packages = [
+        "Package: calc\n",
+        "Source: calc-suite (1.0-1)\n",
+        "Installed-Size: 300\n",
+        "Size: 120000\n",
+        "Description: a calculator\n",
+        " with a long description\n",
+        "\n",
+        "Package: edit\n",
+        "Installed-Size: 40\n",
+        "Size: 9000\n",
+    ]
+    messages._add_package_fields(found, packages)
+    assert (found["calc"].source, found["calc"].size) == ("calc-suite", 120000)
+    assert (found["edit"].source, found["edit"].installed_size) == ("edit", 40)
+    # richness: kB per file (300 / 3) times its two wanted catalogs
+    assert found["calc"].richness == 200
 
 
 def test_fetching_a_reserved_package_is_refused_before_any_download(tmp_path):

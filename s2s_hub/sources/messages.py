@@ -13,6 +13,7 @@ never listed, downloaded or read here.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shutil
@@ -150,7 +151,7 @@ def scan_contents(
 
 def _add_package_fields(candidates: dict[str, Candidate], lines: Iterable[str]) -> None:
     stanza: dict[str, str] = {}
-    for line in [*lines, "\n"]:
+    for line in itertools.chain(lines, ["\n"]):  # a blank line ends the last one
         if line.strip():
             key, _, value = line.partition(":")
             if not line.startswith(" "):
