@@ -56,7 +56,8 @@ class TrainConfig:
         max_time: Stop after this wall-clock time, DD:HH:MM:SS.
         val_check_interval: Validate every N steps (int; counted across epochs) or
             fraction of an epoch.
-        limit_val_batches: Validate on at most this many batches (int) or fraction.
+        limit_val_batches: Validate on at most this many batches (int) or fraction;
+            0 validates never (the benchmarks' timed runs).
         early_stopping_patience: Stop after this many validations without a better
             selection metric (0: never).
         checkpoint_every_n_steps: Also write ``last.ckpt`` every N optimizer steps,
@@ -182,7 +183,7 @@ class TrainConfig:
                 f"{name} must be a step count >= 1 or a fraction in (0, 1], got {value}"
                 for name, value in (
                     ("val_check_interval", self.val_check_interval),
-                    ("limit_val_batches", self.limit_val_batches),
+                    ("limit_val_batches", self.limit_val_batches or 1),  # 0: none
                 )
                 if value <= 0 or (value > 1 and value != int(value))
             ),
