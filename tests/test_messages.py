@@ -14,7 +14,7 @@ import pytest
 
 from s2s_hub.data.pairs import Pair
 from s2s_hub.registry import get_task
-from s2s_hub.sources import message_corpus, messages
+from s2s_hub.sources import catalog_cache, message_corpus, messages
 from s2s_hub.sources.message_corpus import (
     build_corpus,
     copyright_licenses,
@@ -104,7 +104,9 @@ def test_contents_scan_lists_catalog_packages_without_the_reserved():
 
 def test_fetching_a_reserved_package_is_refused_before_any_download(tmp_path):
     with pytest.raises(ValueError, match="nautilus-data"):
-        messages.fetch_batch(tmp_path, ["gnome-calculator", "nautilus-data"], ("de",))
+        catalog_cache.fetch_batch(
+            tmp_path, ["gnome-calculator", "nautilus-data"], ("de",)
+        )
     assert not (tmp_path / "apt-contents").exists()
 
 
@@ -147,7 +149,7 @@ def test_unpacking_keeps_the_wanted_catalogs_and_the_copyright(tmp_path):
         },
     )
     out = tmp_path / "out"
-    meta = messages.unpack_catalogs(deb, out, ("de", "zh_CN"))
+    meta = catalog_cache.unpack_catalogs(deb, out, ("de", "zh_CN"))
     assert meta["package"] == "demo-data" and meta["version"] == "1.2-3"
     assert meta["source"] == "demo" and meta["copyright"] == "demo-data"
     assert meta["catalogs"] == {"de": ["de/demo.mo"], "zh_CN": ["zh_CN/demo.mo"]}
@@ -159,14 +161,14 @@ def test_unpacking_keeps_the_wanted_catalogs_and_the_copyright(tmp_path):
 def test_unpacking_a_reserved_package_is_refused(tmp_path):
     deb = build_deb(tmp_path, "evince-common", {"usr/share/x": b""})
     with pytest.raises(ValueError, match="evince-common"):
-        messages.unpack_catalogs(deb, tmp_path / "out", ("de",))
+        catalog_cache.unpack_catalogs(deb, tmp_path / "out", ("de",))
     assert not (tmp_path / "out").exists()
 
 
 def cached_package(
     cache: Path, package: str, pairs: dict[str, str], source: str = ""
 ) -> Path:
-    folder = messages.catalogs_dir(cache) / package
+    folder = catalog_cache.catalogs_dir(cache) / package
     mo_file(folder / "de" / "de" / f"{package}.mo", pairs)
     meta = {
         "package": package,
@@ -183,13 +185,15 @@ def cached_package(
 def test_reading_a_cached_reserved_package_or_domain_is_refused(tmp_path):
     folder = cached_package(tmp_path, "nautilus-data", {"Quit": "Beenden"})
     with pytest.raises(ValueError, match="reserved"):
-        list(messages.read_package(folder, "de"))
+        list(catalog_cache.read_package(folder, "de"))
     other = cached_package(tmp_path, "files", {"Quit": "Beenden"})
     meta = json.loads((other / "meta.json").read_text())
     meta["catalogs"]["de"].append("de/nautilus.mo")
     mo_file(other / "de" / "de" / "nautilus.mo", {"Open": "Öffnen"})
     (other / "meta.json").write_text(json.dumps(meta))
-    pairs = [(r["source"], r["domain"]) for r in messages.read_package(other, "de")]
+    pairs = [
+        (r["source"], r["domain"]) for r in catalog_cache.read_package(other, "de")
+    ]
     assert pairs == [("Quit", "files")]
 
 
@@ -292,7 +296,7 @@ def test_an_unreadable_catalog_is_skipped_and_the_others_read(tmp_path):
     broken.save_as_mofile(str(folder / "de" / "de" / "broken.mo"))
     (folder / "meta.json").write_text(json.dumps(meta))
     with pytest.warns(UserWarning, match="broken.mo skipped"):
-        pairs = [r["source"] for r in messages.read_package(folder, "de")]
+        pairs = [r["source"] for r in catalog_cache.read_package(folder, "de")]
     assert pairs == ["Quit"]
 
 

@@ -1,11 +1,12 @@
 """The message corpus of one language pair: catalogs in, split files and card out.
 
-``build_corpus`` reads every cached package's catalogs (``messages.py``), splits the
-pairs by package family with :func:`~s2s_hub.sources.splitting.split_by_group_hash`
-(a package's split depends on its name alone, so the corpus can grow), writes dev and
-test beside a ``DATA.md``, a ``packages.tsv`` (each package's version, split, pairs
-and licenses) and the license texts of their packages, and writes the train split,
-too large for git, into a folder of the cache.
+``build_corpus`` reads every cached package's catalogs (``catalog_cache.py``),
+splits the pairs by package family with
+:func:`~s2s_hub.sources.splitting.split_by_group_hash` (a package's split depends on
+its name alone, so the corpus can grow), writes dev and test beside a ``DATA.md``, a
+``packages.tsv`` (each package's version, split, pairs and licenses) and the license
+texts of their packages, and writes the train split, too large for git, into a folder
+of the cache.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from pathlib import Path
 
 from s2s_hub.sources.apt import default_cache_dir
 from s2s_hub.sources.card import statistics_table
-from s2s_hub.sources.messages import (
-    LOCALES,
+from s2s_hub.sources.catalog_cache import (
     catalogs_dir,
-    debian_release,
     fetch_catalogs,
     fetch_copyrights,
     read_meta,
     read_package,
 )
+from s2s_hub.sources.messages import LOCALES, debian_release
 from s2s_hub.sources.splitting import split_by_group_hash, write_tsv_gz
 
 COMMON_LICENSES = Path("/usr/share/common-licenses")
