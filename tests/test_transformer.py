@@ -151,7 +151,7 @@ class FullRerun:
 
     def __init__(self, model: Seq2Seq) -> None:
         self.model = model
-        self.pad_id, self.bos_id, self.eos_id = model.pad_id, model.bos_id, 3
+        self.pad_id, self.bos_id, self.eos_id = model.pad_id, model.bos_id, model.eos_id
         self.steps = self.left = 0  # steps; steps after which a sentence left
         self.rows = 0
         self.largest = 0.0
