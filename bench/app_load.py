@@ -8,7 +8,7 @@ by the full queue, and the server's memory after each round as JSON.
     python bench/app_load.py --models "reverse=./my-model,dialogue=./my-model"
     python bench/app_load.py --url http://127.0.0.1:7860/ --requests 100
 
-The rounds are ``s2s_hub.app.load``'s; ``tests/test_app_load.py`` runs them
+The rounds are ``app_rounds.py``'s; ``tests/test_app_load.py`` runs them
 smaller, as a test.
 """
 
@@ -19,7 +19,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from s2s_hub.app.load import free_port, run_rounds, start_app, wait_until_up
+from app_rounds import free_port, run_rounds, start_app, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "app_load.json"

@@ -1,7 +1,7 @@
 """Load on a served demo: concurrent ``gradio_client`` requests that mix every tab
 and decoding method, their outcomes and latencies, and the server's memory.
 
-``bench/app_load.py`` reports it as a benchmark; ``tests/test_app_load.py`` runs
+``app_load.py`` reports it as a benchmark; ``tests/test_app_load.py`` runs
 smaller rounds of it as a test.
 """
 
@@ -25,8 +25,9 @@ from gradio_client import Client
 from gradio_client.client import Job
 from gradio_client.utils import QueueError
 
-METHODS = ("greedy", "beam", "sample")
-STYLES = ("diverse", "safe")
+from s2s_hub.app.chat import STYLES
+from s2s_hub.search.config import METHODS
+
 STATUSES = ("answered", "busy", "error")
 TEXTS = (
     "Free software for everyone.",

@@ -1,7 +1,7 @@
 """The served demo under load: two rounds of 50 concurrent requests.
 
 ``python app.py`` runs as its own process, every tab backed by the toy model, and
-``s2s_hub.app.load`` drives it (as ``bench/app_load.py`` does): every request is
+``bench/app_rounds.py`` drives it (as ``bench/app_load.py`` does): every request is
 answered or turned away with the queue's "full" message, the server stays up, and
 its memory levels off.
 """
@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import app_rounds
 from gradio_client import Client
 
-from s2s_hub.app import load as app_load
 from s2s_hub.app.demo import QUEUE_SIZE
-from s2s_hub.app.load import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+app_load = app_rounds()
 REQUESTS = 50
 # Memory grows while it fills bounded caches: matplotlib keeps the fonts of each
 # thread that rendered a heat map (64 threads at most, ~5 MiB each), and new
@@ -32,7 +32,7 @@ MAX_GROWTH_MIB = 64 * 5 + 160
 @pytest.fixture(scope="module")
 def server(toy_models_spec: str, tmp_path_factory) -> Iterator[tuple]:
     """(url, process, log) of ``python app.py`` on a free local port."""
-    port = free_port()
+    port = app_load.free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
     process = app_load.start_app(ROOT / "app.py", port, log, toy_models_spec)
     url = f"http://127.0.0.1:{port}/"

@@ -5,9 +5,8 @@ import subprocess
 import sys
 
 import torch
-from conftest import TINY_TRAIN_ARGS
+from conftest import TINY_TRAIN_ARGS, app_rounds
 
-from s2s_hub.app.load import free_port
 from s2s_hub.predictor import Predictor
 
 TINY = TINY_TRAIN_ARGS
@@ -56,7 +55,7 @@ def test_loopback_two_node_run_trains_a_model_that_decodes(tmp_path):
     # node's --devices processes itself
     cluster = {
         "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(free_port()),
+        "MASTER_PORT": str(app_rounds().free_port()),
         "OMP_NUM_THREADS": "1",
     }
     logs = [tmp_path / f"node{rank}.log" for rank in (0, 1)]
