@@ -24,6 +24,7 @@ from s2s_hub.files import (
 )
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task, get_task
+from s2s_hub.scoring import TargetScore
 from s2s_hub.search import Hypothesis, decode
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
@@ -46,19 +47,6 @@ class Prediction:
     @property
     def probability(self) -> float:
         return math.exp(self.log_prob)
-
-
-@dataclass(frozen=True)
-class TargetScore:
-    """How likely the model finds a given target: summed log-probability of its
-    tokens and end of sentence, over ``tokens`` positions."""
-
-    log_prob: float
-    tokens: int
-
-    @property
-    def mean_log_prob(self) -> float:
-        return self.log_prob / self.tokens
 
 
 class Predictor:

@@ -15,7 +15,7 @@ import dataclasses
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -23,15 +23,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
+from s2s_hub.scoring import Scorer
 from s2s_hub.search.config import DecodeConfig
 
 if TYPE_CHECKING:
     from s2s_hub.baselines import Baseline
-    from s2s_hub.predictor import TargetScore
     from s2s_hub.tokenizer import Tokenizer
-
-#: Teacher-forced log-probabilities of the pairs' targets (``Predictor.score``).
-Scorer = Callable[[list[Pair]], list["TargetScore"]]
 
 ENTRY_POINT_GROUP = "s2s_hub.tasks"
 SPLITS = ("train", "dev", "test")

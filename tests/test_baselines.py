@@ -19,8 +19,9 @@ from s2s_hub.baselines import (
 from s2s_hub.data.pairs import Pair
 from s2s_hub.evaluation import Evaluation, evaluate
 from s2s_hub.hub.card import build_card
-from s2s_hub.predictor import Predictor, TargetScore
+from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
+from s2s_hub.scoring import TargetScore
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 
