@@ -45,6 +45,7 @@ TOKENIZER_KEY = "tokenizer_model"  # the serialized SentencePiece proto
 HPARAMS_KEY = "hyper_parameters"  # Seq2SeqSystem's init arguments
 STATE_KEY = "state_dict"
 AVERAGED_KEY = "averaged_steps"  # an average's inputs (``training.averaging``)
+CLOCK_KEY = "TrainingClock"  # ``training.clock``'s state: its training minutes
 MODEL_PREFIX = "model."  # the system holds the Seq2Seq as ``self.model``
 #: hyper-parameters that describe the model and task rather than the recipe
 ARCHITECTURE_HPARAMS = ("model", "task", "task_options")
@@ -92,6 +93,11 @@ def _unreadable(path: Path, error: Exception) -> str:
         f"{path} is not a readable checkpoint: damaged, cut short or not written "
         f"by torch.save ({type(error).__name__}: {reason})"
     )
+
+
+def checkpoint_minutes(checkpoint: dict[str, Any]) -> float:
+    """The training minutes a checkpoint was written at (0 if it holds no clock)."""
+    return checkpoint.get("callbacks", {}).get(CLOCK_KEY, {}).get("minutes", 0.0)
 
 
 def checkpoint_weights(checkpoint: dict[str, Any]) -> dict[str, Tensor]:

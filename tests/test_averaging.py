@@ -7,6 +7,7 @@ import torch
 
 from s2s_hub.files import (
     AVERAGED_KEY,
+    CLOCK_KEY,
     HPARAMS_KEY,
     STATE_KEY,
     TOKENIZER_KEY,
@@ -19,7 +20,6 @@ from s2s_hub.training.averaging import (
     save_average,
     without_training_state,
 )
-from s2s_hub.training.clock import CLOCK_KEY
 
 
 def checkpoint(path: Path, weight: list[float], step: int) -> Path:

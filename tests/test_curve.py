@@ -14,13 +14,13 @@ from conftest import TINY_TRAIN_ARGS
 
 from s2s_hub.cli.main import main
 from s2s_hub.files import CURVE_DATA_FILE, CURVE_FILE, START_FILE
-from s2s_hub.training.clock import TrainingClock
-from s2s_hub.training.curve import (
+from s2s_hub.learning_curve import (
     curve_table,
     read_curve,
     record_folder_start,
     run_task,
 )
+from s2s_hub.training.clock import TrainingClock
 
 # 600 pairs at batch 64: 10 steps an epoch, validated every 4 steps counted across
 # epochs (after steps 4, 8 and 12); the run stops at step 13

@@ -54,8 +54,8 @@ def _header(log: Path) -> list[str]:
 
 def run(args: Namespace) -> None:
     from s2s_hub.files import CURVE_FILE
+    from s2s_hub.learning_curve import curve_table, plot_curve, read_curve, run_task
     from s2s_hub.registry import get_task
-    from s2s_hub.training.curve import curve_table, plot_curve, read_curve, run_task
 
     run_dir = Path(args.run_dir)
     task = run_task(run_dir)

@@ -27,6 +27,13 @@ from s2s_hub.files import (
     HubConfig,
 )
 from s2s_hub.hub.card import build_card, public_options
+from s2s_hub.learning_curve import (
+    RunStart,
+    curve_table,
+    plot_curve,
+    read_curve,
+    write_curve_data,
+)
 from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
@@ -35,13 +42,6 @@ from s2s_hub.serving.graphs import export_onnx
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 from s2s_hub.serving.precision import with_precision
 from s2s_hub.tokenizer import Tokenizer
-from s2s_hub.training.curve import (
-    RunStart,
-    curve_table,
-    plot_curve,
-    read_curve,
-    write_curve_data,
-)
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,9 @@ from huggingface_hub.utils import (
 from s2s_hub.evaluation import Evaluation, evaluate
 from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
 from s2s_hub.hub.layout import export
+from s2s_hub.learning_curve import checkpoint_position
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
-from s2s_hub.training.curve import checkpoint_position
 
 NOTHING_CHANGED = "nothing was changed on the Hub"
 

@@ -13,8 +13,13 @@ from typing import Any
 
 import torch
 
-from s2s_hub.files import AVERAGED_KEY, STATE_KEY, read_checkpoint
-from s2s_hub.training.clock import CLOCK_KEY, checkpoint_minutes
+from s2s_hub.files import (
+    AVERAGED_KEY,
+    CLOCK_KEY,
+    STATE_KEY,
+    checkpoint_minutes,
+    read_checkpoint,
+)
 
 # what only resuming needs: an average (or a checkpoint brought back from another
 # machine) is a model to evaluate or export, not a run to continue

@@ -8,16 +8,10 @@ from typing import Any
 
 import pytorch_lightning as pl
 
-CLOCK_KEY = "TrainingClock"  # the callback's state key in a checkpoint
-
-
-def checkpoint_minutes(checkpoint: dict[str, Any]) -> float:
-    """The training minutes a checkpoint was written at (0 if it holds no clock)."""
-    return checkpoint.get("callbacks", {}).get(CLOCK_KEY, {}).get("minutes", 0.0)
-
 
 class TrainingClock(pl.Callback):
-    """Logs ``train_minutes`` with each validation's metrics.
+    """Logs ``train_minutes`` with each validation's metrics (a checkpoint keeps
+    them under ``files.CLOCK_KEY``: ``files.checkpoint_minutes``).
 
     The minutes count the fit's wall-clock time, validation included, and survive
     ``--resume``: the callback's state travels in the checkpoint, so a run continued

@@ -18,6 +18,11 @@ from pytorch_lightning.loggers import CSVLogger, Logger, TensorBoardLogger
 
 from s2s_hub.data.datamodule import Seq2SeqDataModule
 from s2s_hub.files import TOKENIZER_FILE, read_checkpoint
+from s2s_hub.learning_curve import (
+    LOG_EVERY_N_STEPS,
+    record_folder_start,
+    record_start,
+)
 from s2s_hub.model import Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
@@ -25,11 +30,6 @@ from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.clock import TrainingClock
 from s2s_hub.training.config import DistributedConfig, TrainConfig
-from s2s_hub.training.curve import (
-    LOG_EVERY_N_STEPS,
-    record_folder_start,
-    record_start,
-)
 from s2s_hub.training.stalled_metric import StalledMetricWarning
 from s2s_hub.training.system import Seq2SeqSystem
 

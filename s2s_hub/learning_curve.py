@@ -3,6 +3,7 @@
 Every validation row of ``logs/version_*/metrics.csv`` (one folder per sitting: a
 ``--resume`` starts a new one) becomes a point; ``TrainingClock`` gives its
 wall-clock minutes, so a curve shows what a score cost, not only how many steps.
+Training writes these records and export reads them: the module sits below both.
 A run started with ``--train.init_from`` a checkpoint of another run (say at a lower
 learning rate) continues that run's curve, from the step and minute it left; so does
 a run started from an exported model folder, whose ``learning_curve.json`` keeps the
@@ -21,8 +22,7 @@ from typing import Any
 import yaml
 from matplotlib.figure import Figure
 
-from s2s_hub.files import CURVE_DATA_FILE, START_FILE
-from s2s_hub.training.clock import checkpoint_minutes
+from s2s_hub.files import CURVE_DATA_FILE, START_FILE, checkpoint_minutes
 
 LOG_EVERY_N_STEPS = 10  # the trainer's: where a resumed sitting's rows begin
 
