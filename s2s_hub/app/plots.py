@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import unicodedata
+from pathlib import Path
 
-from matplotlib import font_manager
+from matplotlib import font_manager, ft2font
 from matplotlib.figure import Figure
 from torch import Tensor
 
 # Tried in order for every glyph: DejaVu Sans covers Latin, Greek, Cyrillic, Arabic
-# and Hebrew; the Noto fonts (Debian's fonts-noto-core / fonts-noto-cjk) add the
-# scripts it lacks when they are installed.
+# and Hebrew; the Noto fonts (Debian's fonts-noto-cjk, fonts-noto-core) add CJK,
+# Thai, Devanagari and the rest, Symbola (fonts-symbola) emoji in outline (colour
+# emoji fonts are bitmaps, which matplotlib cannot draw). ``packages.txt`` installs
+# them on a Space; a machine without them shows what it cannot draw as U+XXXX.
 FONT_FAMILIES = (
     "DejaVu Sans",
     "Noto Sans",
     "Noto Sans CJK JP",
     "Noto Sans CJK SC",
-    "Noto Sans Devanagari",
     "Noto Sans Thai",
+    "Noto Sans Devanagari",
     "Noto Sans Arabic",
     "Noto Sans Hebrew",
+    "Noto Sans Symbols",
     "Noto Sans Symbols2",
+    "Symbola",
 )
+FONT_FILES = re.compile(r"(DejaVu|Noto|Symbola)[^/]*\.(ttf|otf|ttc)$", re.IGNORECASE)
 CELL_INCHES = 0.32
 MAX_WIDTH_INCHES = 12.0
 MAX_HEIGHT_INCHES = 10.0
@@ -32,9 +40,49 @@ BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 
 @functools.cache
 def font_families() -> list[str]:
-    """The fallback chain of ``FONT_FAMILIES`` that is installed here."""
-    installed = {font.name for font in font_manager.fontManager.ttflist}
+    """The fallback chain of ``FONT_FAMILIES`` that is installed here.
+
+    matplotlib lists the fonts it found when it first ran (a cache in
+    ``~/.cache/matplotlib``); fonts installed since are added here, or a machine
+    given the Noto fonts after that would still draw empty boxes.
+    """
+    manager = font_manager.fontManager
+    if not set(FONT_FAMILIES) <= {font.name for font in manager.ttflist}:
+        known = {font.fname for font in manager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in known and FONT_FILES.search(path):
+                # a bitmap font (colour emoji) or a damaged file is skipped
+                with contextlib.suppress(OSError, RuntimeError, ValueError):
+                    manager.addfont(path)
+    installed = {font.name for font in manager.ttflist}
     return [family for family in FONT_FAMILIES if family in installed] or ["sans-serif"]
+
+
+@functools.cache
+def drawable_characters() -> frozenset[int]:
+    """The code points some font of ``font_families()`` has a glyph for."""
+    codes: set[int] = set()
+    for family in font_families():
+        path = font_manager.findfont(font_manager.FontProperties(family=family))
+        codes |= ft2font.FT2Font(str(Path(path))).get_charmap().keys()
+    return frozenset(codes)
+
+
+def drawable(label: str) -> str:
+    """``label`` with every character no installed font can draw shown as its code
+    point (``U+1F99C``), or left out if it is a mark or invisible: matplotlib would
+    draw an empty box and log a warning for each."""
+    covered = drawable_characters()
+    return "".join(
+        char if ord(char) in covered or char.isspace() else _stand_in(char)
+        for char in label
+    )
+
+
+def _stand_in(char: str) -> str:
+    if unicodedata.category(char) in ("Mn", "Me", "Cf", "Cc", "Cs", "Co", "Cn"):
+        return ""
+    return f"U+{ord(char):04X}"
 
 
 def readable_pieces(pieces: list[str]) -> list[str]:
@@ -103,7 +151,8 @@ def attention_figure(
     image = axes.imshow(
         attention.float().numpy(), cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto"
     )
-    fonts = {"family": font_families(), "fontsize": 9}
+    # parse_math off: a piece such as "$x$" is text, not a formula to typeset
+    fonts = {"family": font_families(), "fontsize": 9, "parse_math": False}
     _label_axis(axes.set_xticks, readable_pieces(source_pieces[:src_len]), fonts, 90)
     _label_axis(axes.set_yticks, readable_pieces(target_pieces[:out_len]), fonts, 0)
     axes.set_xlabel("source pieces")
@@ -115,4 +164,5 @@ def attention_figure(
 def _label_axis(set_ticks, labels: list[str], fonts: dict, rotation: int) -> None:
     step = -(-len(labels) // MAX_LABELS)  # ceil: keep at most MAX_LABELS labels
     positions = list(range(0, len(labels), step))
-    set_ticks(positions, [labels[i] for i in positions], rotation=rotation, **fonts)
+    shown = [drawable(labels[i]) for i in positions]
+    set_ticks(positions, shown, rotation=rotation, **fonts)
