@@ -55,17 +55,16 @@ def evaluate(
     skips them where only models are compared."""
     task = predictor.task
     config = config or task.decoding
+    every_pair = task.pairs(split)
     baselines = []
     if with_baseline:
-        baselines = (baseline_task or task).baselines(
-            task.pairs(split), predictor.tokenizer
-        )
+        baselines = (baseline_task or task).baselines(every_pair, predictor.tokenizer)
         for baseline in baselines:
             if baseline.skipped:
                 log(f"baseline {baseline.name!r} skipped: {baseline.skipped}")
     entries = [{**b.to_dict(), "scores": _rounded(b.scores)} for b in baselines]
     scored = [entry for entry in entries if "skipped" not in entry]
-    pairs = task.pairs(split)[:limit]
+    pairs = every_pair[:limit]
     started = time.perf_counter()
     hypotheses = predictor.translate([p.source for p in pairs], config)
     seconds = time.perf_counter() - started
