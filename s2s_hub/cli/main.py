@@ -1,6 +1,11 @@
-"""``s2s-hub``: the entry point; it finds the command, parses its options and
-runs it. Each command lives in its own module of ``s2s_hub.cli``, with its
-parser and its ``run``.
+"""``s2s-hub``: the entry point; it finds the command, parses its options, checks
+them and runs it.
+
+Each command lives in its own module of ``s2s_hub.cli`` (``COMMANDS``), which
+holds ``HELP`` (one line), ``parser()``, ``check(args)`` (what parsing cannot
+judge: paths, repo ids, the configs' rules; run before anything is loaded or
+written) and ``run(args)``. A module and its ``parser()`` import only the
+configs, never torch, Lightning or Gradio, so ``--help`` is quick.
 
 A user's mistake is one line on stderr and exit code 2, never a traceback.
 """
@@ -134,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             parser = module.parser()
         parser.prog = f"s2s-hub {name}"
         args = parser.parse_args(positionals_last(parser, rest))
-        if hasattr(module, "check"):
+        if hasattr(module, "check"):  # tasks has nothing to check
             module.check(args)
         module.run(args)
     except (ArgumentError, ValueError, KeyError, FileNotFoundError, OSError) as error:
