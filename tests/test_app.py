@@ -452,3 +452,38 @@ def test_compare_decodes_one_input_with_every_model_of_a_task(toy_model_dir):
         assert text == expected.text
         assert probability == format_probability(expected.probability)
         assert heat_map.plot.startswith("data:image/png;base64,")
+
+
+@pytest.mark.parametrize("name", CHAT_TASKS)
+@pytest.mark.parametrize(
+    "history",
+    [
+        [{"role": "user", "content": "hi"}],  # the form Gradio's own docs show
+        [{"role": "user", "content": [{"type": "text", "text": "a b\x00"}]}],
+        [["hi", "hello"]],
+        ["hi", "hello"],
+    ],
+)
+def test_chat_takes_every_documented_history_form(client, name, history):
+    messages, _ = client.predict(
+        "how are you", history, "safe", api_name=f"/{name}_chat"
+    )
+    assert [m["role"] for m in messages][-2:] == ["user", "assistant"]
+    assert all("\x00" not in str(m) for m in messages)
+
+
+@pytest.mark.parametrize("name", CHAT_TASKS)
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ([{"role": "system", "content": "x"}], "role 'system'"),
+        ([{"role": "user", "content": 5}], "the number 5 as its content"),
+        ({"role": "user", "content": "hi"}, "must be a list of messages"),
+        ([["x" * 5000, None]], "5,000 characters long"),
+    ],
+)
+def test_chat_refuses_other_histories_naming_the_message(
+    client, name, history, message
+):
+    with pytest.raises(AppError, match=message):
+        client.predict("hi", history, "safe", api_name=f"/{name}_chat")
