@@ -142,6 +142,13 @@ def test_chat_tab_replies_and_resets(page, screenshots, name):
     page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="visible")
     assert "hi, how are you?" in page.inner_text(f"{chatbot} [data-testid=user]")
     screenshot(page, screenshots, name)
+    # the second message sends the history as the browser holds it
+    page.fill(f"#{name}-message textarea, #{name}-message input", "and you?")
+    page.click(f"#{name}-send")
+    page.locator(f"{chatbot} [data-testid=bot]").nth(1).wait_for(state="visible")
+    assert (
+        "and you?" in page.locator(f"{chatbot} [data-testid=user]").nth(1).inner_text()
+    )
     page.click(f"#{name}-reset")
     page.wait_for_selector(f"{chatbot} [data-testid=bot]", state="detached")
 
