@@ -30,7 +30,9 @@ from s2s_hub.app.validation import InputError
 
 log = logging.getLogger(__name__)
 
-MAX_REQUEST_BYTES = 1 << 20  # 1 MiB: 50 messages of 2,000 characters fit, escaped
+# 256 KiB: a history of 20 messages of 2,000 four-byte characters (emoji) fits, and
+# the objects the largest body parses into stay near 30 MiB
+MAX_REQUEST_BYTES = 256 << 10
 
 
 class BodyLimit:

@@ -26,9 +26,9 @@ from s2s_hub.registry import Task
 
 Message = dict[str, str]
 ROLES = ("user", "assistant")
-# Twice the longest context a task sees (dialogue: 2 turns) would do for the model;
-# the rest is what the conversation on screen keeps.
-MAX_MESSAGES = 50
+# The model sees the last few turns (dialogue: 2); the rest is what the conversation
+# on screen keeps, in entries of the history (a pair is one entry).
+MAX_MESSAGES = 20
 TITLE = "Bad history"
 
 
