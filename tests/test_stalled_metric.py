@@ -39,3 +39,42 @@ def test_a_moving_metric_or_a_flat_loss_is_no_stall(caplog):
             validate(moving, [0.0, 0.0, 1.0, 1.0, 2.0, 2.0][step], 3.0 - step)
             validate(flat_loss, 5.0, 2.0 + 0.1 * step)
     assert not caplog.records
+
+
+def test_a_one_word_task_selected_by_bleu_is_warned_about_in_training(tmp_path, caplog):
+    import random
+    import string
+    from dataclasses import dataclass
+
+    from s2s_hub.registry import Task, register_task
+    from s2s_hub.training.config import DistributedConfig, TrainConfig
+    from s2s_hub.training.run import train
+
+    @register_task("stall-probe")
+    @dataclass(frozen=True)
+    class OneWord(Task):
+        selection_metric = "bleu"  # sacrebleu's BLEU is 0 for every one-word output
+        max_source_tokens = max_target_tokens = 8
+
+        def records(self, split):
+            rng = random.Random(split)
+            for _ in range(64 if split == "train" else 8):
+                word = "".join(rng.choices(string.ascii_lowercase[:4], k=3))
+                yield {"source": word, "target": word.upper()}
+
+    config = TrainConfig(
+        out_dir=str(tmp_path),
+        batch_size=16,
+        val_check_interval=4.0,
+        max_steps=20,
+        max_epochs=100,
+        vocab_size=14,
+        lr=0.01,
+        scheduler="constant",
+        logger="csv",
+    )
+    model = {"hidden_size": 8, "emb_size": 8}
+    with caplog.at_level(logging.WARNING, logger="s2s_hub.training.stalled_metric"):
+        train(OneWord(), model, config, DistributedConfig("cpu", 1))
+    (warning,) = [r for r in caplog.records if "val_bleu has stayed at 0" in r.message]
+    assert "selection_metric" in warning.message
