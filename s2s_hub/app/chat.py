@@ -52,7 +52,7 @@ def turns(history: list[Message]) -> list[str]:
 
 
 def chat(
-    predictor: Predictor, task: Task, message: str, history: object, style: str
+    predictor: Predictor, task: Task, message: object, history: object, style: object
 ) -> tuple[list[Message], str]:
     """Answer ``message`` in the conversation ``history``.
 

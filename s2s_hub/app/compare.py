@@ -89,7 +89,7 @@ def task_comparison(name: str, models: list[TabModel]) -> None:
     )
 
 
-def compare(models: list[TabModel], text: str) -> list:
+def compare(models: list[TabModel], text: object) -> list:
     """Per model: its best output, the probability of it and its heat map."""
     results: list = []
     for model in models:

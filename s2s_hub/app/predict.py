@@ -20,16 +20,17 @@ NBEST_COLUMNS = ["rank", "output", "probability", "log_prob", "score"]
 def predict(
     predictor: Predictor,
     task: Task,
-    text: str,
-    method: str,
-    beam_size: float,
-    length_penalty: float,
-    temperature: float,
-    top_k: float,
-    top_p: float,
-    max_length: float,
+    text: object,
+    method: object,
+    beam_size: object,
+    length_penalty: object,
+    temperature: object,
+    top_k: object,
+    top_p: object,
+    max_length: object,
 ) -> tuple[str, pd.DataFrame, PlotData]:
-    """Decode ``text`` with the settings of the tab's controls.
+    """Decode ``text`` with the settings of the tab's controls, as the request
+    sent them (checked here: ``validation``).
 
     Returns:
         The best output, the n-best table (``NBEST_COLUMNS``, best first) and the
