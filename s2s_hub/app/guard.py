@@ -113,7 +113,8 @@ class GuardedBlocks(gr.Blocks):
         except (gr.Error, ValueError, TypeError, RecursionError) as error:
             # pydantic's ValidationError is a ValueError; its first two lines say
             # which field and why
-            reason = " ".join(str(error).strip().splitlines()[:3])[:300]
+            text = error.message if isinstance(error, gr.Error) else str(error)
+            reason = " ".join(str(text).strip().splitlines()[:3])[:300]
             reason = html.escape(reason, quote=False)  # it may quote the request
             raise InputError(
                 f"The request's values were refused: {reason}", title="Bad request"
