@@ -58,13 +58,14 @@ def start_app(
     app_file: Path, port: int, log: Path, models: str | None = None
 ) -> subprocess.Popen:
     """``python app.py`` (``app_file``) on 127.0.0.1:``port``, serving ``models``
-    (an ``S2S_HUB_MODELS`` value; default: the environment's or the bundled ones).
+    (an ``S2S_HUB_MODELS`` value, served alone; default: the environment's or the
+    bundled ones).
 
     Its output goes to ``log``: a pipe nobody reads would fill up and stall it.
     """
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"}
     if models:
-        env["S2S_HUB_MODELS"] = models
+        env.update(S2S_HUB_MODELS=models, S2S_HUB_MODELS_ONLY="1")
     command = [sys.executable, str(app_file), "--host", "127.0.0.1",
                "--port", str(port)]  # fmt: skip
     with log.open("w") as output:
