@@ -31,7 +31,8 @@ def add_task_options(parser: ArgumentParser, required: bool = True) -> None:
         "--task_options",
         type=dict[str, Any],
         default={},
-        help='Task options, e.g. \'{"target_lang": "fr"}\'',
+        help='Task options, e.g. \'{"source_lang": "es", "target_lang": "en"}\' '
+        "(s2s-hub tasks lists each task's)",
     )
     parser.add_argument(
         "--data_dir",
