@@ -66,12 +66,10 @@ def bleu_tokenizer_for(lang: str) -> str:
 
 @functools.cache
 def _has_mecab() -> bool:
-    try:
-        import ipadic  # noqa: F401
-        import MeCab  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    # sacrebleu's own import of MeCab and ipadic says whether its extra is there
+    from sacrebleu.tokenizers import tokenizer_ja_mecab
+
+    return tokenizer_ja_mecab.MeCab is not None
 
 
 def bleu(
