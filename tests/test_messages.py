@@ -15,12 +15,8 @@ import pytest
 from s2s_hub.data.pairs import Pair
 from s2s_hub.registry import get_task
 from s2s_hub.sources import catalog_cache, message_corpus, messages
-from s2s_hub.sources.message_corpus import (
-    build_corpus,
-    copyright_licenses,
-    license_texts,
-    message_group,
-)
+from s2s_hub.sources.licenses import copyright_licenses, license_texts
+from s2s_hub.sources.message_corpus import build_corpus, message_group
 from s2s_hub.sources.splitting import (
     group_bucket,
     split_by_group_hash,

@@ -5,14 +5,13 @@ splits the pairs by package family with
 :func:`~s2s_hub.sources.splitting.split_by_group_hash` (a package's split depends on
 its name alone, so the corpus can grow), writes dev and test beside a ``DATA.md``, a
 ``packages.tsv`` (each package's version, split, pairs and licenses) and the license
-texts of their packages, and writes the train split, too large for git, into a folder
-of the cache.
+texts of their packages (``licenses.py``), and writes the train split, too large for
+git, into a folder of the cache.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -26,35 +25,15 @@ from s2s_hub.sources.catalog_cache import (
     read_meta,
     read_package,
 )
+from s2s_hub.sources.licenses import (
+    copyright_licenses,
+    license_summary,
+    package_copyright,
+    write_licenses,
+)
 from s2s_hub.sources.messages import LOCALES, debian_release
 from s2s_hub.sources.splitting import split_by_group_hash, write_tsv_gz
 
-COMMON_LICENSES = Path("/usr/share/common-licenses")
-# License names as written in copyright files -> their text in common-licenses
-LICENSE_TEXTS = {
-    r"\bL?GPL-?2\.1": "LGPL-2.1",
-    r"\bLGPL-?2(?![.\d])": "LGPL-2",
-    r"\bLGPL-?3": "LGPL-3",
-    r"(?<!L)GPL-?2(?![.\d])": "GPL-2",
-    r"(?<!L)GPL-?3": "GPL-3",
-    r"Apache-?2": "Apache-2.0",
-    r"MPL-?1\.1": "MPL-1.1",
-    r"MPL-?2": "MPL-2.0",
-    r"GFDL-?1\.2": "GFDL-1.2",
-    r"GFDL-?1\.3": "GFDL-1.3",
-    r"Artistic": "Artistic",
-    r"CC0": "CC0-1.0",
-}
-# Names found in copyright files that do not follow the machine-readable format
-FREE_TEXT_LICENSES = {
-    "LGPL": r"GNU (?:Lesser|Library) General Public License",
-    "GPL": r"GNU General Public License",
-    "Apache-2.0": r"Apache License,? Version 2",
-    "MPL": r"Mozilla Public License",
-    "BSD": r"\bBSD\b",
-    "Expat": r"Permission is hereby granted, free of charge",
-    "public-domain": r"public domain",
-}
 CARD = """
 # Software messages: {pair}
 
@@ -102,43 +81,6 @@ Pairs by license (a package with several licenses counts under each):
 
 {held_out_packages}
 """
-
-
-def copyright_licenses(text: str) -> list[str]:
-    """The licenses a Debian ``copyright`` file names, sorted.
-
-    Machine-readable files give them in ``License:`` fields; from other files the
-    names of well-known licenses found in the text are returned.
-    """
-    if text.startswith("Format:"):
-        names = re.findall(r"(?m)^License:[ \t]*(\S[^\n]*)", text)
-        return sorted({name.strip() for name in names})
-    return sorted(
-        name
-        for name, pattern in FREE_TEXT_LICENSES.items()
-        if re.search(pattern, text, re.IGNORECASE)
-    )
-
-
-def license_texts(names: list[str]) -> list[str]:
-    """The files of ``/usr/share/common-licenses`` that ``names`` refer to."""
-    found = {
-        text
-        for name in names
-        for pattern, text in LICENSE_TEXTS.items()
-        if re.search(pattern, name)
-    }
-    return sorted(found)
-
-
-def package_copyright(folder: Path) -> str:
-    """A cached package's ``copyright`` text, or that of the package its doc folder
-    points to (``foo-data`` -> ``foo``) when that one is cached; ``""`` if neither."""
-    if (folder / "copyright").exists():
-        return (folder / "copyright").read_text("utf-8", errors="replace")
-    owner = read_meta(folder).get("copyright")
-    other = folder.parent / str(owner) / "copyright"
-    return other.read_text("utf-8", errors="replace") if other.exists() else ""
 
 
 def message_group(source: str) -> str:
@@ -209,7 +151,7 @@ def build_corpus(
     }
     rows = _package_rows(folders, splits)
     _write_packages(rows, Path(out_dir) / "packages.tsv")
-    _write_licenses(rows, folders, Path(out_dir) / "licenses")
+    write_licenses(rows, folders, Path(out_dir) / "licenses")
     pair = "en-" + language.split("_")[0]
     text = CARD.format(
         pair=pair,
@@ -222,7 +164,7 @@ def build_corpus(
         train_dir=_shown(Path(train_dir)),
         held_out=held_out,
         max_group=max_group,
-        licenses=_license_summary(rows),
+        licenses=license_summary(rows),
         held_out_packages=_held_out_table(rows),
     )
     (Path(out_dir) / "DATA.md").write_text(text.strip() + "\n", "utf-8")
@@ -274,40 +216,6 @@ def _write_packages(rows: list[dict], path: Path) -> None:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(lines), "utf-8")
-
-
-def _write_licenses(rows: list[dict], folders: list[Path], out: Path) -> None:
-    """The copyright files of the dev and test packages and the common license
-    texts they name (GPL, LGPL, MPL and others ask for their text to travel along)."""
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    by_name = {folder.name: folder for folder in folders}
-    named: set[str] = set()
-    for row in rows:
-        if row["split"] not in ("dev", "test"):
-            continue
-        text = package_copyright(by_name[row["package"]])
-        (out / f"{row['package']}.copyright").write_text(text, "utf-8")
-        named.update(license_texts(row["licenses"]))
-    for name in sorted(named):
-        if (COMMON_LICENSES / name).exists():
-            shutil.copyfile(COMMON_LICENSES / name, out / name)
-
-
-def _license_summary(rows: list[dict]) -> str:
-    pairs: Counter[str] = Counter()
-    packages: Counter[str] = Counter()
-    for row in rows:
-        for name in row["licenses"] or ["(not recognised: see copyright)"]:
-            pairs[name] += row["pairs"]
-            packages[name] += 1
-    lines = ["| license | packages | pairs |", "|---|---:|---:|"]
-    for name, count in pairs.most_common(25):
-        lines.append(f"| {name} | {packages[name]:,} | {count:,} |")
-    if len(pairs) > 25:
-        rest = sum(count for _, count in pairs.most_common()[25:])
-        lines.append(f"| {len(pairs) - 25} others | | {rest:,} |")
-    return "\n".join(lines)
 
 
 def _held_out_table(rows: list[dict]) -> str:
