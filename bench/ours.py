@@ -38,8 +38,9 @@ from s2s_hub.registry import Task, get_task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.config import DistributedConfig, TrainConfig
-from s2s_hub.training.run import build_datamodule, build_system, build_trainer
+from s2s_hub.training.run import build_datamodule, build_system
 from s2s_hub.training.system import Seq2SeqSystem
+from s2s_hub.training.trainer import build_trainer
 
 FINAL_CHECKPOINT = "final.ckpt"
 

@@ -27,7 +27,7 @@ from s2s_hub.registry import get_task
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.config import DistributedConfig, TrainConfig
-from s2s_hub.training.run import build_trainer
+from s2s_hub.training.trainer import build_trainer
 
 MAX_STEPS, EVERY = 56, 7
 TASK_OPTIONS = '{"train_size": 600, "eval_size": 24, "length": 5}'
