@@ -39,8 +39,7 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
 from s2s_hub.serving import ServingConfig
 from s2s_hub.serving.graphs import export_onnx
-from s2s_hub.serving.onnx_model import OnnxSeq2Seq
-from s2s_hub.serving.precision import with_precision
+from s2s_hub.serving.served import served_model
 from s2s_hub.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -137,11 +136,12 @@ def read(folder: str | Path, serving: ServingConfig | None = None) -> Predictor:
             f"{CONFIG_FILE} expects vocabularies of {sorted(sizes)}: the files come "
             "from different models"
         )
-    if serving.runtime == "onnxruntime":
-        model = OnnxSeq2Seq.load(folder, config.model, serving.precision)
-    else:
-        model = Seq2Seq.from_pretrained(folder, config=config.model)
-        model = with_precision(model, serving.precision)
+    model = served_model(
+        folder,
+        config.model,
+        serving,
+        lambda: Seq2Seq.from_pretrained(folder, config=config.model),
+    )
     # the stored decoding defaults, not the task class's: the model decodes as
     # its card says
     task = build_task(config, folder / CONFIG_FILE)

@@ -22,7 +22,7 @@ from s2s_hub.files import LAYOUT_FILES, ONNX_FILES
 from s2s_hub.hub.layout import read
 from s2s_hub.predictor import Predictor
 from s2s_hub.serving import ServingConfig
-from s2s_hub.serving.precision import with_precision
+from s2s_hub.serving.served import served_model
 
 CHECKPOINT_SUFFIX = ".ckpt"
 
@@ -57,14 +57,9 @@ def load(
             f"revision={revision!r} applies to Hub repo ids, not to {path}"
         )
     if path.suffix == CHECKPOINT_SUFFIX:
-        if serving.runtime == "onnxruntime":
-            raise ValueError(
-                f"runtime onnxruntime reads the ONNX graphs of a model folder, and "
-                f"{path} is a checkpoint: write them with `s2s-hub export {path} "
-                "FOLDER --onnx` and load FOLDER"
-            )
         predictor = Predictor.from_checkpoint(path)
-        with_precision(predictor.model, serving.precision)
+        model = predictor.model
+        predictor.model = served_model(path, model.config, serving, lambda: model)
         return predictor
     if path.is_dir():
         return read(path, serving)

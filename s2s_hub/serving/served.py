@@ -1,0 +1,49 @@
+"""The model as served: one place applies a model's serving options.
+
+``s2s_hub.load`` reads a model in fp32 from a run's checkpoint, a model folder or a
+Hub repo, and hands it here with its ``ServingConfig``: the precision is applied to
+the torch model, or the folder's ONNX graphs are loaded in its stead. ONNX Runtime
+computes with as many threads as torch does when the graphs load
+(``torch.set_num_threads``), so one setting governs both runtimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.serving.config import ServingConfig
+from s2s_hub.serving.onnx_model import OnnxSeq2Seq
+from s2s_hub.serving.precision import with_precision
+
+
+def served_model(
+    source: Path,
+    config: Seq2SeqConfig,
+    serving: ServingConfig,
+    fp32: Callable[[], Seq2Seq],
+) -> Seq2Seq | OnnxSeq2Seq:
+    """The model that answers for ``serving``.
+
+    Args:
+        source: the model folder (whose ONNX graphs the onnxruntime runtime loads)
+            or the run's checkpoint file the model comes from.
+        config: the model's architecture, which the graphs' inputs follow.
+        serving: the precision and runtime asked for.
+        fp32: reads the fp32 torch model; called for the torch runtime only, so a
+            model served by ONNX Runtime never holds torch weights.
+
+    Raises:
+        ValueError: the onnxruntime runtime asked of a checkpoint, which holds no
+            graphs.
+    """
+    if serving.runtime == "onnxruntime":
+        if not source.is_dir():
+            raise ValueError(
+                f"runtime onnxruntime reads the ONNX graphs of a model folder, and "
+                f"{source} is a checkpoint: write them with `s2s-hub export {source} "
+                "FOLDER --onnx` and load FOLDER"
+            )
+        return OnnxSeq2Seq.load(source, config, serving.precision)
+    return with_precision(fp32(), serving.precision)
