@@ -17,8 +17,8 @@ from settings import BenchSettings
 from shared_data import SharedData
 from workers import WorkerRun
 
-from s2s_hub.metrics import bleu, bleu_tokenizer_for, chrf
 from s2s_hub.model import Seq2SeqConfig
+from s2s_hub.scoring.metrics import bleu, bleu_tokenizer_for, chrf
 
 # single-sentence latency: at each model's own output length, and at the reference's
 LATENCY_KINDS = ("latency", "latency_equal")

@@ -24,7 +24,7 @@ from s2s_hub.files import (
 )
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task, get_task
-from s2s_hub.scoring import TargetScore
+from s2s_hub.scoring.targets import TargetScore
 from s2s_hub.search import Hypothesis, decode
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer

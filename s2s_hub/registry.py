@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
-from s2s_hub.scoring import Scorer
+from s2s_hub.scoring.targets import Scorer
 from s2s_hub.search.config import DecodeConfig
 
 if TYPE_CHECKING:
-    from s2s_hub.baselines import Baseline
+    from s2s_hub.scoring.baselines import Baseline
     from s2s_hub.tokenizer import Tokenizer
 
 ENTRY_POINT_GROUP = "s2s_hub.tasks"
@@ -103,7 +103,7 @@ class Task:
     ) -> dict[str, float]:
         """Scores of decoded text; keys must include ``selection_metric`` unless it
         is ``ppl``, which validation and evaluation measure for every task."""
-        from s2s_hub.metrics import corpus_bleu
+        from s2s_hub.scoring.metrics import corpus_bleu
 
         return {"bleu": corpus_bleu(hypotheses, references)}
 
@@ -125,7 +125,7 @@ class Task:
         them). What a baseline learns from (a translation memory's train split,
         lead-k's dev split) is this task's own data, also when ``pairs`` come from
         another folder; a baseline whose split is missing is returned skipped
-        (``s2s_hub.baselines.unless_missing``). None by default."""
+        (``s2s_hub.scoring.baselines.unless_missing``). None by default."""
         return []
 
     def demo_examples(self) -> list[str]:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import presets
-from s2s_hub.baselines import Baseline, unigram_perplexity, unless_missing
 from s2s_hub.data.pairs import Pair
-from s2s_hub.metrics import corpus_bleu, distinct_n, unseen_word_rate, words
 from s2s_hub.registry import Scorer, Task, register_task
+from s2s_hub.scoring.baselines import Baseline, unigram_perplexity, unless_missing
+from s2s_hub.scoring.metrics import corpus_bleu, distinct_n, unseen_word_rate, words
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import chatterbot, chitchat
 from s2s_hub.sources.card import write_card

@@ -11,8 +11,8 @@ import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from s2s_hub.metrics import corpus_bleu
 from s2s_hub.registry import Task, register_task
+from s2s_hub.scoring.metrics import corpus_bleu
 from s2s_hub.search.config import DecodeConfig
 
 SPLIT_SEEDS = {"train": 0, "dev": 1, "test": 2}

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import presets
-from s2s_hub.baselines import Baseline, best_lead, lead_words, unless_missing
 from s2s_hub.data.pairs import Pair
-from s2s_hub.metrics import rouge
 from s2s_hub.registry import Task, register_task
+from s2s_hub.scoring.baselines import Baseline, best_lead, lead_words, unless_missing
+from s2s_hub.scoring.metrics import rouge
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import ddtp
 from s2s_hub.sources.card import write_card

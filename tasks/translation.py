@@ -2,7 +2,7 @@
 
 Languages are labels (``source_lang``, ``target_lang``: BCP 47 codes such as ``es``,
 ``zh``, ``ar``) that pick what follows from them: the demo's labels and text
-direction, BLEU's tokenization (``s2s_hub.metrics.bleu_tokenizer_for``) and the
+direction, BLEU's tokenization (``s2s_hub.scoring.metrics.bleu_tokenizer_for``) and the
 tokenizer's character coverage (``s2s_hub.languages``). A user's ``data_dir`` that
 does not name them takes them from its ``DATA.md`` (a ``source_lang: xx`` and
 ``target_lang: yy`` line), or leaves them unset; it never gets the shipped pair's.
@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from s2s_hub import languages, presets
-from s2s_hub.baselines import Baseline, TranslationMemory, unless_missing
 from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
-from s2s_hub.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.registry import Task, find_split_file, register_task
+from s2s_hub.scoring.baselines import Baseline, TranslationMemory, unless_missing
+from s2s_hub.scoring.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import ddtp, ding, message_corpus
 from s2s_hub.sources.card import composition, write_card

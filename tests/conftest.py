@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 import torch
 
-from s2s_hub.evaluation import evaluate
+from s2s_hub.evaluation.run import evaluate
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task, task_names

@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 from conftest import toy_predictor
 
-from s2s_hub.baselines import (
+from s2s_hub.data.pairs import Pair
+from s2s_hub.evaluation.run import Evaluation, evaluate
+from s2s_hub.hub.card import build_card
+from s2s_hub.predictor import Predictor
+from s2s_hub.registry import get_task
+from s2s_hub.scoring.baselines import (
     TranslationMemory,
     best_lead,
     lead_words,
     unigram_perplexity,
 )
-from s2s_hub.data.pairs import Pair
-from s2s_hub.evaluation import Evaluation, evaluate
-from s2s_hub.hub.card import build_card
-from s2s_hub.predictor import Predictor
-from s2s_hub.registry import get_task
-from s2s_hub.scoring import TargetScore
+from s2s_hub.scoring.targets import TargetScore
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.tokenizer import Tokenizer
 

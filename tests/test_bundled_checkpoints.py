@@ -8,7 +8,7 @@ import pytest
 from huggingface_hub import ModelCard
 
 from s2s_hub import load
-from s2s_hub.evaluation import evaluate
+from s2s_hub.evaluation.run import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted(p for p in (ROOT / "checkpoints").glob("*") if p.is_dir())

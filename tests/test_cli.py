@@ -14,7 +14,7 @@ from conftest import ROOT, TINY_TRAIN_ARGS
 
 from s2s_hub.cli.evaluate import side_by_side
 from s2s_hub.cli.main import main
-from s2s_hub.evaluation import Evaluation
+from s2s_hub.evaluation.run import Evaluation
 from s2s_hub.hub import load
 from s2s_hub.hub.card import recorded_training
 

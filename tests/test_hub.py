@@ -23,7 +23,7 @@ from huggingface_hub import HfApi, ModelCard, SpaceCard, constants
 
 import s2s_hub
 from s2s_hub.cli.main import main
-from s2s_hub.evaluation import evaluate
+from s2s_hub.evaluation.run import evaluate
 from s2s_hub.files import (
     CARD_FILE,
     CONFIG_FILE,

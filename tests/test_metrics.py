@@ -4,7 +4,7 @@ from collections.abc import Callable
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
 
-from s2s_hub.metrics import (
+from s2s_hub.scoring.metrics import (
     UnicodeWordTokenizer,
     bleu,
     bleu_tokenizer_for,

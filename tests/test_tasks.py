@@ -14,7 +14,7 @@ from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import DataError
 from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.registry import SPLITS, get_task
-from s2s_hub.scoring import TargetScore
+from s2s_hub.scoring.targets import TargetScore
 from s2s_hub.sources.ding import is_reserved
 from s2s_hub.training.config import TrainConfig
 

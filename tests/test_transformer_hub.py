@@ -15,7 +15,7 @@ from torch import nn
 from torch.ao.nn.quantized import dynamic as quantized
 
 import s2s_hub
-from s2s_hub.evaluation import evaluate
+from s2s_hub.evaluation.run import evaluate
 from s2s_hub.files import CARD_FILE, CONFIG_FILE
 from s2s_hub.hub import export
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from s2s_hub import load
-from s2s_hub.tuning import parse_grid, tune
+from s2s_hub.evaluation.tuning import parse_grid, tune
 from tests.conftest import ROOT
 
 

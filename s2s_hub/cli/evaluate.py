@@ -19,7 +19,7 @@ from s2s_hub.cli.decoding import (
 )
 
 if TYPE_CHECKING:
-    from s2s_hub.evaluation import Evaluation
+    from s2s_hub.evaluation.run import Evaluation
 
 HELP = "Score a checkpoint on a split of its task."
 
@@ -58,7 +58,7 @@ def check(args: Namespace) -> None:
 def run(args: Namespace) -> None:
     from dataclasses import replace
 
-    from s2s_hub.evaluation import evaluate
+    from s2s_hub.evaluation.run import evaluate
     from s2s_hub.predictor import Predictor
 
     predictor = load_predictor(args)

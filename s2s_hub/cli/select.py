@@ -41,7 +41,7 @@ def check(args: Namespace) -> None:
 
 def run(args: Namespace) -> None:
     candidates = sorted((Path(args.run_dir) / "checkpoints").glob("*.ckpt"))
-    from s2s_hub.evaluation import evaluate
+    from s2s_hub.evaluation.run import evaluate
     from s2s_hub.files import read_checkpoint
     from s2s_hub.predictor import Predictor
 

@@ -6,9 +6,9 @@ grid of overrides.
 
 Each ``FIELD=V1,V2`` names a ``DecodeConfig`` field and the values to try over the
 model's own decoding; every combination is decoded on the whole dev split
-(``s2s_hub.tuning``). Prints one line per combination, best first by the task's
-selection metric (or ``--by``), then the winner as JSON: copy it into the task's
-``decoding`` before export.
+(``s2s_hub.evaluation.tuning``). Prints one line per combination, best first by the
+task's selection metric (or ``--by``), then the winner as JSON: copy it into the
+task's ``decoding`` before export.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def parser() -> ArgumentParser:
 
 
 def check(args: Namespace) -> None:
-    from s2s_hub.tuning import parse_grid
+    from s2s_hub.evaluation.tuning import parse_grid
 
     try:
         parse_grid(args.grid)
@@ -63,8 +63,8 @@ def check(args: Namespace) -> None:
 
 
 def run(args: Namespace) -> None:
+    from s2s_hub.evaluation.tuning import SPLIT, parse_grid, tune
     from s2s_hub.hub import load
-    from s2s_hub.tuning import SPLIT, parse_grid, tune
 
     # --by is checked against the model's task once it is loaded
     trials = tune(load(args.model), parse_grid(args.grid), args.by, args.mode)

@@ -16,7 +16,7 @@ import yaml
 from huggingface_hub import EvalResult, ModelCard
 
 from s2s_hub import __version__
-from s2s_hub.evaluation import Evaluation
+from s2s_hub.evaluation.run import Evaluation
 from s2s_hub.model.config import ARCHS
 from s2s_hub.model.seq2seq import REPO_URL
 from s2s_hub.predictor import Predictor

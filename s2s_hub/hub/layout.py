@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from s2s_hub.evaluation import Evaluation
+from s2s_hub.evaluation.run import Evaluation
 from s2s_hub.files import (
     CARD_FILE,
     CONFIG_FILE,

@@ -24,7 +24,7 @@ from huggingface_hub.utils import (
     hf_raise_for_status,
 )
 
-from s2s_hub.evaluation import Evaluation, evaluate
+from s2s_hub.evaluation.run import Evaluation, evaluate
 from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
 from s2s_hub.hub.layout import export
 from s2s_hub.learning_curve import checkpoint_position

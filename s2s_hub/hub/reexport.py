@@ -15,7 +15,7 @@ from pathlib import Path
 
 from safetensors import safe_open
 
-from s2s_hub.evaluation import evaluate
+from s2s_hub.evaluation.run import evaluate
 from s2s_hub.files import CARD_FILE, EVAL_FILE, LAYOUT_FILES, WEIGHTS_FILE
 from s2s_hub.hub.card import recorded_training
 from s2s_hub.hub.layout import export, read

@@ -66,7 +66,7 @@ class StalledMetricWarning(pl.Callback):
             f"{last_loss:.4g}: best.ckpt is chosen by {self.metric}, so it keeps an "
             f"early checkpoint. If {self.metric} cannot judge this task's outputs "
             "(BLEU is 0 for any one-word output), set the task's selection_metric "
-            "to one that can: 'exact' (s2s_hub.metrics.exact_match), 'cer' "
+            "to one that can: 'exact' (s2s_hub.scoring.metrics.exact_match), 'cer' "
             "(character_error_rate, with selection_mode = 'min') or 'ppl' (with "
             "selection_mode = 'min'); docs/plugins.md lists them."
         )

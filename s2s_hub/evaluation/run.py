@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
-from s2s_hub.scoring import TargetScore
+from s2s_hub.scoring.targets import TargetScore
 from s2s_hub.search.config import DecodeConfig
 
 
