@@ -12,9 +12,9 @@ import pytorch_lightning as pl
 import torch
 
 from s2s_hub.data.collate import Batch
-from s2s_hub.data.datamodule import Seq2SeqDataModule
 from s2s_hub.registry import Task
 from s2s_hub.tokenizer import Tokenizer
+from s2s_hub.training.datamodule import Seq2SeqDataModule
 
 WORDS = ["red", "green", "blue", "cat", "dog", "fish", "one", "two", "three", "four"]
 SPLIT_SIZES = {"train": 40, "dev": 12, "test": 9}

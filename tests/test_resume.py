@@ -22,11 +22,11 @@ import pytest
 import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 
-from s2s_hub.data.datamodule import Seq2SeqDataModule
 from s2s_hub.registry import get_task
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.checkpoint_io import AtomicCheckpointIO
 from s2s_hub.training.config import DistributedConfig, TrainConfig
+from s2s_hub.training.datamodule import Seq2SeqDataModule
 from s2s_hub.training.trainer import build_trainer
 
 MAX_STEPS, EVERY = 56, 7

@@ -1,1 +1,1 @@
-"""Pairs, readers, tokenized datasets, length buckets and the Lightning data module."""
+"""Pairs, readers, tokenized datasets and length buckets."""

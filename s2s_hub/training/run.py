@@ -9,7 +9,6 @@ from typing import Any
 
 import pytorch_lightning as pl
 
-from s2s_hub.data.datamodule import Seq2SeqDataModule
 from s2s_hub.files import TOKENIZER_FILE, read_checkpoint
 from s2s_hub.learning_curve import record_folder_start, record_start
 from s2s_hub.model import Seq2SeqConfig
@@ -17,6 +16,7 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 from s2s_hub.tokenizer import Tokenizer
 from s2s_hub.training.config import DistributedConfig, TrainConfig
+from s2s_hub.training.datamodule import Seq2SeqDataModule
 from s2s_hub.training.system import Seq2SeqSystem
 from s2s_hub.training.trainer import build_trainer
 
