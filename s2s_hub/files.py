@@ -18,9 +18,9 @@ import torch
 from huggingface_hub import constants
 from torch import Tensor
 
-from s2s_hub import __version__
 from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.search.config import DecodeConfig
+from s2s_hub.version import __version__
 
 # a model folder, on disk and as a Hub repo
 WEIGHTS_FILE = constants.SAFETENSORS_SINGLE_FILE

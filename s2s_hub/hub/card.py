@@ -15,12 +15,12 @@ from typing import Any
 import yaml
 from huggingface_hub import EvalResult, ModelCard
 
-from s2s_hub import __version__
 from s2s_hub.evaluation.run import Evaluation
 from s2s_hub.model.config import ARCHS
 from s2s_hub.model.seq2seq import REPO_URL
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
+from s2s_hub.version import __version__
 
 HUB_TASK_TYPE = "text2text-generation"
 ARCH_NAMES = {"rnn": "RNN", "transformer": "Transformer"}
