@@ -115,6 +115,8 @@ def test_heat_map_labels_every_piece_of_a_short_input():
     axes = figure.axes[0]
     assert [t.get_text() for t in axes.get_xticklabels()] == ["▁שלום", "<0xF0>", "</s>"]
     assert [t.get_text() for t in axes.get_yticklabels()] == ["▁a", "</s>"]
+    # the title is the figure's own, above the first row's label
+    assert axes.get_title() == "Attention of the best output"
 
 
 def test_heat_map_of_a_long_input_stays_bounded():

@@ -110,6 +110,23 @@ def test_text_tab_shows_output_nbest_and_heat_map(page, screenshots, name):
 
 
 @pytest.mark.parametrize("name", TEXT_TASKS[:1])
+def test_nbest_probability_column_in_view_and_heat_map_unlabelled(page, name):
+    open_tab(page, name)
+    long_text = " ".join([sample_text(name)] * 6)
+    run_text_tab(page, name, long_text)
+    table = page.locator(f"#{name}-nbest").bounding_box()
+    header = page.locator(f"#{name}-nbest th", has_text="probability").first
+    cell = header.bounding_box()
+    # a long output wraps; the probability column stays inside the table's view
+    assert table["x"] <= cell["x"] and cell["x"] + cell["width"] <= (
+        table["x"] + table["width"] + 1
+    )
+    # no Gradio label over the heat map's top-left corner (its first row label)
+    label = page.locator(f"#{name}-attention [data-testid=block-label]")
+    assert not label.first.is_visible()
+
+
+@pytest.mark.parametrize("name", TEXT_TASKS[:1])
 def test_text_tab_takes_rtl_and_emoji_text(page, name):
     text = "שלום עולם 😀 日本語"
     open_tab(page, name)

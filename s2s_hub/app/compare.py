@@ -74,7 +74,7 @@ def task_comparison(name: str, models: list[TabModel]) -> None:
                         elem_id=f"compare-{name}-output-{index}",
                     ),
                     gr.Textbox(label="Probability of this output", interactive=False),
-                    gr.Plot(label="Attention", format="png"),
+                    gr.Plot(show_label=False, format="png"),
                 ]
     samples = task.demo_examples()
     if samples:

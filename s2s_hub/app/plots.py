@@ -35,6 +35,7 @@ CELL_INCHES = 0.32
 MAX_WIDTH_INCHES = 12.0
 MAX_HEIGHT_INCHES = 10.0
 MAX_LABELS = 48  # per axis; longer inputs label every k-th piece
+TITLE = "Attention of the best output"
 BYTE_PIECE = re.compile(r"<0x([0-9A-Fa-f]{2})>")
 
 
@@ -155,6 +156,7 @@ def attention_figure(
     fonts = {"family": font_families(), "fontsize": 9, "parse_math": False}
     _label_axis(axes.set_xticks, readable_pieces(source_pieces[:src_len]), fonts, 90)
     _label_axis(axes.set_yticks, readable_pieces(target_pieces[:out_len]), fonts, 0)
+    axes.set_title(TITLE, fontsize=10)
     axes.set_xlabel("source pieces")
     axes.set_ylabel("output pieces")
     figure.colorbar(image, ax=axes, fraction=0.04, label="attention weight")

@@ -19,6 +19,9 @@ from s2s_hub.app.models import TabModel
 from s2s_hub.registry import Task
 from s2s_hub.search.config import METHODS, DecodeConfig
 
+# rank, output, probability, log_prob, score: the output takes what the rest leave
+NBEST_WIDTHS = ["9%", "46%", "17%", "14%", "14%"]
+
 
 def task_tab(model: TabModel) -> None:
     """The contents of ``model``'s tab; call it inside a ``gr.Tab``."""
@@ -70,10 +73,16 @@ def text_tab(model: TabModel) -> None:
                 datatype=["number", "str", "str", "number", "number"],
                 label="n-best (probability: the model's probability of that output)",
                 interactive=False,
+                # long outputs wrap in their column instead of pushing the
+                # probability out of view
+                wrap=True,
+                column_widths=NBEST_WIDTHS,
                 elem_id=f"{name}-nbest",
             )
+            # the figure carries its title: Gradio's label would cover the first
+            # row's piece
             plot = gr.Plot(
-                label="Attention of the best output",
+                show_label=False,
                 format="png",
                 elem_id=f"{name}-attention",
             )
