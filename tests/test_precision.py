@@ -15,12 +15,11 @@ from s2s_hub.cli.main import main
 from s2s_hub.hub import load
 from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving import ServingConfig, precision
+from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.precision import (
     FullRangeLinear,
     fastest_precision,
     int8_available,
-    native_bf16,
-    native_int8_dot,
     with_precision,
 )
 from tests.test_copy import LENGTHS, SRC, TGT_IN, tiny
@@ -151,31 +150,6 @@ def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
     monkeypatch.setenv(PRECISION_ENV, "fp32")
     predictor = load_predictor.__wrapped__(str(toy_model_dir))
     assert predictor.model.output_layer.weight.dtype == torch.float32
-
-
-@pytest.mark.parametrize(
-    "cpuinfo, bf16, int8_dot",
-    [
-        ("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n", False, False),
-        (
-            "processor\t: 0\nflags\t\t: avx2 avx512f avx512_bf16 avx512_vnni\n",
-            True,
-            True,
-        ),
-        ("processor\t: 0\nflags\t\t: avx2 avx_vnni amx_bf16 amx_int8\n", True, True),
-        ("processor\t: 0\nflags\t\t: avx2 avx512f avx512_vnni\n", False, True),
-        ("processor\t: 0\nFeatures\t: fp asimd asimddp sve bf16 i8mm\n", True, True),
-        ("processor\t: 0\nFeatures\t: fp asimd\n", False, False),
-    ],
-)
-def test_native_bf16_and_int8_dot_read_the_cpu_flags(tmp_path, cpuinfo, bf16, int8_dot):
-    path = tmp_path / "cpuinfo"
-    path.write_text(cpuinfo)
-    assert native_bf16(path) is bf16
-    assert native_int8_dot(path) is int8_dot
-    # not Linux: nothing assumed
-    assert not native_bf16(tmp_path / "missing")
-    assert not native_int8_dot(tmp_path / "missing")
 
 
 def test_the_fastest_precision_is_int8_else_bf16_only_with_native_bf16(monkeypatch):

@@ -23,7 +23,7 @@ from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
 from s2s_hub.model.config import ConfigTokenIds
 from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
-from s2s_hub.serving.precision import native_int8_dot
+from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.signatures import encoder_inputs, step_inputs
 
 

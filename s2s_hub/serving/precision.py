@@ -8,9 +8,7 @@ each operation, which made decoding seven times slower, not faster.
 
 from __future__ import annotations
 
-import functools
 import warnings
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -18,47 +16,7 @@ from torch.ao.nn.quantized import dynamic as quantized
 from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
 
 from s2s_hub.model import Seq2Seq
-
-#: /proc/cpuinfo flags of native bfloat16 arithmetic: x86 AVX512-BF16 and AMX, Arm
-BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
-#: flags of int8 dot products: x86 VNNI (AVX-512 or AVX) and AMX, Arm dotprod
-INT8_DOT_FLAGS = frozenset({"avx512_vnni", "avx_vnni", "amx_int8", "asimddp"})
-CPUINFO = Path("/proc/cpuinfo")
-
-
-@functools.cache
-def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
-    """The CPU's feature flags from ``/proc/cpuinfo`` (x86 ``flags``, Arm
-    ``Features``); empty where there is no such file (not Linux). Read once per
-    process: every model load and graph quantization asks."""
-    if not cpuinfo.is_file():
-        return frozenset()
-    for line in cpuinfo.read_text(errors="replace").splitlines():
-        name, _, values = line.partition(":")
-        if name.strip() in ("flags", "Features"):
-            return frozenset(values.split())
-    return frozenset()
-
-
-def native_bf16(cpuinfo: Path = CPUINFO) -> bool:
-    """Whether this CPU computes bfloat16 natively (Linux; False where unknown).
-
-    Without it torch emulates bf16 through conversions to fp32: on an AVX2-only
-    EPYC, beam search in bf16 answered a sentence 3.4x slower than fp32 and decoded
-    batches 15x slower, where the machine of the earlier serving benchmark
-    answered 1.8x faster (bench/serving.py on the bundled translation model).
-    """
-    return bool(BF16_FLAGS & cpu_flags(cpuinfo))
-
-
-def native_int8_dot(cpuinfo: Path = CPUINFO) -> bool:
-    """Whether this CPU has int8 dot-product instructions (VNNI, AMX, Arm dotprod).
-
-    Without them ONNX Runtime multiplies u8 by s8 with an instruction whose
-    16-bit sums saturate; its int8 logits then strayed 0.06 from fp32 on a tiny
-    model (AVX2 EPYC), and 7-bit weights (``reduce_range``) avoid that.
-    """
-    return bool(INT8_DOT_FLAGS & cpu_flags(cpuinfo))
+from s2s_hub.serving.cpu import native_bf16, native_int8_dot
 
 
 def int8_available() -> bool:
