@@ -16,6 +16,7 @@ from s2s_hub.hub import load
 from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving import ServingConfig, precision
 from s2s_hub.serving.cpu import native_int8_dot
+from s2s_hub.serving.int8_linear import INT8_LINEARS
 from s2s_hub.serving.precision import (
     FullRangeLinear,
     fastest_precision,
@@ -36,6 +37,7 @@ def test_int8_quantizes_the_weight_matrices_and_the_encoder_rnn(
     cell, int8_dot, monkeypatch
 ):
     monkeypatch.setattr(precision, "native_int8_dot", lambda: int8_dot)
+    monkeypatch.setattr(precision, "native_amx", lambda: False)
     model = with_precision(tiny("bahdanau", cell=cell), "int8")
     assert isinstance(model.encoder.rnn, (quantized.LSTM, quantized.GRU))
     decoder = model.decoder
@@ -113,7 +115,7 @@ def test_load_converts_a_folder_and_scores_in_fp32(toy_model_dir):
     pair = predictor.task.pairs("test")[0]
     assert predictor.score([pair])[0].log_prob < 0
     int8 = load(toy_model_dir, precision="int8")
-    assert isinstance(int8.model.output_layer, quantized.Linear)
+    assert isinstance(int8.model.output_layer, INT8_LINEARS)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +148,7 @@ def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
 ):
     monkeypatch.delenv(PRECISION_ENV, raising=False)
     predictor = load_predictor.__wrapped__(str(toy_model_dir))  # uncached
-    assert isinstance(predictor.model.output_layer, quantized.Linear)  # int8
+    assert isinstance(predictor.model.output_layer, INT8_LINEARS)  # int8
     monkeypatch.setenv(PRECISION_ENV, "fp32")
     predictor = load_predictor.__wrapped__(str(toy_model_dir))
     assert predictor.model.output_layer.weight.dtype == torch.float32

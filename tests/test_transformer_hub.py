@@ -12,7 +12,6 @@ import pytest
 import torch
 from huggingface_hub import ModelCard, constants
 from torch import nn
-from torch.ao.nn.quantized import dynamic as quantized
 
 import s2s_hub
 from s2s_hub.evaluation.run import evaluate
@@ -23,6 +22,7 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
 from s2s_hub.search import decode
 from s2s_hub.search.config import DecodeConfig
+from s2s_hub.serving.int8_linear import INT8_LINEARS
 from s2s_hub.serving.precision import with_precision
 from s2s_hub.tokenizer import Tokenizer
 
@@ -108,14 +108,14 @@ def test_int8_quantizes_every_matrix_and_stays_near_fp32(predictor):
     assert all(m.out_features == 1 for m in linears)  # the copy gate's vector
     layer = model.decoder.layers[0]
     for matrix in (layer.self_attention.query, layer.cross_attention.key_value):
-        assert isinstance(matrix, quantized.Linear)
+        assert isinstance(matrix, INT8_LINEARS)
     difference = (logits_of(model) - logits_of(predictor.model)).abs().max()
     assert 0 < difference < 0.05  # 0: nothing was converted
 
 
 def test_int8_folder_decodes_every_search(exported):
     loaded = s2s_hub.load(exported, precision="int8")
-    assert isinstance(loaded.model.output_layer, quantized.Linear)
+    assert isinstance(loaded.model.output_layer, INT8_LINEARS)
     for method in ("greedy", "beam", "sample"):
         config = DecodeConfig(method=method, beam_size=3, max_length=8, seed=0)
         assert len(texts_of(loaded, config)) == len(loaded.task.pairs("test"))

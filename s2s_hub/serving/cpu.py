@@ -71,6 +71,13 @@ def native_int8_dot(cpuinfo: Path = CPUINFO) -> bool:
     return bool(INT8_DOT_FLAGS & cpu_flags(cpuinfo))
 
 
+def native_amx(cpuinfo: Path = CPUINFO) -> bool:
+    """Whether this CPU multiplies int8 matrices on AMX tiles (Xeon since Sapphire
+    Rapids), which oneDNN's kernels use and fbgemm's do not
+    (``int8_linear.TwoKernelLinear``)."""
+    return "amx_int8" in cpu_flags(cpuinfo)
+
+
 @dataclass(frozen=True)
 class CpuFamily:
     """A CPU as serving sees it.

@@ -16,7 +16,8 @@ from torch.ao.nn.quantized import dynamic as quantized
 from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
 
 from s2s_hub.model import Seq2Seq
-from s2s_hub.serving.cpu import native_bf16, native_int8_dot
+from s2s_hub.serving.cpu import native_amx, native_bf16, native_int8_dot
+from s2s_hub.serving.int8_linear import FullRangeLinear, TwoKernelLinear
 
 
 def int8_available() -> bool:
@@ -111,20 +112,6 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
     return model
 
 
-class FullRangeLinear(quantized.Linear):
-    """torch's int8 dynamic ``Linear``, with all 8 bits of each activation.
-
-    torch keeps 7 (``reduce_range``) so that x86 CPUs without int8 dot products,
-    whose instruction sums pairs of u8 x s8 products into saturating 16-bit
-    integers, stay exact; with VNNI, AMX or Arm dotprod nothing saturates and the
-    8th bit halves the rounding step (see ``quantize_int8``).
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        packed = self._packed_params._packed_params
-        return torch.ops.quantized.linear_dynamic(x, packed, reduce_range=False)
-
-
 def _quantized(module: nn.Module, full_range: bool) -> nn.Module:
     """The int8 dynamic-quantized twin of an ``nn.Linear`` (or subclass) or RNN."""
     if isinstance(module, nn.Linear):
@@ -134,6 +121,8 @@ def _quantized(module: nn.Module, full_range: bool) -> nn.Module:
         )
         plain.load_state_dict(module.state_dict())
         plain.qconfig = per_channel_dynamic_qconfig
+        if full_range and native_amx():
+            return TwoKernelLinear(plain)
         return (FullRangeLinear if full_range else quantized.Linear).from_float(plain)
     module.qconfig = default_dynamic_qconfig
     return QUANTIZED_RNNS[type(module)].from_float(module)
