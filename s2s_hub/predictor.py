@@ -27,6 +27,7 @@ from s2s_hub.registry import Task, get_task
 from s2s_hub.scoring.targets import TargetScore
 from s2s_hub.search import Hypothesis, decode
 from s2s_hub.search.config import DecodeConfig
+from s2s_hub.serving.config import ServingConfig
 from s2s_hub.tokenizer import Tokenizer
 
 if TYPE_CHECKING:
@@ -58,15 +59,19 @@ class Predictor:
         tokenizer: Tokenizer,
         task: Task,
         decoding: DecodeConfig | None = None,
+        serving: ServingConfig | None = None,
     ) -> None:
         """``model``: a torch model in any precision, or the exported graphs in
         ONNX Runtime (``s2s_hub.serving``). ``decoding``: the defaults this model
         decodes with, those its card's scores were measured with (a model folder
-        stores them); default: the task's."""
+        stores them); default: the task's. ``serving``: the precision and runtime
+        ``model`` is served in (``precision="auto"`` resolved), which evaluations
+        record; default: fp32 torch."""
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.task = task
         self.decoding = decoding or task.decoding
+        self.serving = serving or ServingConfig()
 
     @classmethod
     def from_checkpoint(cls, path: str | Path) -> Predictor:

@@ -86,6 +86,7 @@ BAD = {
         "--reuse_scores": MISSING,
         "--half": "=maybe",
         "--repo_id": "not/a/repo",
+        "--precision_scores": MISSING,
         "--onnx": "=maybe",
         "--overwrite": "=maybe",
     },

@@ -19,7 +19,6 @@ from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.int8_linear import INT8_LINEARS
 from s2s_hub.serving.precision import (
     FullRangeLinear,
-    fastest_precision,
     int8_available,
     with_precision,
 )
@@ -121,7 +120,10 @@ def test_load_converts_a_folder_and_scores_in_fp32(toy_model_dir):
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"precision": "fp16"}, "precision must be one of ('fp32', 'bf16', 'int8')"),
+        (
+            {"precision": "fp16"},
+            "precision must be one of ('fp32', 'bf16', 'int8', 'auto')",
+        ),
         ({"runtime": "tensorrt"}, "runtime must be one of ('torch', 'onnxruntime')"),
         ({"precision": "bf16", "runtime": "onnxruntime"}, "bf16 needs runtime torch"),
     ],
@@ -146,24 +148,15 @@ def test_cli_predicts_in_int8(toy_model_dir, capsys):
 def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
     toy_model_dir, monkeypatch
 ):
-    monkeypatch.delenv(PRECISION_ENV, raising=False)
+    monkeypatch.setenv(PRECISION_ENV, "int8")
     predictor = load_predictor.__wrapped__(str(toy_model_dir))  # uncached
-    assert isinstance(predictor.model.output_layer, INT8_LINEARS)  # int8
-    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    assert predictor.serving == ServingConfig("int8")
+    assert isinstance(predictor.model.output_layer, INT8_LINEARS)
+    # unset: auto, which serves fp32 where the card records no int8 score
+    monkeypatch.delenv(PRECISION_ENV)
     predictor = load_predictor.__wrapped__(str(toy_model_dir))
+    assert predictor.serving == ServingConfig("fp32")
     assert predictor.model.output_layer.weight.dtype == torch.float32
-
-
-def test_the_fastest_precision_is_int8_else_bf16_only_with_native_bf16(monkeypatch):
-    """Emulated bf16 made beam search 3.4x slower than fp32 on an AVX2 CPU."""
-    module = "s2s_hub.serving.precision"
-    monkeypatch.setattr(f"{module}.int8_available", lambda: True)
-    assert fastest_precision() == "int8"
-    monkeypatch.setattr(f"{module}.int8_available", lambda: False)
-    monkeypatch.setattr(f"{module}.native_bf16", lambda: True)
-    assert fastest_precision() == "bf16"
-    monkeypatch.setattr(f"{module}.native_bf16", lambda: False)
-    assert fastest_precision() == "fp32"
 
 
 def test_this_torch_build_runs_int8():

@@ -12,12 +12,12 @@ from s2s_hub import hub
 from s2s_hub.hub.space import default_model_sources
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, iter_tasks
-from s2s_hub.serving.precision import fastest_precision
+from s2s_hub.serving.config import AUTO
 
 log = logging.getLogger(__name__)
 
-#: the precision the demo's models are loaded in (``s2s_hub.serving``): fp32, bf16
-#: or int8; unset, ``fastest_precision()`` of this CPU
+#: the precision the demo's models are loaded in (``s2s_hub.serving``): fp32, bf16,
+#: int8 or auto; unset, auto (the fastest path on this CPU that the card allows)
 PRECISION_ENV = "S2S_HUB_PRECISION"
 
 
@@ -42,8 +42,8 @@ class TabModel:
 @functools.cache
 def load_predictor(source: str) -> Predictor:
     """The predictor at ``source``, in the precision ``S2S_HUB_PRECISION`` names
-    (unset: this CPU's ``fastest_precision``); loaded once, shared afterwards."""
-    precision = os.environ.get(PRECISION_ENV) or fastest_precision()
+    (unset: auto, ``s2s_hub.serving.auto``); loaded once, shared afterwards."""
+    precision = os.environ.get(PRECISION_ENV) or AUTO
     return hub.load(source, precision=precision)
 
 

@@ -67,7 +67,11 @@ def run(args: Namespace) -> None:
     if args.data_dir:
         task = replace(predictor.task, data_dir=args.data_dir)
         predictor = Predictor(
-            predictor.model, predictor.tokenizer, task, predictor.decoding
+            predictor.model,
+            predictor.tokenizer,
+            task,
+            predictor.decoding,
+            predictor.serving,
         )
     config = decode_config(args, predictor.decoding)
     result = evaluate(predictor, args.split, config, args.limit, baseline_task=own_task)

@@ -34,6 +34,15 @@ def parser() -> ArgumentParser:
         help="Repo named in the model card (default: the folder name)",
     )
     parser.add_argument(
+        "--precision_scores",
+        type=str,
+        action="append",
+        default=None,
+        help="Evaluation JSON of the model in another precision (evaluate "
+        "--precision int8 --output F), shown beside fp32's; repeatable; "
+        "precision=auto serves it only within 0.3 of fp32's score",
+    )
+    parser.add_argument(
         "--onnx",
         action="store_true",
         help="Also write encoder.onnx and decoder_step.onnx, for --runtime "
@@ -51,6 +60,10 @@ def check(args: Namespace) -> None:
     checks.refuse(
         checks.model_source("CHECKPOINT", args.checkpoint),
         checks.input_file("--reuse_scores", args.reuse_scores),
+        *(
+            checks.input_file("--precision_scores", f)
+            for f in args.precision_scores or ()
+        ),
         checks.repo_id("--repo_id", args.repo_id),
         checks.output_folder("OUT_DIR", args.out_dir),
     )
@@ -83,5 +96,6 @@ def run(args: Namespace) -> None:
         args.reuse_scores,
         args.half,
         args.onnx,
+        args.precision_scores or (),
     )
     print(f"exported: {folder}")

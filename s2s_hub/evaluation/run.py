@@ -6,19 +6,26 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 from s2s_hub.scoring.targets import TargetScore
 from s2s_hub.search.config import DecodeConfig
+from s2s_hub.serving.config import serving_name
 
 
 @dataclass
 class Evaluation:
     """Scores of one decoding run over one split, with what produced them and the
     task's trivial baselines on the same split (``baselines``: name and scores, or
-    why one was skipped; ``baseline``: the first, as earlier result files hold it)."""
+    why one was skipped; ``baseline``: the first, as earlier result files hold it).
+
+    ``precision`` and ``runtime`` say how the model was served (``s2s-hub evaluate
+    --precision``). ``precisions`` holds the scores of the same model, split and
+    decoding served otherwise, by ``serving_name`` (``{"int8": {"scores": ...}}``):
+    the card shows them, and ``precision="auto"`` serves a reduced precision only
+    where its score is recorded there and close to this run's."""
 
     task: str
     split: str
@@ -28,12 +35,35 @@ class Evaluation:
     seconds: float
     baseline: dict | None = None
     baselines: list[dict] = field(default_factory=list)
+    precision: str = "fp32"
+    runtime: str = "torch"
+    precisions: dict[str, dict] = field(default_factory=dict)
     hypotheses: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
         result = asdict(self)
         result.pop("hypotheses")
         return result
+
+    def with_precision(self, other: Evaluation) -> Evaluation:
+        """This run with ``other``'s scores recorded under ``precisions``.
+
+        Raises:
+            ValueError: ``other`` scored another task, split, number of examples
+                or decoding, so its scores cannot be compared with these.
+        """
+        name = serving_name(other.precision, other.runtime)
+        if name == "fp32":
+            raise ValueError("these are fp32 scores, not those of another precision")
+        for field_name in ("task", "split", "examples", "decoding"):
+            theirs, ours = getattr(other, field_name), getattr(self, field_name)
+            if theirs != ours:
+                raise ValueError(
+                    f"the {name} scores are of another {field_name} ({theirs!r}, "
+                    f"not {ours!r}): they cannot stand beside these"
+                )
+        scores = {**self.precisions, name: {"scores": other.scores}}
+        return replace(self, precisions=scores)
 
 
 def evaluate(
@@ -82,6 +112,8 @@ def evaluate(
         seconds=round(seconds, 2),
         baseline=scored[0] if scored else None,
         baselines=entries,
+        precision=predictor.serving.precision,
+        runtime=predictor.serving.runtime,
         hypotheses=hypotheses,
     )
 

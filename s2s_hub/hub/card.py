@@ -20,6 +20,7 @@ from s2s_hub.model.config import ARCHS
 from s2s_hub.model.seq2seq import REPO_URL
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
+from s2s_hub.serving.auto import TOLERANCE
 from s2s_hub.version import __version__
 
 HUB_TASK_TYPE = "text2text-generation"
@@ -49,10 +50,13 @@ Or from the shell: `s2s-hub predict {{ repo_id }} "{{ example }}"`.
 
 {% if scores -%}
 | metric | this model |
+{%- for p in precisions %} this model, {{ p }} |{% endfor %}
 {%- for b in baselines %} baseline{% if b.name %}: {{ b.name }}{% endif %} |{% endfor %}
-|---|---|{% for b in baselines %}---|{% endfor %}
+|---|---|{% for p in precisions %}---|{% endfor %}
+{%- for b in baselines %}---|{% endfor %}
 {% for name, value in scores.items() -%}
 | {{ split }} {{ name }} | {{ value }} |
+{%- for p in precisions.values() %} {{ p.scores.get(name, "—") }} |{% endfor %}
 {%- for b in baselines %} {{ b.scores.get(name, "—") }} |{% endfor %}
 {% endfor %}
 Measured on {{ examples }} examples of the `{{ split }}` split (`ppl`: perplexity of
@@ -61,6 +65,13 @@ the bar a model must clear to be worth using), decoding with:
 
 ```yaml
 {{ decoding }}```
+{%- if precisions %}
+
+"this model" computes in fp32; "this model, int8" is the same model loaded with
+`precision="int8"`, and so for each such column. `precision="auto"` serves one of
+them where its {{ metric }} is within {{ tolerance }} of fp32's and it answers faster on
+the CPU at hand.
+{%- endif %}
 {%- else -%}
 Not evaluated. Decoding defaults:
 
@@ -172,6 +183,9 @@ def build_card(
         description=task.description,
         example=examples[0] if examples else "your input text",
         scores=evaluation.scores if evaluation else {},
+        precisions=evaluation.precisions if evaluation else {},
+        metric=task.selection_metric,
+        tolerance=TOLERANCE,
         baselines=baselines,
         samples=list(zip(samples, predictor.translate(samples), strict=True)),
         curve=curve or "",

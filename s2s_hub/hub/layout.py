@@ -37,7 +37,8 @@ from s2s_hub.learning_curve import (
 from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task, get_task
-from s2s_hub.serving import ServingConfig
+from s2s_hub.serving import ServingConfig, auto
+from s2s_hub.serving.config import AUTO
 from s2s_hub.serving.graphs import export_onnx
 from s2s_hub.serving.served import served_model
 from s2s_hub.tokenizer import Tokenizer
@@ -118,7 +119,8 @@ def export(
 
 def read(folder: str | Path, serving: ServingConfig | None = None) -> Predictor:
     """Load a folder in the layout, checking that its files agree, for the
-    precision and runtime of ``serving`` (default: fp32 torch)."""
+    precision and runtime of ``serving`` (default: fp32 torch; precision auto is
+    resolved here, where the card's scores are at hand: ``serving.auto``)."""
     folder = Path(folder)
     serving = serving or ServingConfig()
     for name in REQUIRED_FILES:
@@ -136,13 +138,14 @@ def read(folder: str | Path, serving: ServingConfig | None = None) -> Predictor:
             f"{CONFIG_FILE} expects vocabularies of {sorted(sizes)}: the files come "
             "from different models"
         )
-    model = served_model(
-        folder,
-        config.model,
-        serving,
-        lambda: Seq2Seq.from_pretrained(folder, config=config.model),
-    )
+    task = build_task(config, folder / CONFIG_FILE)
+
+    def fp32() -> Seq2Seq:
+        return Seq2Seq.from_pretrained(folder, config=config.model)
+
+    if serving.precision == AUTO:
+        serving = auto.resolve(folder, config.model, task, fp32)
+    model = served_model(folder, config.model, serving, fp32)
     # the stored decoding defaults, not the task class's: the model decodes as
     # its card says
-    task = build_task(config, folder / CONFIG_FILE)
-    return Predictor(model, tokenizer, task, config.decoding)
+    return Predictor(model, tokenizer, task, config.decoding, serving)

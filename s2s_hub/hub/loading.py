@@ -7,6 +7,7 @@ SentencePiece proto and the config is JSON.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from huggingface_hub import constants, snapshot_download
@@ -22,7 +23,10 @@ from s2s_hub.files import LAYOUT_FILES, ONNX_FILES
 from s2s_hub.hub.layout import read
 from s2s_hub.predictor import Predictor
 from s2s_hub.serving import ServingConfig
+from s2s_hub.serving.config import AUTO
 from s2s_hub.serving.served import served_model
+
+log = logging.getLogger(__name__)
 
 CHECKPOINT_SUFFIX = ".ckpt"
 
@@ -39,7 +43,9 @@ def load(
         name_or_path: a Lightning ``.ckpt`` file, a folder written by ``export``,
             or a Hub repo id such as ``org/name``.
         revision: branch, tag or commit of a Hub repo; a commit hash pins it.
-        precision: fp32, bf16 or int8 (``s2s_hub.serving.ServingConfig``).
+        precision: fp32, bf16, int8 or auto (``s2s_hub.serving.ServingConfig``):
+            the fastest here within 0.3 of fp32's score, as the card records it
+            (``s2s_hub.serving.auto``; fp32 for a ``.ckpt``, which has no card).
         runtime: torch, or onnxruntime for a folder or repo that holds the ONNX
             graphs of ``s2s-hub export --onnx``.
 
@@ -58,8 +64,12 @@ def load(
         )
     if path.suffix == CHECKPOINT_SUFFIX:
         predictor = Predictor.from_checkpoint(path)
+        if serving.precision == AUTO:
+            log.info("precision auto: %s has no card to allow int8 by; fp32", path)
+            serving = ServingConfig()
         model = predictor.model
         predictor.model = served_model(path, model.config, serving, lambda: model)
+        predictor.serving = serving
         return predictor
     if path.is_dir():
         return read(path, serving)

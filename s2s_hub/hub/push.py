@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -51,6 +51,24 @@ def stored_evaluation(path: str | Path, task: Task) -> Evaluation:
     return evaluation
 
 
+def with_precision_scores(
+    evaluation: Evaluation, paths: Sequence[str | Path], task: Task
+) -> Evaluation:
+    """``evaluation`` with the scores of each evaluation JSON in ``paths`` (the
+    same model evaluated in another precision) under ``precisions``.
+
+    Raises:
+        ValueError: a file is no evaluation of ``task``, or one of another split
+            or decoding; the message names it.
+    """
+    for path in paths:
+        try:
+            evaluation = evaluation.with_precision(stored_evaluation(path, task))
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from error
+    return evaluation
+
+
 def export_checkpoint(
     checkpoint: str | Path,
     folder: str | Path,
@@ -58,6 +76,7 @@ def export_checkpoint(
     reuse_scores: str | Path | None = None,
     half: bool = False,
     onnx: bool = False,
+    precision_scores: Sequence[str | Path] = (),
 ) -> Path:
     """Write ``checkpoint`` to ``folder`` exactly as ``push`` would upload it.
 
@@ -69,6 +88,8 @@ def export_checkpoint(
             rounded to float16, i.e. with exactly what is shipped.
         onnx: also write the ONNX graphs of ``runtime="onnxruntime"`` (which
             ``push`` does not upload).
+        precision_scores: evaluation JSONs of the model in other precisions, for
+            the card and ``precision="auto"`` (``with_precision_scores``).
     """
     state = read_checkpoint(Path(checkpoint))
     predictor = Predictor.from_state(state, Path(checkpoint))
@@ -79,6 +100,7 @@ def export_checkpoint(
         if reuse_scores
         else evaluate(predictor, "test")
     )
+    evaluation = with_precision_scores(evaluation, precision_scores, predictor.task)
     info = training_info(state)
     run_dir = run_of(checkpoint)
     position = checkpoint_position(run_dir, state) if run_dir else None

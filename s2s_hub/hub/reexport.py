@@ -4,13 +4,15 @@ lacks: the ONNX graphs of ``runtime="onnxruntime"`` or float16 weights.
 The files are copied as they are. The card and ``eval_results.json`` are written
 anew only when what they state changes: weights rounded to float16 are scored
 again on the test split (as ``export --half`` of a checkpoint is), unless scores
-are given; a new ``repo_id`` is named in the card. A rebuilt card keeps the
+are given; a new ``repo_id`` is named in the card; scores of other precisions
+(``precision_scores``) are added beside the stored ones. A rebuilt card keeps the
 training recipe the old one recorded; the learning-curve files are copied.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from safetensors import safe_open
@@ -20,7 +22,7 @@ from s2s_hub.files import CARD_FILE, EVAL_FILE, LAYOUT_FILES, WEIGHTS_FILE
 from s2s_hub.hub.card import recorded_training
 from s2s_hub.hub.layout import export, read
 from s2s_hub.hub.loading import download
-from s2s_hub.hub.push import stored_evaluation
+from s2s_hub.hub.push import stored_evaluation, with_precision_scores
 from s2s_hub.serving.graphs import export_onnx
 
 
@@ -37,6 +39,7 @@ def export_model(
     reuse_scores: str | Path | None = None,
     half: bool = False,
     onnx: bool = False,
+    precision_scores: Sequence[str | Path] = (),
 ) -> Path:
     """Write the model of folder or repo ``source`` to ``folder``; see the module
     docstring for what changes. Arguments as ``export_checkpoint``'s."""
@@ -52,13 +55,14 @@ def export_model(
     for name in LAYOUT_FILES:
         if (source / name).is_file():
             shutil.copyfile(source / name, folder / name)
-    if rounded or reuse_scores or repo_id:
+    if rounded or reuse_scores or repo_id or precision_scores:
         if reuse_scores:
             evaluation = stored_evaluation(reuse_scores, predictor.task)
         elif not rounded and (source / EVAL_FILE).is_file():
             evaluation = stored_evaluation(source / EVAL_FILE, predictor.task)
         else:
             evaluation = evaluate(predictor, "test")
+        evaluation = with_precision_scores(evaluation, precision_scores, predictor.task)
         card = source / CARD_FILE
         info = recorded_training(card.read_text("utf-8")) if card.is_file() else None
         return export(predictor, folder, evaluation, info, repo_id, half, None, onnx)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 PRECISIONS = ("fp32", "bf16", "int8")
+#: the precision chosen at load among those the card allows (``serving.auto``)
+AUTO = "auto"
 RUNTIMES = ("torch", "onnxruntime")
 
 
@@ -16,7 +18,9 @@ class ServingConfig:
     Attributes:
         precision: fp32 (as trained); bf16 (weights and activations in bfloat16,
             torch only); int8 (weight matrices and the encoder RNN quantized to
-            8 bits, activations quantized on the fly: dynamic quantization).
+            8 bits, activations quantized on the fly: dynamic quantization);
+            auto (the fastest of those on this CPU within 0.3 of fp32's score,
+            runtime included: ``s2s_hub.serving.auto``).
         runtime: torch (the ``Seq2Seq`` module) or onnxruntime (the encoder and
             decoder-step graphs that ``s2s-hub export --onnx`` writes).
     """
@@ -30,10 +34,19 @@ class ServingConfig:
             raise ValueError("invalid serving settings: " + "; ".join(problems))
 
     def _problems(self) -> Iterator[str]:
-        if self.precision not in PRECISIONS:
-            yield f"precision must be one of {PRECISIONS}, got {self.precision!r}"
+        choices = (*PRECISIONS, AUTO)
+        if self.precision not in choices:
+            yield f"precision must be one of {choices}, got {self.precision!r}"
         if self.runtime not in RUNTIMES:
             yield f"runtime must be one of {RUNTIMES}, got {self.runtime!r}"
+        elif self.runtime == "onnxruntime" and self.precision == AUTO:
+            yield "precision auto chooses the runtime as well: give runtime torch"
         elif self.runtime == "onnxruntime" and self.precision == "bf16":
             # ONNX Runtime's CPU kernels have no bfloat16 LSTM, Gemm or MatMul
             yield "precision bf16 needs runtime torch (onnxruntime serves fp32, int8)"
+
+
+def serving_name(precision: str, runtime: str) -> str:
+    """How a model card's ``precisions`` name a way of serving: the precision
+    (``int8``), after the runtime when that is not torch (``onnxruntime-int8``)."""
+    return precision if runtime == "torch" else f"{runtime}-{precision}"

@@ -16,7 +16,7 @@ from torch.ao.nn.quantized import dynamic as quantized
 from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
 
 from s2s_hub.model import Seq2Seq
-from s2s_hub.serving.cpu import native_amx, native_bf16, native_int8_dot
+from s2s_hub.serving.cpu import native_amx, native_int8_dot
 from s2s_hub.serving.int8_linear import FullRangeLinear, TwoKernelLinear
 
 
@@ -26,23 +26,6 @@ def int8_available() -> bool:
     return any(
         engine != "none" for engine in torch.backends.quantized.supported_engines
     )
-
-
-def fastest_precision() -> str:
-    """The fastest precision within 0.3 of fp32's scores on the bundled models.
-
-    int8 wherever torch can run it. On the bundled models of 2026-12-04 it moved
-    translation test BLEU by -0.20, summarization ROUGE-L by +0.10 and dialogue
-    hits@1 by +0.1, and on the benchmark's machine (AVX-512 with VNNI and BF16)
-    answered a sentence with beam search 4.0x faster than fp32 and decoded
-    batches 2.08x faster, ahead of bf16 (bench/serving.py; README, "Serving on a
-    CPU"). ONNX Runtime int8 answers a sentence faster still but decodes batches
-    slower, and the bundled folders carry no graphs. Without a quantized engine,
-    bf16 on a CPU with native bf16, else fp32.
-    """
-    if int8_available():
-        return "int8"
-    return "bf16" if native_bf16() else "fp32"
 
 
 QUANTIZED_RNNS: dict[type[nn.RNNBase], type[nn.Module]] = {

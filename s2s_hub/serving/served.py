@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
-from s2s_hub.serving.config import ServingConfig
+from s2s_hub.serving.config import AUTO, ServingConfig
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 from s2s_hub.serving.precision import with_precision
 
@@ -36,8 +36,11 @@ def served_model(
 
     Raises:
         ValueError: the onnxruntime runtime asked of a checkpoint, which holds no
-            graphs.
+            graphs; precision auto, which the loader resolves first
+            (``serving.auto.resolve``).
     """
+    if serving.precision == AUTO:
+        raise ValueError("precision auto is resolved before serving: auto.resolve")
     if serving.runtime == "onnxruntime":
         if not source.is_dir():
             raise ValueError(
