@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
+from s2s_hub.model.copy import _copy_mass
 from s2s_hub.training.loss import smoothed_cross_entropy
 from tests.test_learning import exact_match, reverse_batch
 from tests.test_model import tiny as tiny_model
@@ -98,4 +99,21 @@ def test_a_copying_model_round_trips_through_save_and_load(tmp_path):
     assert loaded.config.copy and loaded.copy is not None
     torch.testing.assert_close(
         loaded(SRC, LENGTHS, TGT_IN).logits, model(SRC, LENGTHS, TGT_IN).logits
+    )
+
+
+def test_decoding_sums_the_copy_mass_by_id_as_training_scatters_it():
+    """Without gradients a short source's mass is summed over same-id positions
+    instead of scattered onto a vocabulary-sized buffer: the same numbers."""
+    torch.manual_seed(0)
+    source = torch.randint(4, 12, (6, 5, 9))  # repeated ids in every row
+    weights = torch.rand(6, 5, 9)
+    scores = torch.randn(6, 5, 200)
+    with torch.enable_grad():
+        scattered = _copy_mass(weights, source, scores)
+    with torch.no_grad():
+        summed = _copy_mass(weights, source, scores)
+    torch.testing.assert_close(summed, scattered)
+    assert torch.equal(
+        summed[0, 0, 0], weights[0, 0][source[0, 0] == source[0, 0, 0]].sum()
     )
