@@ -118,7 +118,8 @@ def candidates(
     for candidate in runnable(folder):
         why = refusal(evaluation, task, candidate)
         if why:
-            _note(f"{task.name}: {candidate.name} not used, as {why}")
+            name = serving_name(candidate.precision, candidate.runtime)
+            _note(f"{task.name}: {name} not used, as {why}")
         else:
             found.append(candidate)
     return found
