@@ -241,15 +241,16 @@ def worker(spec: dict[str, Any], records: Records) -> None:
 
 
 def _size_bytes(predictor: Predictor, spec: dict[str, Any]) -> int:
-    """What the variant's weights take serialized: the state dict torch would save,
-    or the ONNX graphs (int8: as quantized when loading)."""
-    variant = VARIANTS[spec["variant"]]
-    if variant.runtime == "torch":
+    """What the served weights take serialized: the state dict torch would save,
+    or the ONNX graphs (int8: as quantized when loading); for auto, those of the
+    path it chose."""
+    served = predictor.serving
+    if served.runtime == "torch":
         buffer = io.BytesIO()
         torch.save(predictor.model.state_dict(), buffer)
         return buffer.tell()
     graphs = [Path(spec["folder"]) / name for name in ONNX_FILES]
-    if variant.precision == "int8":
+    if served.precision == "int8":
         return sum(len(quantize_graph(graph)) for graph in graphs)
     return sum(graph.stat().st_size for graph in graphs)
 

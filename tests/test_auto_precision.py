@@ -19,6 +19,7 @@ from s2s_hub.hub.layout import read
 from s2s_hub.registry import get_task
 from s2s_hub.serving import ServingConfig, auto
 from s2s_hub.serving.auto import Candidate, candidates, refusal, resolve
+from s2s_hub.serving.config import serving_name
 from s2s_hub.serving.cpu import CpuFamily
 
 torch.set_num_threads(1)
@@ -34,6 +35,12 @@ def card(exact: float, **precisions: float) -> dict:
         "scores": {"exact": exact},
         "precisions": {p: {"scores": {"exact": s}} for p, s in precisions.items()},
     }
+
+
+@pytest.fixture(autouse=True)
+def no_amx(monkeypatch):
+    """Card names as on a CPU without AMX, whatever this one has."""
+    monkeypatch.setattr("s2s_hub.serving.config.native_amx", lambda: False)
 
 
 @pytest.fixture
@@ -214,3 +221,14 @@ def test_export_refuses_scores_of_another_split(model_dir, tmp_path, capsys):
 def test_predict_takes_precision_auto(model_dir, capsys):
     assert main(["predict", str(model_dir), "abc", "--precision", "auto"]) == 0
     assert capsys.readouterr().out.count("\n") == 1  # one answer
+
+
+def test_int8_on_an_amx_cpu_is_scored_and_allowed_as_its_own_path(monkeypatch):
+    """Its batches run oneDNN's kernel, whose rounding moved translation's BLEU."""
+    monkeypatch.setattr("s2s_hub.serving.config.native_amx", lambda: True)
+    assert serving_name("int8", "torch") == "int8-amx"
+    assert serving_name("int8", "onnxruntime") == "onnxruntime-int8"
+    assert serving_name("bf16", "torch") == "bf16"
+    int8 = Candidate("int8")
+    assert "int8-amx" in refusal(card(10.0, int8=10.0), REVERSE, int8)
+    assert refusal(card(10.0, **{"int8-amx": 9.8}), REVERSE, int8) == ""

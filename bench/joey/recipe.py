@@ -78,6 +78,8 @@ def _check(model: Seq2SeqConfig, train: TrainConfig) -> None:
         problems.append(
             f"attention {model.attention!r}: Joey NMT has {sorted(ATTENTIONS)} only"
         )
+    if model.copy:
+        problems.append("copy: Joey NMT has no copy gate")
     if train.scheduler != "constant":
         problems.append(f"scheduler {train.scheduler!r}: only constant maps to Joey")
     if train.max_tokens:

@@ -13,8 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 CPUINFO = Path("/proc/cpuinfo")
 #: /proc/cpuinfo flags of native bfloat16 arithmetic: x86 AVX512-BF16 and AMX, Arm
 BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16"})
@@ -132,6 +130,8 @@ def cpu_family(cpuinfo: Path = CPUINFO) -> CpuFamily:
 def math_libraries() -> dict[str, str]:
     """The libraries torch computes with here: its BLAS, oneDNN's version, the
     quantized engine in use and those it has, and the widest vector code it runs."""
+    import torch  # here: the serving config asks for flags before any torch work
+
     config = torch.__config__.show()
     blas = re.search(r"BLAS_INFO=(\w+)", config)
     return {
