@@ -1,5 +1,6 @@
 """The command line end to end: train a toy model, evaluate it, predict with it."""
 
+import importlib
 import io
 import json
 import shutil
@@ -13,7 +14,7 @@ import yaml
 from conftest import ROOT, TINY_TRAIN_ARGS
 
 from s2s_hub.cli.evaluate import side_by_side
-from s2s_hub.cli.main import main
+from s2s_hub.cli.main import COMMANDS, main
 from s2s_hub.evaluation.run import Evaluation
 from s2s_hub.hub import load
 from s2s_hub.hub.card import recorded_training
@@ -432,3 +433,14 @@ def test_predict_takes_its_texts_anywhere_on_the_line(capsys):
     assert main([*argv, "2", "d e"]) == 0
     rows = [row.split("\t")[0] for row in capsys.readouterr().out.splitlines()]
     assert rows == ["0", "0", "1", "1"]
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_option_of_every_command_says_what_it_does(command):
+    parser = importlib.import_module(f"s2s_hub.cli.{COMMANDS[command]}").parser()
+    silent = [
+        action.option_strings[0]
+        for action in parser._actions
+        if action.option_strings and not (action.help or "").strip()
+    ]
+    assert silent == []

@@ -12,12 +12,22 @@ METHODS = ("greedy", "beam", "sample")
 class DecodeConfig:
     """How to turn a model's step distributions into output sequences.
 
-    ``length_penalty`` is GNMT's alpha: hypotheses are ranked by
-    ``log_prob / ((5 + length) / 6) ** alpha`` (Wu et al., 2016); 0 disables it.
-    ``min_length`` and ``max_length`` count generated tokens, eos included in the
-    latter. ``n_best`` is the number of beams (beam search) or samples (sampling)
-    returned per sentence; greedy search always returns one. ``top_k=0`` and
-    ``top_p=1`` disable those filters.
+    Attributes:
+        method: greedy, beam or sample.
+        beam_size: Hypotheses kept per sentence (beam search).
+        n_best: Outputs returned per sentence: the best beams (beam search) or
+            samples (sampling); greedy search always returns one.
+        length_penalty: GNMT's alpha: hypotheses are ranked by log_prob / ((5 +
+            length) / 6) ** alpha (Wu et al., 2016); 0 disables it.
+        min_length: Fewest generated tokens before eos is allowed.
+        max_length: Most generated tokens, eos included.
+        no_repeat_ngram_size: Forbid repeating any n-gram of this size (0: off).
+        temperature: Divides the logits before sampling (sampling only).
+        top_k: Sample among the k likeliest tokens only (0: all).
+        top_p: Sample among the likeliest tokens whose probabilities sum to p
+            (nucleus sampling; 1: all).
+        seed: Random seed of sampling, for outputs that can be reproduced (unset:
+            a fresh draw each time).
     """
 
     method: str = "beam"
