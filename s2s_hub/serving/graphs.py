@@ -27,6 +27,7 @@ from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.signatures import (
+    encoded_tensors,
     encoder_inputs,
     encoder_outputs,
     step_inputs,
@@ -41,15 +42,15 @@ BEAMS = 2
 
 
 class EncoderGraph(nn.Module):
-    """``Seq2Seq.encode`` with the state flattened to ``encoder_outputs``."""
+    """``Seq2Seq.encode`` with the state flattened to ``encoder_outputs`` (either
+    architecture's: ``encoded_tensors``)."""
 
     def __init__(self, model: Seq2Seq) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, src: Tensor, src_lengths: Tensor) -> tuple[Tensor, ...]:
-        state = self.model.encode(src, src_lengths)
-        return (state.memory, state.keys, state.mask, state.feed, *state.hidden)
+        return encoded_tensors(self.model.encode(src, src_lengths))
 
 
 class StepGraph(nn.Module):
@@ -102,13 +103,12 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
                 if isinstance(state, TransformerState):  # a cache to grow
                     tokens = torch.full((len(src) * BEAMS,), model.bos_id)
                     state = model.step(tokens, state)[2]
-            encoder_graph, step_graph = _graphs(config)
             # in eval mode: the exporter restores each wrapper's mode afterwards,
             # and a new module's is training, which would switch dropout on
-            graph = encoder_graph(model).eval()
+            graph = EncoderGraph(model).eval()
             inputs = encoder_inputs(src, lengths)
             _export(graph, inputs, encoder_outputs(config), encoder)
-            graph = step_graph(model).eval()
+            graph = _step_graph(config)(model).eval()
             inputs = _step_arguments(model.bos_id, state)
             _export(graph, inputs, step_outputs(config), step)
         _verify(model, folder)
@@ -119,11 +119,10 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
     return encoder, step
 
 
-def _graphs(config: Seq2SeqConfig) -> tuple[type[nn.Module], type[nn.Module]]:
-    """The encoder and step graphs of ``config``'s architecture."""
-    if config.arch == "transformer":
-        return transformer_graphs.EncoderGraph, transformer_graphs.StepGraph
-    return EncoderGraph, StepGraph
+def _step_graph(config: Seq2SeqConfig) -> type[nn.Module]:
+    """The step graph of ``config``'s architecture (the encoder's is one for
+    both)."""
+    return transformer_graphs.StepGraph if config.arch == "transformer" else StepGraph
 
 
 def _combination(config: Seq2SeqConfig) -> str:

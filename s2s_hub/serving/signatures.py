@@ -31,6 +31,14 @@ def encoder_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
     return ("memory", "keys", "mask", "feed", *hidden_names(config))
 
 
+def encoded_tensors(state: DecoderState | TransformerState) -> tuple[Tensor, ...]:
+    """The tensors of ``Seq2Seq.encode``'s state that ``EncoderGraph`` returns, in
+    ``encoder_outputs``' order."""
+    if isinstance(state, TransformerState):
+        return transformer_graphs.encoded_tensors(state)
+    return (state.memory, state.keys, state.mask, state.feed, *state.hidden)
+
+
 def step_inputs(
     prev_tokens: Tensor, state: DecoderState | TransformerState
 ) -> dict[str, Tensor]:

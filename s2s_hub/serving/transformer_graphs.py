@@ -31,6 +31,11 @@ def encoder_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:
     return ("mask", *_names(config, CROSS_CACHE))
 
 
+def encoded_tensors(state: TransformerState) -> tuple[Tensor, ...]:
+    """The encoder graph's outputs from ``Seq2Seq.encode``'s state."""
+    return (state.mask, *state.cross_keys, *state.cross_values)
+
+
 def step_inputs(prev_tokens: Tensor, state: TransformerState) -> dict[str, Tensor]:
     """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
     caches = (state.self_keys, state.self_values, state.cross_keys, state.cross_values)
@@ -92,18 +97,6 @@ def stepped_state(state: TransformerState, grown: list[Tensor]) -> TransformerSt
         state.source,
         state.step + 1,
     )
-
-
-class EncoderGraph(nn.Module):
-    """``Seq2Seq.encode`` with the state flattened to ``encoder_outputs``."""
-
-    def __init__(self, model: Seq2Seq) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, src: Tensor, src_lengths: Tensor) -> tuple[Tensor, ...]:
-        state = self.model.encode(src, src_lengths)
-        return (state.mask, *state.cross_keys, *state.cross_values)
 
 
 class StepGraph(nn.Module):
