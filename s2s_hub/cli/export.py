@@ -85,17 +85,18 @@ def run(args: Namespace) -> None:
     if args.overwrite:
         for name in (*LAYOUT_FILES, *ONNX_FILES):
             (Path(args.out_dir) / name).unlink(missing_ok=True)
+    from s2s_hub.hub.export_options import ExportOptions
+
     if args.checkpoint.endswith(".ckpt"):
         from s2s_hub.hub.push import export_checkpoint as export
     else:
         from s2s_hub.hub.reexport import export_model as export
-    folder = export(
-        args.checkpoint,
-        args.out_dir,
+    options = ExportOptions(
         args.repo_id,
         args.reuse_scores,
         args.half,
         args.onnx,
-        args.precision_scores or (),
+        tuple(args.precision_scores or ()),
     )
+    folder = export(args.checkpoint, args.out_dir, options)
     print(f"exported: {folder}")

@@ -26,6 +26,7 @@ from huggingface_hub.utils import (
 
 from s2s_hub.evaluation.run import Evaluation, evaluate
 from s2s_hub.files import LAYOUT_FILES, read_checkpoint, training_info
+from s2s_hub.hub.export_options import ExportOptions
 from s2s_hub.hub.layout import export
 from s2s_hub.learning_curve import checkpoint_position
 from s2s_hub.predictor import Predictor
@@ -72,39 +73,36 @@ def with_precision_scores(
 def export_checkpoint(
     checkpoint: str | Path,
     folder: str | Path,
-    repo_id: str | None = None,
-    reuse_scores: str | Path | None = None,
-    half: bool = False,
-    onnx: bool = False,
-    precision_scores: Sequence[str | Path] = (),
+    options: ExportOptions | None = None,
 ) -> Path:
-    """Write ``checkpoint`` to ``folder`` exactly as ``push`` would upload it.
-
-    Args:
-        repo_id: the repo named in the card (default: the folder's name).
-        reuse_scores: an evaluation JSON to publish instead of scoring the test
-            split again.
-        half: store float16 weights; the scores are then measured with the weights
-            rounded to float16, i.e. with exactly what is shipped.
-        onnx: also write the ONNX graphs of ``runtime="onnxruntime"`` (which
-            ``push`` does not upload).
-        precision_scores: evaluation JSONs of the model in other precisions, for
-            the card and ``precision="auto"`` (``with_precision_scores``).
-    """
+    """Write ``checkpoint`` to ``folder`` exactly as ``push`` would upload it, with
+    what ``options`` adds."""
+    options = options or ExportOptions()
     state = read_checkpoint(Path(checkpoint))
     predictor = Predictor.from_state(state, Path(checkpoint))
-    if half:
+    if options.half:
         predictor.model.half().float()
     evaluation = (
-        stored_evaluation(reuse_scores, predictor.task)
-        if reuse_scores
+        stored_evaluation(options.reuse_scores, predictor.task)
+        if options.reuse_scores
         else evaluate(predictor, "test")
     )
-    evaluation = with_precision_scores(evaluation, precision_scores, predictor.task)
+    evaluation = with_precision_scores(
+        evaluation, options.precision_scores, predictor.task
+    )
     info = training_info(state)
     run_dir = run_of(checkpoint)
     position = checkpoint_position(run_dir, state) if run_dir else None
-    return export(predictor, folder, evaluation, info, repo_id, half, position, onnx)
+    return export(
+        predictor,
+        folder,
+        evaluation,
+        info,
+        options.repo_id,
+        options.half,
+        position,
+        options.onnx,
+    )
 
 
 def run_of(checkpoint: str | Path) -> Path | None:
@@ -141,7 +139,8 @@ def push(
     """
     api = hub_api(repo_id, token, f"push {repo_id}")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = export_checkpoint(checkpoint, tmp, repo_id, reuse_scores, half)
+        options = ExportOptions(repo_id, reuse_scores, half)
+        folder = export_checkpoint(checkpoint, tmp, options)
         return upload(folder, repo_id, private, revision, token, api)
 
 

@@ -12,7 +12,6 @@ training recipe the old one recorded; the learning-curve files are copied.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 from safetensors import safe_open
@@ -20,6 +19,7 @@ from safetensors import safe_open
 from s2s_hub.evaluation.run import evaluate
 from s2s_hub.files import CARD_FILE, EVAL_FILE, LAYOUT_FILES, WEIGHTS_FILE
 from s2s_hub.hub.card import recorded_training
+from s2s_hub.hub.export_options import ExportOptions
 from s2s_hub.hub.layout import export, read
 from s2s_hub.hub.loading import download
 from s2s_hub.hub.push import stored_evaluation, with_precision_scores
@@ -33,40 +33,46 @@ def model_folder(source: str | Path) -> Path:
 
 
 def export_model(
-    source: str | Path,
-    folder: str | Path,
-    repo_id: str | None = None,
-    reuse_scores: str | Path | None = None,
-    half: bool = False,
-    onnx: bool = False,
-    precision_scores: Sequence[str | Path] = (),
+    source: str | Path, folder: str | Path, options: ExportOptions | None = None
 ) -> Path:
-    """Write the model of folder or repo ``source`` to ``folder``; see the module
-    docstring for what changes. Arguments as ``export_checkpoint``'s."""
+    """Write the model of folder or repo ``source`` to ``folder`` with what
+    ``options`` adds; see the module docstring for what changes."""
+    options = options or ExportOptions()
     source = model_folder(source)
     folder = Path(folder)
     if folder.resolve() == source.resolve():
         raise ValueError(f"{folder} is the model's own folder: export to another")
     predictor = read(source)
-    rounded = half and not _is_half(source / WEIGHTS_FILE)
+    rounded = options.half and not _is_half(source / WEIGHTS_FILE)
     if rounded:
         predictor.model.half().float()
     folder.mkdir(parents=True, exist_ok=True)
     for name in LAYOUT_FILES:
         if (source / name).is_file():
             shutil.copyfile(source / name, folder / name)
-    if rounded or reuse_scores or repo_id or precision_scores:
-        if reuse_scores:
-            evaluation = stored_evaluation(reuse_scores, predictor.task)
+    if rounded or options.reuse_scores or options.repo_id or options.precision_scores:
+        if options.reuse_scores:
+            evaluation = stored_evaluation(options.reuse_scores, predictor.task)
         elif not rounded and (source / EVAL_FILE).is_file():
             evaluation = stored_evaluation(source / EVAL_FILE, predictor.task)
         else:
             evaluation = evaluate(predictor, "test")
-        evaluation = with_precision_scores(evaluation, precision_scores, predictor.task)
+        evaluation = with_precision_scores(
+            evaluation, options.precision_scores, predictor.task
+        )
         card = source / CARD_FILE
         info = recorded_training(card.read_text("utf-8")) if card.is_file() else None
-        return export(predictor, folder, evaluation, info, repo_id, half, None, onnx)
-    if onnx:
+        return export(
+            predictor,
+            folder,
+            evaluation,
+            info,
+            options.repo_id,
+            options.half,
+            None,
+            options.onnx,
+        )
+    if options.onnx:
         export_onnx(predictor.model, folder)
     return folder
 
