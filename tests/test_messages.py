@@ -15,6 +15,7 @@ import pytest
 from s2s_hub.data.pairs import Pair
 from s2s_hub.registry import get_task
 from s2s_hub.sources import catalog_cache, message_corpus, messages
+from s2s_hub.sources.description_corpus import write_test_parts
 from s2s_hub.sources.licenses import copyright_licenses, license_texts
 from s2s_hub.sources.message_corpus import build_corpus, message_group
 from s2s_hub.sources.splitting import (
@@ -344,13 +345,12 @@ def test_translation_reads_the_message_corpus_beside_its_splits(tmp_path, monkey
 
 
 def test_each_test_part_is_written_as_a_folder_evaluate_can_score(tmp_path):
-    task = get_task("translation")
     test = [
         {"source": "a tool", "target": "ein Werkzeug", "origin": "DDTP"},
         {"source": "It rains.", "target": "Es regnet.", "origin": "Ding"},
         {"source": "a library", "target": "eine Bibliothek", "origin": "DDTP"},
     ]
-    task._write_test_parts(test, tmp_path)
+    write_test_parts(test, tmp_path, "source_lang=en, target_lang=de")
     descriptions = get_task(
         "translation", data_dir=str(tmp_path / "parts/descriptions")
     )
