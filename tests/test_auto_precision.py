@@ -199,7 +199,8 @@ def test_evaluate_records_the_precision_and_export_puts_it_on_the_card(
     argv = ["evaluate", str(model_dir), "--precision", "int8", "--output", str(scores)]
     assert main(argv) == 0
     int8 = json.loads(scores.read_text())
-    assert (int8["precision"], int8["runtime"]) == ("int8", "torch")
+    served = (int8["precision"], int8["runtime"], int8["path"])
+    assert served == ("int8", "torch", "int8")
     out = tmp_path / "out"
     argv = ["export", str(model_dir), str(out), "--precision_scores", str(scores)]
     assert main(argv) == 0
@@ -232,3 +233,19 @@ def test_int8_on_an_amx_cpu_is_scored_and_allowed_as_its_own_path(monkeypatch):
     int8 = Candidate("int8")
     assert "int8-amx" in refusal(card(10.0, int8=10.0), REVERSE, int8)
     assert refusal(card(10.0, **{"int8-amx": 9.8}), REVERSE, int8) == ""
+
+
+def test_scores_keep_the_path_they_were_measured_on_wherever_they_are_merged(
+    model_dir, tmp_path, monkeypatch
+):
+    """An int8-amx run exported on a CPU without AMX stays int8-amx."""
+    monkeypatch.setattr("s2s_hub.serving.config.native_amx", lambda: True)
+    scores = tmp_path / "amx.json"
+    argv = ["evaluate", str(model_dir), "--precision", "int8", "--output", str(scores)]
+    assert main(argv) == 0
+    monkeypatch.setattr("s2s_hub.serving.config.native_amx", lambda: False)
+    out = tmp_path / "out"
+    argv = ["export", str(model_dir), str(out), "--precision_scores", str(scores)]
+    assert main(argv) == 0
+    stored = Evaluation(**json.loads((out / EVAL_FILE).read_text()))
+    assert list(stored.precisions) == ["int8-amx"]

@@ -84,3 +84,6 @@ def test_math_libraries_name_the_engine_in_use():
     libraries = math_libraries()
     assert libraries["quantized_engine"] in libraries["quantized_engines"].split(",")
     assert libraries["torch"].startswith("2.")
+    # the CPU wheel CI installs is built with MKL and oneDNN
+    assert libraries["blas"] == "mkl"
+    assert libraries["onednn"][0].isdigit()

@@ -22,10 +22,13 @@ class Evaluation:
     why one was skipped; ``baseline``: the first, as earlier result files hold it).
 
     ``precision`` and ``runtime`` say how the model was served (``s2s-hub evaluate
-    --precision``). ``precisions`` holds the scores of the same model, split and
-    decoding served otherwise, by ``serving_name`` (``{"int8": {"scores": ...}}``):
-    the card shows them, and ``precision="auto"`` serves a reduced precision only
-    where its score is recorded there and close to this run's."""
+    --precision``), and ``path`` names that way of serving as it ran on the
+    machine (``serving_name``: int8 on a CPU with AMX is ``int8-amx``; empty in
+    files written before it was recorded). ``precisions`` holds the scores of the
+    same model, split and decoding served otherwise, by path (``{"int8":
+    {"scores": ...}}``): the card shows them, and ``precision="auto"`` serves a
+    reduced precision only where its score is recorded there and close to this
+    run's."""
 
     task: str
     split: str
@@ -37,6 +40,7 @@ class Evaluation:
     baselines: list[dict] = field(default_factory=list)
     precision: str = "fp32"
     runtime: str = "torch"
+    path: str = ""
     precisions: dict[str, dict] = field(default_factory=dict)
     hypotheses: list[str] = field(default_factory=list, repr=False)
 
@@ -52,7 +56,7 @@ class Evaluation:
             ValueError: ``other`` scored another task, split, number of examples
                 or decoding, so its scores cannot be compared with these.
         """
-        name = serving_name(other.precision, other.runtime)
+        name = other.path or serving_name(other.precision, other.runtime)
         if name == "fp32":
             raise ValueError("these are fp32 scores, not those of another precision")
         for field_name in ("task", "split", "examples", "decoding"):
@@ -114,6 +118,7 @@ def evaluate(
         baselines=entries,
         precision=predictor.serving.precision,
         runtime=predictor.serving.runtime,
+        path=serving_name(predictor.serving.precision, predictor.serving.runtime),
         hypotheses=hypotheses,
     )
 

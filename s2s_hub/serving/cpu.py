@@ -134,11 +134,10 @@ def math_libraries() -> dict[str, str]:
 
     config = torch.__config__.show()
     blas = re.search(r"BLAS_INFO=(\w+)", config)
+    onednn = re.search(r"MKL-DNN v([\d.]+)|oneDNN v([\d.]+)", config)
     return {
         "blas": blas.group(1) if blas else "unknown",
-        "onednn": ".".join(map(str, torch.backends.mkldnn.version()))
-        if hasattr(torch.backends.mkldnn, "version")
-        else "unknown",
+        "onednn": next(filter(None, onednn.groups())) if onednn else "unknown",
         "quantized_engine": torch.backends.quantized.engine,
         "quantized_engines": ",".join(torch.backends.quantized.supported_engines),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
