@@ -68,7 +68,8 @@ the bar a model must clear to be worth using), decoding with:
 {%- if precisions %}
 
 "this model" computes in fp32; "this model, int8" is the same model loaded with
-`precision="int8"`, and so for each such column. `precision="auto"` serves one of
+`precision="int8"`, and so for each such column ("int8-amx": int8 on a CPU with
+AMX, whose batches take oneDNN's kernel). `precision="auto"` serves one of
 them where its {{ metric }} is within {{ tolerance }} of fp32's and it answers faster on
 the CPU at hand.
 {%- endif %}
