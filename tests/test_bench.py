@@ -98,8 +98,10 @@ def _check_curve(points: list[dict]) -> None:
     first, final = points
     assert 0 < first["steps"] < final["steps"]
     assert 0 <= first["minutes"] < final["minutes"]
+    # a model of seconds may write nothing yet (the recipe has no copy gate, which
+    # copied source pieces from the first steps on)
     assert all(0 <= point["bleu"] <= 100 for point in points)
-    assert all(0 < point["chrf"] <= 100 for point in points)
+    assert all(0 <= point["chrf"] <= 100 for point in points)
 
 
 def test_quality_only_jobs_score_the_test_split_from_the_curve(
