@@ -85,10 +85,13 @@ def toy_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     its card holds the scores of a real (poor) evaluation on the test split.
     """
     from s2s_hub.hub import export
+    from s2s_hub.hub.export_options import ExportOptions
 
     predictor = toy_predictor(vocab_size=300, byte_fallback=True, size=8)
     folder = tmp_path_factory.mktemp("toy-model")
-    return export(predictor, folder, evaluate(predictor, "test"), repo_id="org/toy")
+    return export(
+        predictor, folder, evaluate(predictor, "test"), options=ExportOptions("org/toy")
+    )
 
 
 @pytest.fixture(scope="session")

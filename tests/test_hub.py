@@ -37,6 +37,7 @@ from s2s_hub.files import (
     WEIGHTS_FILE,
 )
 from s2s_hub.hub import export, load, push
+from s2s_hub.hub.export_options import ExportOptions
 from s2s_hub.hub.space import (
     MODELS_ENV,
     MODELS_ONLY_ENV,
@@ -68,7 +69,7 @@ def evaluation(predictor):
 @pytest.fixture(scope="module")
 def exported(predictor, evaluation, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("exported")
-    return export(predictor, folder, evaluation, {"lr": 0.005}, repo_id=REPO_ID)
+    return export(predictor, folder, evaluation, {"lr": 0.005}, ExportOptions(REPO_ID))
 
 
 @pytest.fixture

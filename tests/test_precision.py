@@ -19,7 +19,6 @@ from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.int8_linear import INT8_LINEARS
 from s2s_hub.serving.precision import (
     FullRangeLinear,
-    int8_available,
     with_precision,
 )
 from tests.test_copy import LENGTHS, SRC, TGT_IN, tiny
@@ -161,4 +160,4 @@ def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
 
 def test_this_torch_build_runs_int8():
     """The CPU wheel CI installs has a quantized engine, so the demo serves int8."""
-    assert int8_available()
+    assert any(e != "none" for e in torch.backends.quantized.supported_engines)

@@ -17,6 +17,7 @@ import s2s_hub
 from s2s_hub.evaluation.run import evaluate
 from s2s_hub.files import CARD_FILE, CONFIG_FILE
 from s2s_hub.hub import export
+from s2s_hub.hub.export_options import ExportOptions
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import get_task
@@ -56,7 +57,9 @@ def predictor() -> Predictor:
 @pytest.fixture(scope="module")
 def exported(predictor, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("transformer")
-    return export(predictor, folder, evaluate(predictor, "test"), repo_id="org/rev")
+    return export(
+        predictor, folder, evaluate(predictor, "test"), options=ExportOptions("org/rev")
+    )
 
 
 def texts_of(predictor: Predictor, config: DecodeConfig | None = None) -> list[str]:

@@ -27,6 +27,7 @@ from s2s_hub.files import (
     HubConfig,
 )
 from s2s_hub.hub.card import build_card, public_options
+from s2s_hub.hub.export_options import ExportOptions
 from s2s_hub.learning_curve import (
     RunStart,
     curve_table,
@@ -68,25 +69,24 @@ def export(
     folder: str | Path,
     evaluation: Evaluation | None = None,
     train_info: dict[str, Any] | None = None,
-    repo_id: str | None = None,
-    half: bool = False,
+    options: ExportOptions | None = None,
     position: RunStart | None = None,
-    onnx: bool = False,
 ) -> Path:
     """Write ``predictor`` to ``folder`` in the layout; returns the folder.
 
     Args:
         evaluation: scores to publish in the card and ``eval_results.json``.
         train_info: training recipe and progress, shown in the card.
-        repo_id: the repo the folder is meant for, named in the card (default:
-            the folder's name, as ``save_pretrained`` does).
-        half: store the weights as float16 (half the size; they load as float32).
+        options: the repo named in the card (default: the folder's name, as
+            ``save_pretrained`` does), float16 weights (half the size; they load
+            as float32) and the ONNX graphs of ``load(folder,
+            runtime="onnxruntime")``; the scores they name are the caller's to
+            merge into ``evaluation``.
         position: where the weights stand in their training run
             (``checkpoint_position``): the run's learning curve goes into the
             folder, for the card and for a later run started from the folder.
-        onnx: also write the encoder and one decoder step as ONNX graphs, for
-            ``load(folder, runtime="onnxruntime")``.
     """
+    options = options or ExportOptions()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     curve = None
@@ -104,15 +104,15 @@ def export(
     if evaluation is not None:
         text = json.dumps(evaluation.to_dict(), indent=2)
         (folder / EVAL_FILE).write_text(text + "\n", encoding="utf-8")
-    card = build_card(
-        predictor, repo_id or folder.resolve().name, evaluation, train_info, curve
-    )
+    repo_id = options.repo_id or folder.resolve().name
+    card = build_card(predictor, repo_id, evaluation, train_info, curve)
     card.save(folder / CARD_FILE)
     # Last, so the mixin finds our card and keeps it; it writes the weights and
     # config.json from the dict we give it.
+    half = options.half
     model = copy.deepcopy(predictor.model).half() if half else predictor.model
     model.save_pretrained(folder, config=hub_config(predictor).to_dict())
-    if onnx:
+    if options.onnx:
         export_onnx(predictor.model, folder)
     return folder
 

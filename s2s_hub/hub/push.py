@@ -93,16 +93,7 @@ def export_checkpoint(
     info = training_info(state)
     run_dir = run_of(checkpoint)
     position = checkpoint_position(run_dir, state) if run_dir else None
-    return export(
-        predictor,
-        folder,
-        evaluation,
-        info,
-        options.repo_id,
-        options.half,
-        position,
-        options.onnx,
-    )
+    return export(predictor, folder, evaluation, info, options, position)
 
 
 def run_of(checkpoint: str | Path) -> Path | None:

@@ -62,16 +62,7 @@ def export_model(
         )
         card = source / CARD_FILE
         info = recorded_training(card.read_text("utf-8")) if card.is_file() else None
-        return export(
-            predictor,
-            folder,
-            evaluation,
-            info,
-            options.repo_id,
-            options.half,
-            None,
-            options.onnx,
-        )
+        return export(predictor, folder, evaluation, info, options)
     if options.onnx:
         export_onnx(predictor.model, folder)
     return folder

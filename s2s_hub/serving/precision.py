@@ -19,15 +19,6 @@ from s2s_hub.model import Seq2Seq
 from s2s_hub.serving.cpu import native_amx, native_int8_dot
 from s2s_hub.serving.int8_linear import FullRangeLinear, TwoKernelLinear
 
-
-def int8_available() -> bool:
-    """Whether this torch build has a quantized engine (fbgemm, onednn, x86 or
-    qnnpack) for int8 dynamic quantization."""
-    return any(
-        engine != "none" for engine in torch.backends.quantized.supported_engines
-    )
-
-
 QUANTIZED_RNNS: dict[type[nn.RNNBase], type[nn.Module]] = {
     nn.LSTM: quantized.LSTM,
     nn.GRU: quantized.GRU,
