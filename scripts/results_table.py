@@ -4,13 +4,15 @@
 
 Every number comes from ``checkpoints/<task>/eval_results.json``, which
 ``s2s-hub export`` wrote from a real evaluation on the task's shipped test split,
-together with the task's trivial baseline on the same split.
+together with the task's trivial baselines on the same split.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from s2s_hub.evaluation.run import Evaluation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,20 +33,18 @@ def table() -> str:
     """The Markdown table, one row per bundled checkpoint (README holds it as is;
     a test checks it is current)."""
     rows = [
-        "| task | model (test) | trivial baseline (test) | decoding | examples |",
+        "| task | model (test) | trivial baselines (test) | decoding | examples |",
         "|---|---|---|---|---|",
     ]
     for path in sorted(ROOT.glob("checkpoints/*/eval_results.json")):
-        result = json.loads(path.read_text())
-        baseline = result.get("baseline")
-        shown = (
-            f"{baseline['name']}: {scores_text(baseline['scores'])}"
-            if baseline
-            else "—"
+        result = Evaluation(**json.loads(path.read_text()))
+        shown = "; ".join(
+            f"{b['name']}: {scores_text(b['scores'])}"
+            for b in result.scored_baselines()
         )
         rows.append(
-            f"| {result['task']} | {scores_text(result['scores'])} | {shown} "
-            f"| {decoding(result['decoding'])} | {result['examples']} |"
+            f"| {result.task} | {scores_text(result.scores)} | {shown or '—'} "
+            f"| {decoding(result.decoding)} | {result.examples} |"
         )
     return "\n".join(rows)
 

@@ -142,3 +142,24 @@ def test_the_demo_shows_a_transformer_s_n_best_and_heat_map(exported):
     )
     assert table["output"].iloc[0] == text and len(table) >= 1
     assert heat_map.type == "matplotlib" and len(heat_map.plot) > 1000
+
+
+def test_compare_puts_a_transformer_beside_an_rnn(exported, toy_model_dir):
+    """The Compare tab's RNN-against-Transformer view, as docs/transformer.md
+    tells a user to open it: each column names its architecture and draws its
+    own heat map."""
+    from s2s_hub.app.compare import compare, model_label
+    from s2s_hub.app.models import tab_models
+
+    models = tab_models(
+        [get_task("reverse")], {"reverse": [str(toy_model_dir), str(exported)]}
+    )
+    assert [model_label(m).rsplit(" · ", 1)[1] for m in models] == [
+        models[0].predictor.model.config.attention,
+        "transformer",
+    ]
+    results = compare(models, "a b c")
+    columns = zip(*[iter(results)] * 3, strict=True)
+    for model, (text, _, heat_map) in zip(models, columns, strict=True):
+        assert text == model.predictor.predict(["a b c"])[0][0].text
+        assert heat_map.plot.startswith("data:image/png;base64,")

@@ -49,6 +49,12 @@ class Evaluation:
         result.pop("hypotheses")
         return result
 
+    def scored_baselines(self) -> list[dict]:
+        """The baselines this run scored, skipped ones left out (files written
+        before there were several hold only ``baseline``)."""
+        scored = [b for b in self.baselines if "skipped" not in b]
+        return scored or ([self.baseline] if self.baseline else [])
+
     def with_precision(self, other: Evaluation) -> Evaluation:
         """This run with ``other``'s scores recorded under ``precisions``.
 

@@ -69,7 +69,8 @@ the bar a model must clear to be worth using), decoding with:
 
 "this model" computes in fp32; "this model, int8" is the same model loaded with
 `precision="int8"`, and so for each such column ("int8-amx": int8 on a CPU with
-AMX, whose batches take oneDNN's kernel). `precision="auto"` serves one of
+AMX, whose batches take oneDNN's kernel; "onnxruntime-int8": `runtime="onnxruntime"`
+in int8). `precision="auto"` serves one of
 them where its {{ metric }} is within {{ tolerance }} of fp32's and it answers faster on
 the CPU at hand.
 {%- endif %}
@@ -172,7 +173,8 @@ def build_card(
         data.eval_results = eval_results(evaluation, task)
     decoding = evaluation.decoding if evaluation else asdict(predictor.decoding)
     examples = task.demo_examples()
-    baselines = _scored_baselines(evaluation) or [{"name": "", "scores": {}}]
+    scored = evaluation.scored_baselines() if evaluation else []
+    baselines = scored or [{"name": "", "scores": {}}]
     samples = task.card_examples()
     return ModelCard.from_template(
         data,
@@ -218,15 +220,6 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
     """Card metadata drops null values; dropping them first keeps the card's
     ``model-index`` equal to what it was built from."""
     return {k: v for k, v in values.items() if v is not None}
-
-
-def _scored_baselines(evaluation: Evaluation | None) -> list[dict]:
-    """The baselines an evaluation scored (files written before there were several
-    hold only ``baseline``)."""
-    if evaluation is None:
-        return []
-    scored = [b for b in evaluation.baselines if "skipped" not in b]
-    return scored or ([evaluation.baseline] if evaluation.baseline else [])
 
 
 def _yaml(values: dict[str, Any]) -> str:
