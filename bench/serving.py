@@ -71,6 +71,7 @@ from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.serving.cpu import CpuFamily, cpu_family, math_libraries
+from s2s_hub.serving.graph_cache import graph_folder
 from s2s_hub.serving.graphs import export_onnx
 from s2s_hub.serving.onnx_model import quantize_graph
 
@@ -249,7 +250,8 @@ def _size_bytes(predictor: Predictor, spec: dict[str, Any]) -> int:
         buffer = io.BytesIO()
         torch.save(predictor.model.state_dict(), buffer)
         return buffer.tell()
-    graphs = [Path(spec["folder"]) / name for name in ONNX_FILES]
+    folder = Path(spec["folder"])  # auto may serve graphs exported into the cache
+    graphs = [graph_folder(folder, lambda: load(folder).model) / n for n in ONNX_FILES]
     if served.precision == "int8":
         return sum(len(quantize_graph(graph)) for graph in graphs)
     return sum(graph.stat().st_size for graph in graphs)

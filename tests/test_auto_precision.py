@@ -4,6 +4,7 @@ real auto load that decodes like fp32; and how int8 scores reach the card."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -19,6 +20,7 @@ from s2s_hub.hub.layout import read
 from s2s_hub.registry import get_task
 from s2s_hub.serving import ServingConfig, auto
 from s2s_hub.serving.auto import Candidate, candidates, refusal, resolve
+from s2s_hub.serving.cache import CACHE_ENV
 from s2s_hub.serving.config import serving_name
 from s2s_hub.serving.cpu import CpuFamily
 
@@ -27,6 +29,7 @@ ENGINES = [
     e for e in auto.INT8_ENGINES if e in torch.backends.quantized.supported_engines
 ]
 REVERSE = get_task("reverse")  # selection metric: exact, higher is better
+ONNX = importlib.util.find_spec("onnxruntime") and importlib.util.find_spec("onnx")
 
 
 def card(exact: float, **precisions: float) -> dict:
@@ -47,7 +50,7 @@ def no_amx(monkeypatch):
 def model_dir(toy_model_dir, tmp_path, monkeypatch) -> Path:
     """A copy of the toy model folder whose card may be edited, with the choice
     cache in ``tmp_path``."""
-    monkeypatch.setenv(auto.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     # resolve sets the process-wide engine; put it back afterwards
     monkeypatch.setattr(
         torch.backends.quantized, "engine", torch.backends.quantized.engine
@@ -142,8 +145,8 @@ def test_a_path_too_far_below_fp32_is_not_timed_even_if_faster(model_dir):
         timed.append(candidate.name)
         return 1.0 if candidate.precision == "int8" else 2.0
 
-    assert auto_serving(with_card(model_dir, 0.4), measure) == ServingConfig()
-    assert timed == []  # fp32 alone: nothing to compare
+    assert auto_serving(with_card(model_dir, 0.4), measure).precision == "fp32"
+    assert not any("int8" in name for name in timed)
 
 
 def test_the_choice_is_cached_per_cpu_and_thread_count(model_dir, monkeypatch):
@@ -156,7 +159,9 @@ def test_the_choice_is_cached_per_cpu_and_thread_count(model_dir, monkeypatch):
     folder = with_card(model_dir, 0.0)
     assert auto_serving(folder, measure) == ServingConfig()
     first = len(timed)
-    assert first == 1 + len(ENGINES)
+    assert set(timed) == {
+        c.name for c in candidates(folder, card(1.0, int8=1.0), REVERSE)
+    }
     assert auto_serving(folder, measure) == ServingConfig()
     assert len(timed) == first  # read from the cache
     (entry,) = (model_dir.parent / "cache" / "s2s-hub").glob("*.json")
@@ -179,7 +184,8 @@ def test_a_real_auto_load_decodes_like_fp32(model_dir):
     assert served.serving.precision in {"fp32", "int8"}
     (entry,) = (model_dir.parent / "cache" / "s2s-hub").glob("*.json")
     timings = json.loads(entry.read_text())["milliseconds"]
-    assert set(timings) == {"fp32", *(f"int8-{e}" for e in ENGINES)}
+    torch_paths = {"fp32", *(f"int8-{e}" for e in ENGINES)}
+    assert set(timings) == torch_paths | ({"onnxruntime-fp32"} if ONNX else set())
     assert all(ms > 0 for ms in timings.values())
     pairs = fp32.task.pairs("test")
     for ours, theirs in zip(served.score(pairs), fp32.score(pairs), strict=True):
@@ -188,8 +194,7 @@ def test_a_real_auto_load_decodes_like_fp32(model_dir):
 
 def test_auto_is_fp32_where_the_card_records_no_other_precision(model_dir):
     predictor = load(model_dir, precision="auto")
-    assert predictor.serving == ServingConfig()
-    assert predictor.model.output_layer.weight.dtype == torch.float32
+    assert predictor.serving.precision == "fp32"  # in torch or ONNX Runtime
 
 
 def test_evaluate_records_the_precision_and_export_puts_it_on_the_card(
@@ -249,3 +254,14 @@ def test_scores_keep_the_path_they_were_measured_on_wherever_they_are_merged(
     assert main(argv) == 0
     stored = Evaluation(**json.loads((out / EVAL_FILE).read_text()))
     assert list(stored.precisions) == ["int8-amx"]
+
+
+def test_a_candidate_that_cannot_serve_the_model_is_left_out(model_dir):
+    def measure(candidate: Candidate) -> float:
+        if candidate.engine == ENGINES[-1]:
+            raise ValueError("cannot export this combination to ONNX")
+        return 1.0 if candidate.engine else 2.0
+
+    serving = auto_serving(with_card(model_dir, 0.0), measure)
+    assert serving == ServingConfig("int8") or not ENGINES[:-1]
+    assert torch.backends.quantized.engine != ENGINES[-1] or not ENGINES[:-1]

@@ -48,6 +48,7 @@ from s2s_hub.hub.space import (
 from s2s_hub.model import Seq2Seq
 from s2s_hub.predictor import Predictor
 from s2s_hub.search.config import DecodeConfig
+from s2s_hub.serving.cache import CACHE_ENV
 from s2s_hub.tokenizer import Tokenizer
 
 REPO_ID = "org/reverse-tiny"
@@ -409,9 +410,15 @@ def test_cli_export_onnx_adds_graphs_that_decode_like_torch(
     assert texts_of(load(out, precision="int8", runtime="onnxruntime"))
 
 
-def test_onnxruntime_needs_the_graphs_of_a_folder(exported, checkpoint):
-    with pytest.raises(FileNotFoundError, match="export .* --onnx"):
-        load(exported, runtime="onnxruntime")
+def test_onnxruntime_exports_a_folder_s_graphs_not_a_checkpoint_s(
+    exported, checkpoint, tmp_path, monkeypatch
+):
+    """A folder without graphs is served from graphs exported into the cache (the
+    folder stays as it was); a checkpoint is refused with what to run."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    assert load(exported, runtime="onnxruntime").serving.runtime == "onnxruntime"
+    assert not any((exported / name).exists() for name in ONNX_FILES)
+    assert list((tmp_path / "s2s-hub" / "onnx").glob(f"*/{ONNX_FILES[0]}"))
     with pytest.raises(ValueError, match="is a checkpoint: write them with"):
         load(checkpoint, runtime="onnxruntime")
 

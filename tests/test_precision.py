@@ -15,6 +15,7 @@ from s2s_hub.cli.main import main
 from s2s_hub.hub import load
 from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving import ServingConfig, precision
+from s2s_hub.serving.cache import CACHE_ENV
 from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.int8_linear import INT8_LINEARS
 from s2s_hub.serving.precision import (
@@ -145,17 +146,18 @@ def test_cli_predicts_in_int8(toy_model_dir, capsys):
 
 
 def test_the_demo_loads_its_models_in_the_precision_of_the_environment(
-    toy_model_dir, monkeypatch
+    toy_model_dir, monkeypatch, tmp_path
 ):
     monkeypatch.setenv(PRECISION_ENV, "int8")
     predictor = load_predictor.__wrapped__(str(toy_model_dir))  # uncached
     assert predictor.serving == ServingConfig("int8")
     assert isinstance(predictor.model.output_layer, INT8_LINEARS)
-    # unset: auto, which serves fp32 where the card records no int8 score
+    # unset: auto, which serves fp32 (in torch or ONNX Runtime) where the card
+    # records no int8 score
     monkeypatch.delenv(PRECISION_ENV)
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     predictor = load_predictor.__wrapped__(str(toy_model_dir))
-    assert predictor.serving == ServingConfig("fp32")
-    assert predictor.model.output_layer.weight.dtype == torch.float32
+    assert predictor.serving.precision == "fp32"
 
 
 def test_this_torch_build_runs_int8():

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import os
 import statistics
 import time
@@ -28,12 +29,14 @@ from pathlib import Path
 
 import torch
 
-from s2s_hub.files import CONFIG_FILE, EVAL_FILE, ONNX_FILES, WEIGHTS_FILE
+from s2s_hub.files import EVAL_FILE
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.search import DecodeConfig, decode
+from s2s_hub.serving.cache import cache_root, fingerprint
 from s2s_hub.serving.config import ServingConfig, serving_name
 from s2s_hub.serving.cpu import cpu_family, native_bf16
+from s2s_hub.serving.graph_cache import onnx_servable
 from s2s_hub.serving.served import served_model
 
 log = logging.getLogger(__name__)
@@ -48,7 +51,6 @@ SOURCE_TOKENS = 20
 STEPS = 20
 WORK = DecodeConfig(beam_size=5, min_length=STEPS, max_length=STEPS)
 REPEATS = 3
-CACHE_ENV = "XDG_CACHE_HOME"
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,14 @@ def runnable(folder: Path | None) -> list[Candidate]:
     """The paths this machine can serve ``folder``'s model on: fp32; bf16 on a
     CPU with native bf16 (torch emulates it elsewhere, 3.4x slower than fp32);
     int8 in each quantized engine of ``INT8_ENGINES`` the torch build has; ONNX
-    Runtime fp32 and int8 where the folder has the graphs."""
+    Runtime fp32 and int8 where it is installed (``graph_cache.onnx_servable``:
+    a folder without graphs has them exported into the cache)."""
     found = [Candidate("fp32")]
     if native_bf16():
         found.append(Candidate("bf16"))
     engines = torch.backends.quantized.supported_engines
     found += [Candidate("int8", engine=e) for e in INT8_ENGINES if e in engines]
-    if folder is not None and all((folder / f).is_file() for f in ONNX_FILES):
+    if folder is not None and onnx_servable(folder):
         found += [Candidate(p, "onnxruntime") for p in ("fp32", "int8")]
     return found
 
@@ -157,7 +160,7 @@ def resolve(
         timings = _cached(cache_file(key))
         if set(timings) != {c.name for c in options}:
             measure = measure or functools.partial(timed, folder, config, fp32)
-            timings = {c.name: round(measure(c), 3) for c in options}
+            timings = {c.name: round(_measured(measure, c), 3) for c in options}
             best = min(timings, key=timings.__getitem__)
             entry = {"key": key, "choice": best, "milliseconds": timings}
             _write(cache_file(key), entry)
@@ -167,6 +170,16 @@ def resolve(
     shown = ", ".join(f"{name} {ms:.1f} ms" for name, ms in timings.items())
     log.info("precision auto: %s for %s (%s)", choice.name, folder, shown or "no other")
     return choice.serving
+
+
+def _measured(measure: Measure, c: Candidate) -> float:
+    """``measure(c)``, or infinity where ``c`` cannot serve the model (ONNX's
+    exporter refuses some combinations of cell, attention and copy gate)."""
+    try:
+        return measure(c)
+    except ValueError as error:
+        _note(f"{c.name} not used: {error}")
+        return math.inf
 
 
 def timed(
@@ -198,7 +211,7 @@ def cache_key(folder: Path, options: list[Candidate]) -> dict:
         "cpu_model": cpu.model,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
-        "model": _fingerprint(folder),
+        "model": fingerprint(folder),
         "candidates": sorted(c.name for c in options),
     }
 
@@ -207,17 +220,7 @@ def cache_file(key: dict) -> Path:
     """Where the timings for ``key`` are kept: a JSON file under
     ``$XDG_CACHE_HOME/s2s-hub/`` (default ``~/.cache/s2s-hub/``)."""
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
-    root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache")
-    return root / "s2s-hub" / f"auto-precision-{digest[:20]}.json"
-
-
-def _fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        with open(folder / name, "rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+    return cache_root() / f"auto-precision-{digest[:20]}.json"
 
 
 def _cached(cache: Path) -> dict[str, float]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.serving.config import AUTO, ServingConfig
+from s2s_hub.serving.graph_cache import graph_folder
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 from s2s_hub.serving.precision import with_precision
 
@@ -27,8 +28,9 @@ def served_model(
     """The model that answers for ``serving``.
 
     Args:
-        source: the model folder (whose ONNX graphs the onnxruntime runtime loads)
-            or the run's checkpoint file the model comes from.
+        source: the model folder (whose ONNX graphs the onnxruntime runtime loads,
+            or exports into the cache where it has none: ``graph_cache``) or the
+            run's checkpoint file the model comes from.
         config: the model's architecture, which the graphs' inputs follow.
         serving: the precision and runtime asked for.
         fp32: reads the fp32 torch model; called for the torch runtime only, so a
@@ -48,5 +50,6 @@ def served_model(
                 f"{source} is a checkpoint: write them with `s2s-hub export {source} "
                 "FOLDER --onnx` and load FOLDER"
             )
-        return OnnxSeq2Seq.load(source, config, serving.precision)
+        graphs = graph_folder(source, fp32)
+        return OnnxSeq2Seq.load(graphs, config, serving.precision)
     return with_precision(fp32(), serving.precision)

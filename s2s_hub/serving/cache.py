@@ -1,0 +1,32 @@
+"""Where serving keeps what it measures or builds once per model and machine.
+
+Both the timings of ``precision="auto"`` and the ONNX graphs exported for a model
+folder that ships none live under ``$XDG_CACHE_HOME/s2s-hub/`` (default
+``~/.cache/s2s-hub/``), keyed by the model's fingerprint, so a changed model is
+measured and exported afresh while an unchanged one is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from s2s_hub.files import CONFIG_FILE, WEIGHTS_FILE
+
+CACHE_ENV = "XDG_CACHE_HOME"
+
+
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/s2s-hub``, or ``~/.cache/s2s-hub``."""
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache") / "s2s-hub"
+
+
+def fingerprint(folder: Path) -> str:
+    """SHA-256 of the folder's config and weights: what the model computes."""
+    digest = hashlib.sha256()
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        with open(folder / name, "rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
