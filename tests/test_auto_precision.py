@@ -256,12 +256,12 @@ def test_scores_keep_the_path_they_were_measured_on_wherever_they_are_merged(
     assert list(stored.precisions) == ["int8-amx"]
 
 
+@pytest.mark.skipif(len(ENGINES) < 2, reason="needs two quantized engines")
 def test_a_candidate_that_cannot_serve_the_model_is_left_out(model_dir):
     def measure(candidate: Candidate) -> float:
         if candidate.engine == ENGINES[-1]:
             raise ValueError("cannot export this combination to ONNX")
         return 1.0 if candidate.engine else 2.0
 
-    serving = auto_serving(with_card(model_dir, 0.0), measure)
-    assert serving == ServingConfig("int8") or not ENGINES[:-1]
-    assert torch.backends.quantized.engine != ENGINES[-1] or not ENGINES[:-1]
+    assert auto_serving(with_card(model_dir, 0.0), measure) == ServingConfig("int8")
+    assert torch.backends.quantized.engine != ENGINES[-1]

@@ -8,6 +8,7 @@ measured and exported afresh while an unchanged one is not.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -23,10 +24,22 @@ def cache_root() -> Path:
 
 
 def fingerprint(folder: Path) -> str:
-    """SHA-256 of the folder's config and weights: what the model computes."""
+    """SHA-256 of the folder's config and weights: what the model computes.
+
+    One auto load asks for it once per candidate it times and again when it
+    loads the choice; the weights are hashed once per version of the files
+    (path, size and modification time)."""
+    files = [folder / name for name in (CONFIG_FILE, WEIGHTS_FILE)]
+    return _digest(
+        tuple((str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    )
+
+
+@functools.cache
+def _digest(files: tuple[tuple[str, int, int], ...]) -> str:
     digest = hashlib.sha256()
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        with open(folder / name, "rb") as file:
+    for path, _, _ in files:
+        with open(path, "rb") as file:
             for block in iter(lambda: file.read(1 << 20), b""):
                 digest.update(block)
     return digest.hexdigest()

@@ -10,6 +10,7 @@ by the model's fingerprint.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def has_graphs(folder: Path) -> bool:
+    """Whether ``folder`` holds both graphs ``export --onnx`` writes."""
     return all((folder / name).is_file() for name in ONNX_FILES)
 
 
@@ -51,9 +53,8 @@ def graph_folder(folder: Path, fp32: Callable[[], Seq2Seq]) -> Path:
         partial.mkdir(parents=True, exist_ok=True)
         try:
             export_onnx(fp32(), partial)
-            partial.rename(cached)
-        except OSError:  # another process exported it first
-            pass
+            with contextlib.suppress(OSError):  # another process exported it first
+                partial.rename(cached)
         finally:
             shutil.rmtree(partial, ignore_errors=True)
     return cached

@@ -33,8 +33,8 @@ def served_model(
             run's checkpoint file the model comes from.
         config: the model's architecture, which the graphs' inputs follow.
         serving: the precision and runtime asked for.
-        fp32: reads the fp32 torch model; called for the torch runtime only, so a
-            model served by ONNX Runtime never holds torch weights.
+        fp32: reads the fp32 torch model; for ONNX Runtime only to export graphs
+            a folder lacks, so a model it serves holds no torch weights.
 
     Raises:
         ValueError: the onnxruntime runtime asked of a checkpoint, which holds no
