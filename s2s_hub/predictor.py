@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -150,24 +151,47 @@ class Predictor:
             )
         return results
 
-    @torch.inference_mode()
+    @property
+    def streams(self) -> int:
+        """How many batches decode at once: a model in ONNX Runtime computes each
+        call on one thread, so the cores take a batch each
+        (``OnnxSeq2Seq.load``); torch spreads one batch over them."""
+        return getattr(self.model, "streams", 1)
+
     def _predict(
         self, texts: list[str], config: DecodeConfig | None, batch_size: int
     ) -> list[list[Prediction]]:
         """n-best predictions of whole texts, decoded in batches sorted by length so
-        that padding stays small."""
-        config = config or self.decoding
-        device = self.device
+        that padding stays small (``streams`` of them at once)."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        results: dict[int, list[Prediction]] = {}
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            src, lengths = self.encode([texts[i] for i in chunk])
-            nbests = decode(self.model, src.to(device), lengths.to(device), config)
-            for i, row, nbest in zip(chunk, src, nbests, strict=True):
-                source = row[row != self.tokenizer.pad_id].tolist()
-                results[i] = [self._prediction(texts[i], source, h) for h in nbest]
+        chunks = [
+            [texts[i] for i in order[start : start + batch_size]]
+            for start in range(0, len(order), batch_size)
+        ]
+        decode_chunk = partial(self._decode_chunk, config or self.decoding)
+        if self.streams > 1 and len(chunks) > 1:
+            # longest first, so that no stream is left with a long batch at the end
+            with ThreadPoolExecutor(self.streams) as pool:
+                decoded = list(pool.map(decode_chunk, chunks[::-1]))[::-1]
+        else:
+            decoded = [decode_chunk(chunk) for chunk in chunks]
+        flat = [nbest for chunk in decoded for nbest in chunk]
+        results = dict(zip(order, flat, strict=True))
         return [results[i] for i in range(len(texts))]
+
+    @torch.inference_mode()  # per thread: each stream enters it
+    def _decode_chunk(
+        self, config: DecodeConfig, texts: list[str]
+    ) -> list[list[Prediction]]:
+        """n-best predictions of one batch of texts."""
+        src, lengths = self.encode(texts)
+        device = self.device
+        nbests = decode(self.model, src.to(device), lengths.to(device), config)
+        results = []
+        for text, row, nbest in zip(texts, src, nbests, strict=True):
+            source = row[row != self.tokenizer.pad_id].tolist()
+            results.append([self._prediction(text, source, h) for h in nbest])
+        return results
 
     def _prediction(
         self, text: str, source: list[int], hypothesis: Hypothesis

@@ -77,6 +77,13 @@ def test_int8_graphs_are_quantized_and_close_to_fp32(tmp_path):
     int8 = OnnxSeq2Seq.load(tmp_path, model.config, "int8")
     graph = onnx.load_from_string(quantize_graph(tmp_path / DECODER_STEP_ONNX_FILE))
     assert "MatMulInteger" in {node.op_type for node in graph.graph.node}
+    # additive attention's v, a one-column matrix, stays fp32
+    (v,) = [
+        w.name
+        for w in graph.graph.initializer
+        if list(w.dims)[1:] == [1] and w.data_type == onnx.TensorProto.FLOAT
+    ]
+    assert [n.op_type for n in graph.graph.node if v in n.input] == ["MatMul"]
     torch.testing.assert_close(
         int8(SRC, LENGTHS, TGT_IN).logits,
         fp32(SRC, LENGTHS, TGT_IN).logits,
@@ -84,6 +91,19 @@ def test_int8_graphs_are_quantized_and_close_to_fp32(tmp_path):
         rtol=0,
     )
     assert [len(nbest) for nbest in decode(int8, SRC, LENGTHS, BEAM)] == [3, 3, 3]
+
+
+def test_calls_run_on_one_thread_and_the_cores_take_a_batch_each(tmp_path):
+    model = tiny("bahdanau")
+    export_onnx(model, tmp_path)
+    torch.set_num_threads(2)
+    try:
+        runtime = OnnxSeq2Seq.load(tmp_path, model.config, "int8")
+    finally:
+        torch.set_num_threads(1)
+    assert runtime.streams == 2
+    for session in (runtime.encoder_session, runtime.step_session):
+        assert session.get_session_options().intra_op_num_threads == 1
 
 
 def test_an_export_failure_names_the_combination(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,31 @@ def forced_output(predictor: Predictor, source: str, gold: torch.Tensor) -> floa
             predictor.model, src, lengths, config, lambda _: next(steps)
         )
     return hypothesis.log_prob
+
+
+def test_batches_in_streams_come_back_as_one_stream_decodes_them(monkeypatch):
+    """A model that computes each call on one thread (ONNX Runtime) decodes
+    batches side by side; the results are those of one batch after another,
+    in the input's order."""
+    predictor = toy_predictor(vocab_size=30, byte_fallback=False, size=8)
+    texts = [pair.source for pair in predictor.task.pairs("test")] * 3
+    texts = [text[: 1 + i % len(text)] for i, text in enumerate(texts)]
+    config = DecodeConfig(method="beam", beam_size=2, n_best=2, max_length=6)
+    one = predictor.predict(texts, config, batch_size=2)
+    threads = set()
+    decode_chunk = Predictor._decode_chunk
+
+    def recorded(self, *args):
+        threads.add(threading.current_thread())
+        return decode_chunk(self, *args)
+
+    monkeypatch.setattr(Predictor, "_decode_chunk", recorded)
+    monkeypatch.setattr(Predictor, "streams", 2)
+    two = predictor.predict(texts, config, batch_size=2)
+    assert threading.main_thread() not in threads
+    assert [[(p.text, p.log_prob) for p in nbest] for nbest in two] == [
+        [(p.text, p.log_prob) for p in nbest] for nbest in one
+    ]
 
 
 def test_a_segmented_input_is_decoded_segment_by_segment_and_joined(monkeypatch):

@@ -50,9 +50,11 @@ class _SigmoidScore(torch.autograd.Function):
 
 def _score(keys: Tensor, query: Tensor, v: Tensor) -> Tensor:
     hidden = _hidden(keys, query)
-    # one matrix-vector product over all rows: ONNX Runtime runs a 4-d MatMul
-    # with a vector as one tiny product per batch row, 7x slower here
-    return hidden.flatten(0, 2).mv(v).view(hidden.shape[:3])
+    # v as a one-column matrix: torch computes the same bits as with a vector,
+    # and ONNX Runtime folds the leading dimensions into one product, where a
+    # vector (4-d, or flattened with ``mv``) takes its slow path: 21 ms against
+    # 3 ms for a beam-5 batch of 64 sentences of 100 tokens
+    return torch.matmul(hidden, v.unsqueeze(1)).squeeze(3)
 
 
 def _score_by_blocks(keys: Tensor, query: Tensor, v: Tensor) -> Tensor:

@@ -33,7 +33,7 @@ from s2s_hub.files import EVAL_FILE
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.search import DecodeConfig, decode
-from s2s_hub.serving.cache import cache_root, fingerprint
+from s2s_hub.serving.cache import REVISION, cache_root, fingerprint
 from s2s_hub.serving.config import ServingConfig, serving_name
 from s2s_hub.serving.cpu import cpu_family, native_bf16
 from s2s_hub.serving.graph_cache import onnx_servable
@@ -203,8 +203,8 @@ def timed(
 
 def cache_key(folder: Path, options: list[Candidate]) -> dict:
     """What the timings of ``options`` hold for: the CPU family and model name,
-    the torch version and thread count, the model (its config and weights) and
-    the set of candidates (which the card decides)."""
+    the torch version and thread count, the model (its config and weights), the
+    code's ``REVISION`` and the set of candidates (which the card decides)."""
     cpu = cpu_family()
     return {
         "cpu": cpu.key,
@@ -212,6 +212,7 @@ def cache_key(folder: Path, options: list[Candidate]) -> dict:
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "model": fingerprint(folder),
+        "revision": REVISION,
         "candidates": sorted(c.name for c in options),
     }
 

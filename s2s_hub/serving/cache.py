@@ -3,7 +3,8 @@
 Both the timings of ``precision="auto"`` and the ONNX graphs exported for a model
 folder that ships none live under ``$XDG_CACHE_HOME/s2s-hub/`` (default
 ``~/.cache/s2s-hub/``), keyed by the model's fingerprint, so a changed model is
-measured and exported afresh while an unchanged one is not.
+measured and exported afresh while an unchanged one is not, and by ``REVISION``,
+so a new release does the same for every model.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from pathlib import Path
 from s2s_hub.files import CONFIG_FILE, WEIGHTS_FILE
 
 CACHE_ENV = "XDG_CACHE_HOME"
+#: what the code makes of a model: raised with every change to the exported
+#: graphs or to the paths auto times, so that no cache entry outlives the code
+#: that wrote it (2: additive attention's score as one product in the graphs)
+REVISION = 2
 
 
 def cache_root() -> Path:

@@ -5,7 +5,7 @@ pushed without ``--onnx`` has none either; yet ONNX Runtime in int8 is the faste
 way to serve it on both CPU families measured (issue 34). So where the folder has
 no graphs, ONNX Runtime serves graphs exported from its fp32 weights on first
 use (seconds, checked against torch by ``export_onnx``) and kept under the cache
-by the model's fingerprint.
+by the model's fingerprint and the code's revision (``cache.REVISION``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from s2s_hub.files import ONNX_FILES
 from s2s_hub.model import Seq2Seq
-from s2s_hub.serving.cache import cache_root, fingerprint
+from s2s_hub.serving.cache import REVISION, cache_root, fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def graph_folder(folder: Path, fp32: Callable[[], Seq2Seq]) -> Path:
     (written by this call the first time; ``fp32`` reads the model to export)."""
     if has_graphs(folder):
         return folder
-    cached = cache_root() / "onnx" / fingerprint(folder)[:20]
+    cached = cache_root() / "onnx" / f"{fingerprint(folder)[:20]}-r{REVISION}"
     if not has_graphs(cached):
         from s2s_hub.serving.graphs import export_onnx
 

@@ -46,13 +46,17 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
     ``Seq2Seq``; ``config`` is the architecture the graphs were exported from.
     """
 
-    def __init__(self, config: Seq2SeqConfig, encoder, decoder_step) -> None:
+    def __init__(
+        self, config: Seq2SeqConfig, encoder, decoder_step, streams: int = 1
+    ) -> None:
         """``encoder`` and ``decoder_step``: ``onnxruntime.InferenceSession``s of
-        the two graphs."""
+        the two graphs; ``streams``: how many batches ``Predictor`` decodes at
+        once, each call on its own thread."""
         super().__init__()
         self.config = config
         self.encoder_session = encoder
         self.step_session = decoder_step
+        self.streams = streams
         # the exporter drops inputs a graph does not read (the step index without
         # local-m attention, the source ids without the copy gate)
         self._step_inputs = {node.name for node in decoder_step.get_inputs()}
@@ -64,8 +68,15 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         """The graphs in ``folder``; ``precision`` int8 quantizes their weight
         matrices and LSTM as they are loaded (ONNX Runtime's dynamic quantization).
 
-        ONNX Runtime computes with as many threads as torch does at this call
-        (``torch.set_num_threads``), so one setting governs both runtimes.
+        Each call computes on the thread that makes it, and the cores torch has at
+        this call (``torch.set_num_threads``) decode as many batches at once
+        (``streams``). A decoder step is too small to share: on an Intel Xeon
+        with AMX, a beam-5 sentence took 25 ms on one thread and 35 ms on two,
+        and two batches on a thread each decoded the test split at 103-107
+        sentences/s against 73-75 for one batch on both. One thread also keeps
+        the int8 LSTM's results the same on every machine: split over threads,
+        its activations are quantized by the part (test BLEU 21.20 on two
+        threads, 20.86 on one).
         """
         folder = Path(folder)
         missing = [name for name in ONNX_FILES if not (folder / name).is_file()]
@@ -76,11 +87,8 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             )
         ort = _onnxruntime()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # spinning threads kept the cores between step calls, from torch's search
-        # code in between: int8 batches 34 sentences/s with them, 60 without
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         sessions = []
         for name in (ENCODER_ONNX_FILE, DECODER_STEP_ONNX_FILE):
             graph = folder / name
@@ -89,7 +97,7 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             sessions.append(
                 ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
             )
-        return cls(config, *sessions)
+        return cls(config, *sessions, streams=torch.get_num_threads())
 
     def encode(
         self, src: Tensor, src_lengths: Tensor
@@ -164,7 +172,8 @@ def quantize_graph(graph: Path) -> bytes:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(graph)
-    vectors = {w.name for w in model.graph.initializer if len(w.dims) == 1}
+    # a vector, or a matrix of one column (additive attention's v)
+    vectors = {w.name for w in model.graph.initializer if list(w.dims)[1:] in ([], [1])}
     products_with_vectors = [
         node.name
         for node in model.graph.node

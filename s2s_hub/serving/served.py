@@ -2,9 +2,10 @@
 
 ``s2s_hub.load`` reads a model in fp32 from a run's checkpoint, a model folder or a
 Hub repo, and hands it here with its ``ServingConfig``: the precision is applied to
-the torch model, or the folder's ONNX graphs are loaded in its stead. ONNX Runtime
-computes with as many threads as torch does when the graphs load
-(``torch.set_num_threads``), so one setting governs both runtimes.
+the torch model, or the folder's ONNX graphs are loaded in its stead. One setting
+governs both runtimes: torch spreads a batch over its threads
+(``torch.set_num_threads``), ONNX Runtime decodes as many batches at once, one
+on each (``OnnxSeq2Seq.load``).
 """
 
 from __future__ import annotations
