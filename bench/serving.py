@@ -2,7 +2,8 @@
 
     python bench/serving.py                    # every variant, whole test split
     python bench/serving.py --sentences 3      # a smoke run, seconds per variant
-    python bench/serving.py --families_table   # one row per CPU family measured
+    python bench/serving.py --families_table   # one row per run, per CPU family
+    python bench/serving.py --families_table --newest   # each family's newest run
 
 Each variant (``s2s_hub.load(model, precision=..., runtime=...)``) runs in a fresh
 worker process (``workers.run_worker``: its own peak memory, thread limits) that
@@ -183,6 +184,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="DIR",
         help="print one row per results file in DIR (default: bench/results/serving) "
         "without measuring",
+    )
+    parser.add_argument(
+        "--newest",
+        action="store_true",
+        help="with --families_table: only each family's newest run (README's table)",
     )
     parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)  # SPEC RECORDS
     return parser.parse_args(argv)
@@ -458,9 +464,8 @@ def best_variant(report: dict[str, Any]) -> str:
 
 
 def families_table(paths: list[Path]) -> str:
-    """A markdown row per results file: its CPU family, fp32 and the best variant
-    (``best_variant``). Files of before the family was recorded name it in their
-    file name (``amd-avx2_2026-12-03.json``)."""
+    """A markdown row per results file: its CPU family (``_family_key``), fp32
+    and the best variant (``best_variant``)."""
     lines = [
         "| CPU family | CPU | date | threads (sentence / batches) | best variant "
         "| beam 5, one sentence, p50 (fp32 → best) "
@@ -470,11 +475,10 @@ def families_table(paths: list[Path]) -> str:
     ]
     for path in paths:
         report = json.loads(path.read_text())
-        family = report.get("cpu_family", {})
         threads = report["threads"]
         cells = [
-            family.get("key") or path.stem.split("_")[0],
-            family.get("model") or report["machine"]["cpu"],
+            _family_key(report, path),
+            report.get("cpu_family", {}).get("model") or report["machine"]["cpu"],
             report["date"][:10],
             f"{threads['latency']} / {threads['batch']}",
             *_best_cells(report),
@@ -482,6 +486,23 @@ def families_table(paths: list[Path]) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def newest_per_family(paths: list[Path]) -> list[Path]:
+    """Of the results files ``paths``, each CPU family's newest run (by its
+    date, then its file name), in family order."""
+    newest: dict[str, tuple[str, Path]] = {}
+    for path in paths:
+        report = json.loads(path.read_text())
+        family = _family_key(report, path)
+        newest[family] = max(newest.get(family, ("", path)), (report["date"], path))
+    return [newest[family][1] for family in sorted(newest)]
+
+
+def _family_key(report: dict[str, Any], path: Path) -> str:
+    """A run's CPU family key; files of before the family was recorded name it
+    in their file name (``amd-avx2_2026-12-03.json``)."""
+    return report.get("cpu_family", {}).get("key") or path.stem.split("_")[0]
 
 
 def _best_cells(report: dict[str, Any]) -> list[str]:
@@ -534,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         worker(read_spec(spec), Records(records))
         return 0
     if args.families_table:
-        print(families_table(sorted(args.families_table.glob("*.json"))))
+        paths = sorted(args.families_table.glob("*.json"))
+        print(families_table(newest_per_family(paths) if args.newest else paths))
         return 0
     output = args.output or default_output(cpu_family())
     if args.report_only:

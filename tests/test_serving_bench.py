@@ -153,6 +153,21 @@ def test_families_table_has_a_row_per_results_file(serving, tmp_path, capsys):
     assert cells[2][8] == "whatever.json"
 
 
+def test_newest_keeps_each_family_s_latest_run(serving, tmp_path):
+    amd = _report({"fp32": (60, 50, 20.0)})
+    (tmp_path / "amd-avx2_2026-12-03.json").write_text(json.dumps(amd))
+    later = {**amd, "date": "2026-12-06T09:00:00+00:00"}
+    (tmp_path / "amd-avx2_2026-12-02.json").write_text(json.dumps(later))
+    family = {"vendor": "intel", "model": "Xeon", "key": "intel-amx", "flags": []}
+    intel = _report({"fp32": (90, 30, 21.0)}, cpu_family=family)
+    (tmp_path / "intel-amx.json").write_text(json.dumps(intel))
+    paths = sorted(tmp_path.glob("*.json"))
+    assert [p.name for p in serving.newest_per_family(paths)] == [
+        "amd-avx2_2026-12-02.json",
+        "intel-amx.json",
+    ]
+
+
 def test_families_table_reads_every_committed_results_file(serving):
     paths = sorted(serving.RESULTS.glob("*.json"))
     assert paths  # the AMD runs, moved under their family keys
