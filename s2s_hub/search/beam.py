@@ -184,19 +184,23 @@ def _advance(
         searching: which live sentences go on, shape (live,), dtype bool.
     """
     beam = beams.scores.size(1)
+    everyone = bool(searching.all())
+    # a boolean index is a search for its True entries: skipped while no
+    # sentence leaves (most steps; a few percent of a sentence's search)
+    kept = slice(None) if everyone else searching
     is_eos = (candidates.tokens == eos_id).int()  # live x 2beam
     slots = is_eos.argsort(dim=1, stable=True)[:, :beam]  # live x beam, best first
-    rows = candidates.rows.gather(1, slots)[searching].view(-1)  # live' * beam
-    tokens = candidates.tokens.gather(1, slots)[searching].view(-1, 1)  # rows' x 1
+    rows = candidates.rows.gather(1, slots)[kept].reshape(-1)  # live' * beam
+    tokens = candidates.tokens.gather(1, slots)[kept].reshape(-1, 1)  # rows' x 1
     return _Beams(
-        sentences=beams.sentences[searching],
+        sentences=beams.sentences[kept],
         tokens=torch.cat([beams.tokens[rows], tokens], dim=1),  # rows' x (steps + 2)
         attention=attention[rows],
-        scores=candidates.scores.gather(1, slots)[searching],  # live' x beam
+        scores=candidates.scores.gather(1, slots)[kept],  # live' x beam
         # while no sentence leaves the batch, rows only move within their sentence
         state=(
             state.reorder(rows)
-            if bool(searching.all())
+            if everyone
             else state.keep(rows, searching.nonzero().squeeze(1))
         ),
     )

@@ -75,8 +75,8 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         and two batches on a thread each decoded the test split at 103-107
         sentences/s against 73-75 for one batch on both. One thread also keeps
         the int8 LSTM's results the same on every machine: split over threads,
-        its activations are quantized by the part (test BLEU 21.20 on two
-        threads, 20.86 on one).
+        its activations are quantized by the part (the translator's test BLEU:
+        21.14 on two threads, 21.24 on one).
         """
         folder = Path(folder)
         missing = [name for name in ONNX_FILES if not (folder / name).is_file()]
