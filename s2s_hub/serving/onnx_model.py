@@ -71,9 +71,10 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         Each call computes on the thread that makes it, and the cores torch has at
         this call (``torch.set_num_threads``) decode as many batches at once
         (``streams``). A decoder step is too small to share: on an Intel Xeon
-        with AMX, a beam-5 sentence took 25 ms on one thread and 35 ms on two,
-        and two batches on a thread each decoded the test split at 103-107
-        sentences/s against 73-75 for one batch on both. One thread also keeps
+        with AMX the translator's beam-5 sentence took 27 ms on one thread and
+        32 ms on two, and two batches side by side, a thread each, decoded its
+        test split at 105 sentences/s against 76 for one batch on both. One
+        thread also keeps
         the int8 LSTM's results the same on every machine: split over threads,
         its activations are quantized by the part (the translator's test BLEU:
         21.14 on two threads, 21.24 on one).
