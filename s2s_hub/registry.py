@@ -71,6 +71,9 @@ class Task:
     source_rtl: ClassVar[bool] = False  # text boxes written right to left
     target_rtl: ClassVar[bool] = False
     demo_kind: ClassVar[str] = "text"  # "chat": the demo shows a chat window
+    # what tells the task's models apart in the demo, one tab each (translation:
+    # its language pair, ``en-zh``); "": one tab serves them all
+    demo_variant: ClassVar[str] = ""
     max_input_chars: ClassVar[int] = 2000
     segment_separator: ClassVar[str] = " "  # joins the outputs of ``segments``
 

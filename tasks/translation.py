@@ -30,7 +30,11 @@ from s2s_hub.scoring.baselines import Baseline, TranslationMemory, unless_missin
 from s2s_hub.scoring.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import description_corpus, ding, message_corpus
-from s2s_hub.sources.description_corpus import DEBIAN_LOCALES, PHRASES_FILE
+from s2s_hub.sources.description_corpus import (
+    DEBIAN_LOCALES,
+    PHRASES_FILE,
+    TEST_PARTS,
+)
 from s2s_hub.sources.hf import HFDatasetOptions
 from s2s_hub.tokenizer import Tokenizer
 
@@ -43,6 +47,9 @@ CARD_FILES = ("DATA.md", "README.md")
 MEMORY = "translation memory (closest training source)"
 # The software-message corpus beside a pair's splits (train: in the cache)
 MESSAGES_DIR = "messages"
+#: demo examples taken from each test part
+EXAMPLES_PER_PART = 2
+PLACEHOLDER = re.compile(r"%\w|\{\w*\}|\$\w")
 # A sentence ends at . ! ? or : before a space and a capital (Latin, Greek,
 # Cyrillic), digit, quote or bullet, or at a full-width 。！？ before any text.
 SENTENCE_END = re.compile(
@@ -116,6 +123,12 @@ class Translation(HFDatasetOptions, Task):
         source = self.source_lang or ("de" if self.target_lang == "en" else "en")
         target = self.target_lang or ("de" if source == "en" else "en")
         return {"source_lang": source, "target_lang": target}
+
+    @property
+    def demo_variant(self) -> str:
+        """The language pair (``en-zh``): the demo gives each pair it serves a
+        tab of its own."""
+        return "-".join(code for code in (self.source_lang, self.target_lang) if code)
 
     @property
     def source_label(self) -> str:
@@ -266,16 +279,23 @@ class Translation(HFDatasetOptions, Task):
         return [copy, unless_missing(MEMORY, memory)]
 
     def demo_examples(self) -> list[str]:
-        if self.source_lang != "en":
+        """The first ``EXAMPLES_PER_PART`` sources of a sentence's size of each
+        shipped test part of the pair (package descriptions, interface messages,
+        everyday sentences): real, never trained on, and not chosen by how the
+        model does on them."""
+        if self.source_lang != "en" or self.data_dir or self.hf_dataset:
             return []
-        # Sentences of the shipped test split: real, and never trained on.
-        return [
-            "small and simple console-based bandwidth monitor",
-            "library for simple use of LV2 plugins",
-            "This package contains the documentation for AFNIX.",
-            "They arranged a weekend trip to the mountains to please their daughter.",
-            "No one has as yet managed to get across the river.",
-        ]
+        folder = self.default_data_dir()
+        descriptions, sentences = (folder / "parts" / p for p in TEST_PARTS.values())
+        examples: list[str] = []
+        for part in (descriptions, folder / MESSAGES_DIR, sentences):
+            try:
+                rows = read_pairs(find_split_file(part, "test"))
+            except FileNotFoundError:
+                continue
+            fitting = (r["source"] for r in rows if _example_sized(r["source"]))
+            examples += itertools.islice(fitting, EXAMPLES_PER_PART)
+        return examples
 
     def prepare(self, out_dir: Path) -> dict[str, int]:
         """Rebuild ``{train,dev,test}.tsv.gz``, the license notes and ``DATA.md``
@@ -302,6 +322,13 @@ def card_languages(folder: Path) -> dict[str, str]:
             text = (folder / name).read_text("utf-8", errors="replace")
             return dict(CARD_LANGUAGE.findall(text))
     return {}
+
+
+def _example_sized(text: str) -> bool:
+    """Three words or more, a line's length at most and no placeholder (``%s``,
+    ``{0}``, ``$1``): what a visitor types."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return len(words) >= 3 and len(text) <= 100 and not PLACEHOLDER.search(text)
 
 
 def sentence_pairs(pair: Pair) -> list[Pair]:

@@ -20,7 +20,7 @@ from s2s_hub import registry
 from s2s_hub.app import build_demo, chat
 from s2s_hub.app.cards import card_markdown
 from s2s_hub.app.demo import QUEUE_SIZE
-from s2s_hub.app.models import tab_models
+from s2s_hub.app.models import TabModel, load_predictor, tab_models
 from s2s_hub.app.plots import MAX_LABELS, attention_figure, readable_pieces
 from s2s_hub.app.predict import NBEST_COLUMNS, format_probability
 from s2s_hub.app.validation import clean_text, decode_config
@@ -259,6 +259,28 @@ def test_a_new_task_plugin_gets_a_tab_without_an_app_edit(monkeypatch, toy_model
     demo = build_demo(tab_models(sources={"echo": [str(toy_model_dir)]}))
     assert "tab-echo" in tab_ids(demo)
     assert "echo_predict" in api_names(demo)
+
+
+def tab_labels(demo: gr.Blocks) -> dict[str, str]:
+    return {b.elem_id: b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)}
+
+
+def test_each_language_pair_of_a_task_gets_a_tab_of_its_own(toy_model_dir):
+    predictor = load_predictor(str(toy_model_dir))
+    models = [
+        TabModel(get_task("translation", target_lang=code), "toy", predictor)
+        for code in ("de", "zh", "de")
+    ]
+    demo = build_demo(models)
+    tabs = tab_labels(demo)
+    # the first pair keeps the task's ids and API names
+    assert tabs["tab-translation"] == "Translation (English → German)"
+    assert tabs["tab-translation_en_zh"] == "Translation (English → Chinese)"
+    assert {"translation_predict", "translation_en_zh_predict"} <= api_names(demo)
+    # the two English-German models meet in the Compare tab, the Chinese one alone
+    assert "compare-translation" in tab_ids(demo)
+    assert "compare-translation_en_zh" not in tab_ids(demo)
+    assert tab_labels(build_demo(models[:1]))["tab-translation"] == "Translation"
 
 
 def test_tab_header_shows_the_card_score_and_source(toy_model_dir):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from s2s_hub.data.pairs import Pair
-from s2s_hub.data.readers import DataError
+from s2s_hub.data.readers import DataError, read_pairs
 from s2s_hub.model.config import Seq2SeqConfig
 from s2s_hub.registry import SPLITS, get_task
 from s2s_hub.scoring.targets import TargetScore
@@ -85,6 +85,24 @@ def test_demo_examples_are_not_training_data(shipped, name):
     assert examples
     train_sources = {p.source for p in shipped[name]["train"]}
     assert not set(examples) & train_sources
+
+
+@pytest.mark.parametrize("target", ["de", "zh"])
+def test_translation_examples_come_from_each_test_part_of_the_pair(target):
+    task = get_task("translation", target_lang=target)
+    folder = task.default_data_dir()
+    tests = {
+        part.parent.name: {row["source"] for row in read_pairs(part)}
+        for part in folder.glob("**/test.tsv.gz")
+        if part.parent != folder  # the parts, not the whole test split
+    }
+    examples = task.demo_examples()
+    parts = {"descriptions", "messages"} | ({"sentences"} if target == "de" else set())
+    assert {p for p, s in tests.items() if set(examples) & s} == parts
+    assert all(any(e in s for s in tests.values()) for e in examples)
+    assert not any("%s" in e for e in examples)
+    own = get_task("translation", target_lang=target, data_dir="mine")
+    assert own.demo_examples() == []
 
 
 @pytest.mark.parametrize("name", DATA_TASKS)

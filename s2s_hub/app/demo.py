@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,22 +39,49 @@ TAB_ORDER = ("translation", "summarization", "dialogue")
 def build_demo(models: Sequence[TabModel] | None = None) -> gr.Blocks:
     """The Gradio app, queued; ``models`` defaults to every registered task with
     the models ``S2S_HUB_MODELS`` or the bundled checkpoints give it. A task's first
-    model gets the task's tab; all of them meet in the Compare tab."""
+    model of each variant (``tab_groups``) gets a tab; all of them meet in the
+    Compare tab."""
     models = tab_models() if models is None else models
-    groups: dict[str, list[TabModel]] = {}
-    for model in sorted(models, key=lambda m: tab_rank(m.task.name)):
-        groups.setdefault(model.task.name, []).append(model)
+    groups = tab_groups(models)
+    titles = tab_titles(groups)
     # no analytics: the demo must start and run on a machine without network
     with GuardedBlocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(HEADER, elem_id="s2s-header")
         with gr.Tabs():
-            for name, group in groups.items():
-                title = tab_label(group[0].task)
-                with gr.Tab(title, id=name, elem_id=f"tab-{name}"):
-                    task_tab(group[0])
+            for key, group in groups.items():
+                with gr.Tab(titles[key], id=key, elem_id=f"tab-{key}"):
+                    task_tab(group[0], key)
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
-                compare_tab(groups, lambda name: tab_label(groups[name][0].task))
+                compare_tab(groups, titles.__getitem__)
     return demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_SIZE)
+
+
+def tab_groups(models: Sequence[TabModel]) -> dict[str, list[TabModel]]:
+    """The models of each tab, by the tab's key: the task's name for its first
+    variant (``Task.demo_variant``: translation's language pair), the name and
+    the variant for each other (``translation_en_zh``), so a task's first tab
+    keeps its element ids and API names whatever else is served."""
+    groups: dict[str, list[TabModel]] = {}
+    first: dict[str, str] = {}
+    for model in sorted(models, key=lambda m: tab_rank(m.task.name)):
+        name, variant = model.task.name, model.task.demo_variant
+        first.setdefault(name, variant)
+        key = name if variant == first[name] else f"{name}_{variant}"
+        groups.setdefault(re.sub(r"\W", "_", key), []).append(model)
+    return groups
+
+
+def tab_titles(groups: dict[str, list[TabModel]]) -> dict[str, str]:
+    """Each tab's title: the task's (``tab_label``), and where the task has tabs
+    for several variants, its languages too (``Translation (English → Chinese)``)."""
+    tabs_per_task = Counter(group[0].task.name for group in groups.values())
+    titles = {}
+    for key, group in groups.items():
+        task = group[0].task
+        titles[key] = tab_label(task)
+        if tabs_per_task[task.name] > 1:
+            titles[key] += f" ({task.source_label} → {task.target_label})"
+    return titles
 
 
 def tab_rank(task_name: str) -> tuple[int, str]:

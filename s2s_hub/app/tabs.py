@@ -1,9 +1,10 @@
 """One tab per task: its header, controls and events.
 
-Every event has an ``api_name`` made from the task's name (``<task>_predict``,
-``<task>_chat``, ``<task>_reset``), so ``gradio_client`` can call what a button does.
-Element ids follow the same pattern (``<task>-input``, ``<task>-run`` ...) for
-browser tests.
+Every event has an ``api_name`` made from the tab's key, the task's name unless
+the task has tabs for several variants (``demo.tab_groups``): ``<task>_predict``,
+``<task>_chat``, ``<task>_reset``, so ``gradio_client`` can call what a button
+does. Element ids follow the same pattern (``<task>-input``, ``<task>-run`` ...)
+for browser tests.
 """
 
 from __future__ import annotations
@@ -23,19 +24,20 @@ from s2s_hub.search.config import METHODS, DecodeConfig
 NBEST_WIDTHS = ["9%", "46%", "17%", "14%", "14%"]
 
 
-def task_tab(model: TabModel) -> None:
-    """The contents of ``model``'s tab; call it inside a ``gr.Tab``."""
+def task_tab(model: TabModel, key: str) -> None:
+    """The contents of ``model``'s tab, whose ids and API names start with
+    ``key``; call it inside a ``gr.Tab``."""
     gr.Markdown(header_markdown(model))
     if model.predictor is None:
         gr.Markdown(
             f'**{model.problem}** Set `S2S_HUB_MODELS="{model.task.name}=<repo id or '
             'path>"` to give it one.',
-            elem_id=f"{model.task.name}-no-model",
+            elem_id=f"{key}-no-model",
         )
     elif chat.is_chat(model.task):
-        chat_tab(model)
+        chat_tab(model, key)
     else:
-        text_tab(model)
+        text_tab(model, key)
 
 
 def header_markdown(model: TabModel) -> str:
@@ -47,9 +49,9 @@ def header_markdown(model: TabModel) -> str:
     )
 
 
-def text_tab(model: TabModel) -> None:
+def text_tab(model: TabModel, name: str) -> None:
     """Input, decoding controls, output, n-best table and attention heat map."""
-    task, name = model.task, model.task.name
+    task = model.task
     with gr.Row():
         with gr.Column():
             source = gr.Textbox(
@@ -86,7 +88,7 @@ def text_tab(model: TabModel) -> None:
                 format="png",
                 elem_id=f"{name}-attention",
             )
-    examples(task, source)
+    examples(task, source, name)
     gr.on(
         [run.click, source.submit],
         functools.partial(predict.predict, model.predictor, task),
@@ -123,9 +125,9 @@ def slider(control: validation.NumberControl, value: float) -> gr.Slider:
     )
 
 
-def chat_tab(model: TabModel) -> None:
+def chat_tab(model: TabModel, name: str) -> None:
     """A chatbot with history, a diverse/safe control and a reset button."""
-    task, name = model.task, model.task.name
+    task = model.task
     window = getattr(task, "context_turns", None)
     chatbot = history_box(
         label="Conversation"
@@ -149,7 +151,7 @@ def chat_tab(model: TabModel) -> None:
             info="diverse: sampled; safe: beam search's most likely reply",
         )
         reset = gr.Button("New conversation", elem_id=f"{name}-reset")
-    examples(task, message)
+    examples(task, message, name)
     gr.on(
         [send.click, message.submit],
         functools.partial(chat.chat, model.predictor, task),
@@ -163,12 +165,12 @@ def chat_tab(model: TabModel) -> None:
     )
 
 
-def examples(task: Task, target: gr.Textbox) -> None:
+def examples(task: Task, target: gr.Textbox, key: str) -> None:
     """The task's demo examples, filling ``target`` when clicked."""
     samples = task.demo_examples()
     if samples:
         gr.Examples(
             [[sample] for sample in samples],
             inputs=[target],
-            api_name=f"{task.name}_example",
+            api_name=f"{key}_example",
         )
