@@ -4,8 +4,9 @@
 
 A device call returns at most 8 files of 16 MiB, 64 MiB in all: too little for
 every run's checkpoints with their optimizer state. For each task (in the order
-given, which is the order of priority when the budget runs out) the run whose
-validation logged the best selection metric is kept: its ``best.ckpt`` without
+given, which is the order of priority when the budget runs out), and each language
+pair of a translation task, the run whose validation logged the best selection
+metric is kept: its ``best.ckpt`` without
 training state, in float16 (what ships anyway), with its tokenizer, logs and
 ``started_from.json``; every run's logs come along for the recipes table. All of
 it goes into one tar cut into 15 MiB parts; unpack with
@@ -62,8 +63,15 @@ def run_task(run: Path) -> Task:
     return get_task(hparams["task"], **(hparams.get("task_options") or {}))
 
 
+def model_kind(task: Task) -> str:
+    """What one brought-back model stands for: the task, and what sets its
+    models apart (``Task.demo_variant``: a translation's language pair), so that
+    an English-German and an English-Chinese run both come back."""
+    return " ".join(part for part in (task.name, task.demo_variant) if part)
+
+
 def survey(runs: Path) -> dict[str, list[tuple[float, Path]]]:
-    """Runs with a best checkpoint, by task, best first."""
+    """Runs with a best checkpoint, by ``model_kind``, best first."""
     by_task: dict[str, list[tuple[float, Path]]] = {}
     for run in run_folders(runs):
         if not (run / "checkpoints" / "best.ckpt").is_file():
@@ -78,7 +86,7 @@ def survey(runs: Path) -> dict[str, list[tuple[float, Path]]]:
         )
         if score is not None:
             sign = 1 if mode == "max" else -1
-            by_task.setdefault(task.name, []).append((sign * score, run))
+            by_task.setdefault(model_kind(task), []).append((sign * score, run))
     return {name: sorted(found, reverse=True) for name, found in by_task.items()}
 
 
@@ -88,12 +96,14 @@ def stage(runs: Path, folder: Path, order: list[str]) -> None:
         if (run / "logs").is_dir():
             shutil.copytree(run / "logs", folder / run.name / "logs")
     budget = BUDGET_BYTES
-    by_task = survey(runs)
-    for name in order + sorted(set(by_task) - set(order)):
-        if name not in by_task:
+    by_kind = survey(runs)
+    rank = {name: index for index, name in enumerate(order)}
+    for name in order:
+        if not any(kind.split()[0] == name for kind in by_kind):
             print(f"{name}: no run to bring back")
-            continue
-        run = by_task[name][0][1]
+    kinds = sorted(by_kind, key=lambda k: (rank.get(k.split()[0], len(order)), k))
+    for name in kinds:
+        run = by_kind[name][0][1]
         checkpoint = read_checkpoint(run / "checkpoints" / "best.ckpt")
         buffer = io.BytesIO()
         torch.save(halved(without_training_state(checkpoint)), buffer)

@@ -22,12 +22,19 @@ def load_script():
     return module
 
 
-def make_run(folder: Path, scores: list[float], with_checkpoint: bool = True) -> None:
+def make_run(
+    folder: Path,
+    scores: list[float],
+    with_checkpoint: bool = True,
+    task: str = "reverse",
+    options: str = "{}",
+) -> None:
     logs = folder / "logs" / "version_0"
     logs.mkdir(parents=True)
+    metric = "bleu" if task == "translation" else "exact"
     lines = [f"{100 * (i + 1)},{score}" for i, score in enumerate(scores)]
-    (logs / "metrics.csv").write_text("step,val_exact\n" + "\n".join(lines) + "\n")
-    (logs / "hparams.yaml").write_text("task: reverse\ntask_options: {}\n")
+    (logs / "metrics.csv").write_text(f"step,val_{metric}\n" + "\n".join(lines) + "\n")
+    (logs / "hparams.yaml").write_text(f"task: {task}\ntask_options: {options}\n")
     (folder / "tokenizer.model").write_bytes(b"tokenizer")
     if with_checkpoint:
         (folder / "checkpoints").mkdir()
@@ -70,3 +77,17 @@ def test_the_best_run_comes_back_as_float16_parts_with_every_run_s_logs(
     assert checkpoint[STATE_KEY]["model.w"].dtype == torch.float16
     assert "optimizer_states" not in checkpoint
     assert (tmp_path / "back" / "wide" / "tokenizer.model").read_bytes() == b"tokenizer"
+
+
+def test_each_language_pair_brings_back_its_best_run(tmp_path):
+    pack = load_script()
+    runs = tmp_path / "runs"
+    make_run(runs / "de-a", [20.0], task="translation")
+    make_run(runs / "de-b", [22.0], task="translation")
+    make_run(runs / "zh", [15.0], task="translation", options="{target_lang: zh}")
+    pack.main(runs, tmp_path / "out", ["translation"])
+    data = b"".join(p.read_bytes() for p in sorted((tmp_path / "out").iterdir()))
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        names = set(archive.getnames())
+    assert {"de-b/checkpoints/best.ckpt", "zh/checkpoints/best.ckpt"} <= names
+    assert "de-a/checkpoints/best.ckpt" not in names
