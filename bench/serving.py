@@ -10,11 +10,12 @@ worker process (``workers.run_worker``: its own peak memory, thread limits) that
 measures, on the test split's sources:
 
 - single-sentence latency, greedy and beam 5, p50/p95 at ``--latency_threads``
-  threads (1 by default; issue 34's targets are at 2) for torch and for ONNX
-  Runtime's intra-op threads, after one warm-up sentence
+  torch threads (1 by default; issue 34's targets are at 2; ONNX Runtime computes
+  each call on one thread), after one warm-up sentence
   (``instruments.time_single_sentences``);
 - beam-5 batch decoding (the task's length penalty) at 2 threads, sentences/s
-  (batches of 64, sorted by length, as ``Predictor.predict`` decodes);
+  (batches of 64, sorted by length, as ``Predictor.predict`` decodes them: in
+  ONNX Runtime two batches at once, ``OnnxSeq2Seq.streams``);
 - the model's size (torch: its serialized state dict; ONNX: the two graphs, int8
   as quantized at load) and resident memory (growth while loading; the worker's
   peak);
@@ -230,7 +231,7 @@ def worker(spec: dict[str, Any], records: Records) -> None:
         )
         records.write("latency", method=name, **latency)
     torch.set_num_threads(BATCH_THREADS)
-    if served.runtime == "onnxruntime":  # sessions take their thread count when made
+    if served.runtime == "onnxruntime":  # its streams are the threads at load
         predictor = load(
             spec["folder"], precision=served.precision, runtime=served.runtime
         )
