@@ -64,8 +64,6 @@ class Translation(HFDatasetOptions, Task):
         "Translate between any two languages (task options source_lang, "
         "target_lang); ships English-German software descriptions."
     )
-    data_license = "DDTP (Debian, no single license); Ding sentences GPL-2+ (en-de)"
-    data_source = "Debian DDTP package descriptions + Ding example sentences (en-de)"
     selection_metric = "bleu"
     # length penalty chosen on dev (s2s-hub tune, docs/recipes.md)
     decoding = DecodeConfig(
@@ -123,6 +121,30 @@ class Translation(HFDatasetOptions, Task):
         source = self.source_lang or ("de" if self.target_lang == "en" else "en")
         target = self.target_lang or ("de" if source == "en" else "en")
         return {"source_lang": source, "target_lang": target}
+
+    @property
+    def data_source(self) -> str:
+        """What the model was trained on, for the demo's header and the card:
+        the shipped sources of the pair, or the user's own data."""
+        if self.data_dir or self.hf_dataset:
+            return f"{self.data_dir or self.hf_dataset} ({self.demo_variant})"
+        parts = ["Debian DDTP package descriptions"]
+        if "de" in (self.source_lang, self.target_lang):
+            parts.append("Ding example sentences")
+        if self.messages:
+            parts.append("interface messages of Debian's gettext catalogs")
+        return f"{' + '.join(parts)} ({self.demo_variant})"
+
+    @property
+    def data_license(self) -> str:
+        if self.data_dir or self.hf_dataset:
+            return "as its owner states"
+        notes = ["DDTP (Debian, no single license)"]
+        if "de" in (self.source_lang, self.target_lang):
+            notes.append("Ding sentences GPL-2+")
+        if self.messages:
+            notes.append("messages under each package's license (messages/DATA.md)")
+        return "; ".join(notes)
 
     @property
     def demo_variant(self) -> str:

@@ -105,6 +105,17 @@ def test_translation_examples_come_from_each_test_part_of_the_pair(target):
     assert own.demo_examples() == []
 
 
+def test_translation_names_the_data_its_model_was_trained_on():
+    german = get_task("translation")
+    assert "Ding" in german.data_source and "messages" not in german.data_source
+    chinese = get_task("translation", target_lang="zh", messages=True)
+    assert chinese.data_source.endswith("gettext catalogs (en-zh)")
+    assert "Ding" not in chinese.data_source + chinese.data_license
+    assert "each package's license" in chinese.data_license
+    own = get_task("translation", data_dir="mine", source_lang="en", target_lang="fr")
+    assert own.data_source == "mine (en-fr)" and "DDTP" not in own.data_license
+
+
 @pytest.mark.parametrize("name", DATA_TASKS)
 def test_defaults_are_valid_model_and_training_configs(name):
     task = get_task(name)
