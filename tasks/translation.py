@@ -115,7 +115,7 @@ class Translation(HFDatasetOptions, Task):
         """The pair as named, else as the data's card names it; the shipped data
         default to English-German (or German-English when one side says so)."""
         named = {"source_lang": self.source_lang, "target_lang": self.target_lang}
-        if self.data_dir or self.hf_dataset:
+        if self.own_data:
             card = card_languages(Path(self.data_dir)) if self.data_dir else {}
             return {side: code or card.get(side, "") for side, code in named.items()}
         source = self.source_lang or ("de" if self.target_lang == "en" else "en")
@@ -123,13 +123,24 @@ class Translation(HFDatasetOptions, Task):
         return {"source_lang": source, "target_lang": target}
 
     @property
+    def own_data(self) -> str | None:
+        """The user's data folder or Hub dataset; None for the shipped sources."""
+        return self.data_dir or self.hf_dataset
+
+    @property
+    def has_ding(self) -> bool:
+        """Whether the shipped sources include Ding's sentences (a German
+        dictionary)."""
+        return "de" in (self.source_lang, self.target_lang)
+
+    @property
     def data_source(self) -> str:
         """What the model was trained on, for the demo's header and the card:
         the shipped sources of the pair, or the user's own data."""
-        if self.data_dir or self.hf_dataset:
-            return f"{self.data_dir or self.hf_dataset} ({self.demo_variant})"
+        if self.own_data:
+            return f"{self.own_data} ({self.demo_variant})"
         parts = ["Debian DDTP package descriptions"]
-        if "de" in (self.source_lang, self.target_lang):
+        if self.has_ding:
             parts.append("Ding example sentences")
         if self.messages:
             parts.append("interface messages of Debian's gettext catalogs")
@@ -137,10 +148,10 @@ class Translation(HFDatasetOptions, Task):
 
     @property
     def data_license(self) -> str:
-        if self.data_dir or self.hf_dataset:
+        if self.own_data:
             return "as its owner states"
         notes = ["DDTP (Debian, no single license)"]
-        if "de" in (self.source_lang, self.target_lang):
+        if self.has_ding:
             notes.append("Ding sentences GPL-2+")
         if self.messages:
             notes.append("messages under each package's license (messages/DATA.md)")
@@ -238,8 +249,7 @@ class Translation(HFDatasetOptions, Task):
         ``messages/`` folder, train is what ``data prepare`` wrote to the cache.
         A folder of one's own (``data_dir``, ``hf_dataset``) is scored as it is:
         messages then join its training split only."""
-        own_data = self.data_dir or self.hf_dataset
-        if not self.messages or (split != "train" and own_data):
+        if not self.messages or (split != "train" and self.own_data):
             return []
         pair = f"en-{self.other_lang}"
         folder = (
@@ -305,7 +315,7 @@ class Translation(HFDatasetOptions, Task):
         shipped test part of the pair (package descriptions, interface messages,
         everyday sentences): real, never trained on, and not chosen by how the
         model does on them."""
-        if self.source_lang != "en" or self.data_dir or self.hf_dataset:
+        if self.source_lang != "en" or self.own_data:
             return []
         folder = self.default_data_dir()
         descriptions, sentences = (folder / "parts" / p for p in TEST_PARTS.values())
