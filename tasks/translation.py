@@ -87,6 +87,8 @@ class Translation(HFDatasetOptions, Task):
     dictionary_phrases: int = 0
     # Debian's interface messages of the pair (en-de, en-zh; ``message_pairs``)
     messages: bool = False
+    # how many times a training pass holds the description corpus (``pairs``)
+    description_repeats: int = 1
 
     def __post_init__(self) -> None:
         for side, code in self._languages().items():
@@ -104,6 +106,10 @@ class Translation(HFDatasetOptions, Task):
                 "dictionary_phrases must be >= 0 and needs English-German (Ding is a "
                 f"German dictionary); got {self.dictionary_phrases} for "
                 f"{self.source_lang}->{self.target_lang}"
+            )
+        if self.description_repeats < 1:
+            raise ValueError(
+                f"description_repeats must be >= 1; got {self.description_repeats}"
             )
         if self.messages and ("en" not in pair or pair - {"en"} - set(DEBIAN_LOCALES)):
             raise ValueError(
@@ -207,16 +213,16 @@ class Translation(HFDatasetOptions, Task):
         mostly translated sentence by sentence, and the short pairs teach alignment
         more cheaply than paragraphs a training length limit would drop. A sentence
         whose English side falls in the reserved SHA-1 bucket is left out, as the
-        shipped files leave such pairs out."""
+        shipped files leave such pairs out.
+
+        ``description_repeats`` weighs the description corpus (paragraphs, their
+        sentences, Ding) against the messages: 670,000 en-de messages beside its
+        59,000 pairs cost the descriptions test 1.6 BLEU (docs/lab-notes.md)."""
         pairs = super().pairs(split)
         if split != "train":
             return pairs + self.message_pairs(split)
-        return (
-            pairs
-            + self.paragraph_sentences(pairs)
-            + self.phrase_pairs()
-            + self.message_pairs(split)
-        )
+        corpus = pairs + self.paragraph_sentences(pairs) + self.phrase_pairs()
+        return corpus * self.description_repeats + self.message_pairs(split)
 
     def paragraph_sentences(self, pairs: list[Pair]) -> list[Pair]:
         """The sentence pairs of ``pairs`` without the reserved bucket; none unless

@@ -63,6 +63,15 @@ def test_dictionary_phrases_extend_training_only_and_stay_out_of_dev_and_test(
         get_task("translation", target_lang="fr", dictionary_phrases=10)
 
 
+def test_description_repeats_weigh_the_training_corpus_only(shipped):
+    once = get_task("translation").pairs("train")
+    thrice = get_task("translation", description_repeats=3)
+    assert thrice.pairs("train") == once * 3
+    assert thrice.pairs("test") == shipped["translation"]["test"]
+    with pytest.raises(ValueError, match="description_repeats"):
+        get_task("translation", description_repeats=0)
+
+
 @pytest.mark.parametrize("name", DATA_TASKS)
 def test_metrics_include_the_selection_metric(name):
     task = get_task(name)
