@@ -470,6 +470,13 @@ def test_model_sources_default_to_bundled_folders(monkeypatch, tmp_path):
         "chitchat": [str(tmp_path / "checkpoints" / "chitchat")],
         "reverse": [str(tmp_path / "checkpoints" / "reverse")],
     }
+    chinese = tmp_path / "checkpoints" / "translation-en-zh"
+    chinese.mkdir()
+    (chinese / "config.json").write_text('{"task": "reverse"}')
+    assert default_model_sources(tmp_path)["reverse"] == [
+        str(tmp_path / "checkpoints" / "reverse"),
+        str(chinese),
+    ]
 
 
 def test_space_models_are_the_sources_fetched_from_the_hub(tmp_path):

@@ -2,13 +2,15 @@
 README front matter that tells the Space how to start.
 
 A Space runs ``app.py`` from the repository root. It serves the exported models
-bundled in ``checkpoints/<task>/`` next to ``app.py``, with the tasks that the
-``S2S_HUB_MODELS`` environment variable (a Space variable, set without a commit)
-names added or replaced; ``S2S_HUB_MODELS_ONLY=1`` serves only those.
+bundled in ``checkpoints/`` next to ``app.py`` (a folder per model), with the
+tasks that the ``S2S_HUB_MODELS`` environment variable (a Space variable, set
+without a commit) names added or replaced; ``S2S_HUB_MODELS_ONLY=1`` serves only
+those.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from importlib.metadata import version
 from pathlib import Path
@@ -17,6 +19,7 @@ from huggingface_hub import SpaceCard, SpaceCardData
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id
 
+from s2s_hub.files import CONFIG_FILE
 from s2s_hub.model.seq2seq import LICENSE
 
 MODELS_ENV = "S2S_HUB_MODELS"
@@ -46,15 +49,25 @@ def default_model_sources(root: str | Path = ".") -> dict[str, list[str]]:
 
 
 def bundled_model_sources(root: str | Path = ".") -> dict[str, list[str]]:
-    """``{task: [folder]}`` of the models in ``root/checkpoints/<task>/``."""
+    """``{task: [folder, ...]}`` of the models in ``root/checkpoints/``, by the task
+    each folder's ``config.json`` names (else the folder's name), so that
+    ``translation-en-zh/`` serves translation beside ``translation/``."""
     bundled = Path(root) / BUNDLED_DIR
     if not bundled.is_dir():
         return {}
-    return {
-        folder.name: [str(folder)]
-        for folder in sorted(bundled.iterdir())
-        if folder.is_dir() and not folder.name.startswith(".")
-    }
+    sources: dict[str, list[str]] = {}
+    for folder in sorted(bundled.iterdir()):
+        if folder.is_dir() and not folder.name.startswith("."):
+            sources.setdefault(_bundled_task(folder), []).append(str(folder))
+    return sources
+
+
+def _bundled_task(folder: Path) -> str:
+    """The task ``folder/config.json`` names; the folder's name without one."""
+    config = folder / CONFIG_FILE
+    if not config.is_file():
+        return folder.name
+    return json.loads(config.read_text(encoding="utf-8")).get("task", folder.name)
 
 
 def parse_sources(spec: str) -> dict[str, list[str]]:
