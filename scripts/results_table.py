@@ -30,8 +30,9 @@ def scores_text(scores: dict[str, float]) -> str:
 
 
 def table() -> str:
-    """The Markdown table, one row per bundled checkpoint (README holds it as is;
-    a test checks it is current)."""
+    """The Markdown table, one row per bundled checkpoint, named by its folder
+    (``translation-en-zh`` beside ``translation``); README holds it as is and a
+    test checks it is current."""
     rows = [
         "| task | model (test) | trivial baselines (test) | decoding | examples |",
         "|---|---|---|---|---|",
@@ -43,7 +44,7 @@ def table() -> str:
             for b in result.scored_baselines()
         )
         rows.append(
-            f"| {result.task} | {scores_text(result.scores)} | {shown or '—'} "
+            f"| {path.parent.name} | {scores_text(result.scores)} | {shown or '—'} "
             f"| {decoding(result.decoding)} | {result.examples} |"
         )
     return "\n".join(rows)
