@@ -131,6 +131,13 @@ class Task:
         (``s2s_hub.scoring.baselines.unless_missing``). None by default."""
         return []
 
+    def parts(self, split: str) -> dict[str, list[Pair]]:
+        """Named parts of ``split`` that evaluation also scores on their own, for
+        a split that mixes kinds of input (translation: package descriptions,
+        everyday sentences, interface messages), where a score over the whole
+        hides the part a model fails. None by default."""
+        return {}
+
     def demo_examples(self) -> list[str]:
         return []
 

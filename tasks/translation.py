@@ -20,6 +20,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from s2s_hub import languages, presets
@@ -273,6 +274,33 @@ class Translation(HFDatasetOptions, Task):
         pairs = [Pair(r["source"], r["target"]) for r in rows]
         return pairs if self.source_lang == "en" else [Pair(t, s) for s, t in pairs]
 
+    def parts(self, split: str) -> dict[str, list[Pair]]:
+        """The shipped split by origin: package descriptions, Ding's everyday
+        sentences (German only) and, with ``messages``, the interface messages of
+        programs no training split holds. None for data of one's own, or a split
+        with one part."""
+        if self.own_data:
+            return {}
+        found = {}
+        for name in TEST_PARTS.values():
+            try:
+                found[name] = self._shipped_pairs(Path("parts") / name, split)
+            except FileNotFoundError:
+                continue
+        if self.messages:
+            found[MESSAGES_DIR] = self.message_pairs(split)
+        return found if len(found) > 1 else {}
+
+    def _shipped_pairs(self, folder: Path, split: str) -> list[Pair]:
+        """``split`` of ``folder`` in the pair's data, read in this direction."""
+        own = self.default_data_dir() / folder
+        if own.is_dir():
+            rows = read_pairs(find_split_file(own, split))
+            return [Pair(r["source"], r["target"]) for r in rows]
+        mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
+        rows = read_pairs(find_split_file(mirrored / folder, split))
+        return [Pair(r["target"], r["source"]) for r in rows]
+
     def records(self, split: str) -> Iterator[dict[str, str]]:
         mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
         own_files = self.hf_dataset or self.data_dir or self.default_data_dir().is_dir()
@@ -307,14 +335,17 @@ class Translation(HFDatasetOptions, Task):
         copy = Baseline("copy source", self.metrics(sources, targets, sources))
 
         def memory() -> Baseline:
-            train = self.pairs("train")
-            found = TranslationMemory(
-                [p.source for p in train], [p.target for p in train]
-            )
-            hypotheses = found.translate(sources)
+            hypotheses = self.memory.translate(sources)
             return Baseline(MEMORY, self.metrics(hypotheses, targets, sources))
 
         return [copy, unless_missing(MEMORY, memory)]
+
+    @cached_property
+    def memory(self) -> TranslationMemory:
+        """The training pairs as a translation memory, built once: evaluation
+        asks it for a split and again for each of its ``parts``."""
+        train = self.pairs("train")
+        return TranslationMemory([p.source for p in train], [p.target for p in train])
 
     def demo_examples(self) -> list[str]:
         """The first ``EXAMPLES_PER_PART`` sources of a sentence's size of each

@@ -259,3 +259,39 @@ def test_the_card_shows_every_scored_baseline_beside_the_model():
     assert "| test bleu | 30.0 | 8.7 | 12.5 |" in text
     assert "| test chrf | 50.0 | — | 31.0 |" in text
     assert "lead-k" not in text
+
+
+def test_evaluate_scores_each_part_beside_its_baselines_and_the_card_shows_them(
+    tmp_path,
+):
+    toy = toy_predictor(vocab_size=24, byte_fallback=False, size=8)
+    train = ["Open the file\tDatei öffnen", "Close it\tSchließen"]
+    test = ["Open a file\tEine Datei öffnen", "Close it now\tJetzt schließen"]
+    folder = write_splits(tmp_path, train=train, test=test + ["Save it\tSichern"])
+
+    class TwoParts(type(get_task("translation"))):
+        def parts(self, split):
+            pairs = self.pairs(split)
+            return {"first two": pairs[:2], "last": pairs[2:]}
+
+    task = TwoParts(data_dir=str(folder))
+    config = DecodeConfig(method="greedy", max_length=3)
+    predictor = Predictor(toy.model, toy.tokenizer, task)
+    result = evaluate(predictor, "test", config)
+    first, last = result.parts["first two"], result.parts["last"]
+    assert (first["examples"], last["examples"]) == (2, 1)
+    pairs = task.pairs("test")
+    sources, targets = [p.source for p in pairs[:2]], [p.target for p in pairs[:2]]
+    expected = task.metrics(result.hypotheses[:2], targets, sources)
+    rounded = pytest.approx({**expected, "ppl": first["scores"]["ppl"]}, abs=1e-4)
+    assert first["scores"] == rounded
+    assert first["scores"]["ppl"] > 1 and first["scores"] != last["scores"]
+    copy, memory = first["baselines"]
+    copied = task.metrics(sources, targets, sources)
+    assert copy["scores"] == pytest.approx(copied, abs=1e-4)
+    assert memory["name"] == MEMORY and memory["scores"] != copy["scores"]
+    # a part the limit leaves undecoded is not reported
+    assert list(evaluate(predictor, "test", config, limit=2).parts) == ["first two"]
+    card = str(build_card(predictor, "org/parts", result))
+    assert f"| last | 1 | chrf | {last['scores']['chrf']} |" in card
+    assert f"| {copy['scores']['chrf']} | {memory['scores']['chrf']} |" in card

@@ -39,6 +39,8 @@ def test_evaluate_reproduces_the_published_scores(folder):
     stored = json.loads((folder / "eval_results.json").read_text())
     result = evaluate(load(folder), "test")
     assert result.scores == pytest.approx(stored["scores"], abs=1e-3)
+    for name, part in stored.get("parts", {}).items():
+        assert result.parts[name]["scores"] == pytest.approx(part["scores"], abs=1e-3)
 
 
 def beats(name: str, model: float, baseline: float) -> bool:

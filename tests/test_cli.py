@@ -13,7 +13,7 @@ import torch
 import yaml
 from conftest import ROOT, TINY_TRAIN_ARGS
 
-from s2s_hub.cli.evaluate import side_by_side
+from s2s_hub.cli.evaluate import part_tables, side_by_side
 from s2s_hub.cli.main import COMMANDS, main
 from s2s_hub.evaluation.run import Evaluation
 from s2s_hub.hub import load
@@ -78,6 +78,30 @@ def test_evaluate_table_keeps_its_columns_under_long_metric_names():
     assert len(ends) == 1, rows
     assert header.index("baseline") + len("baseline") == ends.pop()
     assert rows[2].split() == ["test", "hits@1_of_20", "15.70", "5.00"]
+
+
+def test_evaluate_prints_a_table_per_part_of_the_split():
+    copy = {"name": "copy source", "scores": {"bleu": 9.0}}
+    result = Evaluation(
+        task="translation",
+        split="test",
+        scores={"bleu": 20.0},
+        decoding={},
+        examples=3,
+        seconds=0.1,
+        baselines=[copy],
+        parts={
+            "messages": {
+                "examples": 2,
+                "scores": {"bleu": 30.5},
+                "baselines": [{"name": "copy source", "scores": {"bleu": 12.25}}],
+            }
+        },
+    )
+    [table] = part_tables(result)
+    title, header, row = table.splitlines()
+    assert title == "messages (2 examples)" and "copy source" not in title
+    assert row.split() == ["test", "messages", "bleu", "30.50", "12.25"]
 
 
 def test_predict_prints_nbest_with_probabilities(trained, capsys):

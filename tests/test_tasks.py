@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from s2s_hub.sources.ding import is_reserved
 from s2s_hub.training.config import TrainConfig
 
 DATA_TASKS = ("translation", "summarization", "dialogue")
+DATA = Path(__file__).resolve().parent.parent / "tasks" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +72,26 @@ def test_description_repeats_weigh_the_training_corpus_only(shipped):
     assert thrice.pairs("test") == shipped["translation"]["test"]
     with pytest.raises(ValueError, match="description_repeats"):
         get_task("translation", description_repeats=0)
+
+
+def test_translation_parts_split_the_shipped_test_by_origin(shipped):
+    test = shipped["translation"]["test"]
+    parts = get_task("translation").parts("test")
+    assert set(parts) == {"descriptions", "sentences"}
+    assert Counter(p for part in parts.values() for p in part) == Counter(test)
+    with_messages = get_task("translation", messages=True)
+    parts = with_messages.parts("test")
+    assert list(parts) == ["descriptions", "sentences", "messages"]
+    assert sum(map(len, parts.values())) == len(with_messages.pairs("test"))
+    swapped = get_task("translation", source_lang="de", target_lang="en")
+    assert swapped.parts("test")["sentences"][0] == parts["sentences"][0][::-1]
+    chinese = get_task("translation", target_lang="zh", messages=True).parts("test")
+    assert list(chinese) == ["descriptions", "messages"]
+    # one part is no breakdown; a folder of one's own has none
+    assert get_task("translation", target_lang="zh").parts("test") == {}
+    assert with_messages.parts("dev") == {}
+    own = get_task("translation", data_dir=str(DATA / "translation-en-de"))
+    assert own.parts("test") == {}
 
 
 @pytest.mark.parametrize("name", DATA_TASKS)

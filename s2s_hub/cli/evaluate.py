@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,8 +57,6 @@ def check(args: Namespace) -> None:
 
 
 def run(args: Namespace) -> None:
-    from dataclasses import replace
-
     from s2s_hub.evaluation.run import evaluate
     from s2s_hub.predictor import Predictor
 
@@ -77,6 +76,8 @@ def run(args: Namespace) -> None:
     result = evaluate(predictor, args.split, config, args.limit, baseline_task=own_task)
     print(json.dumps(result.to_dict(), indent=2))
     print(side_by_side(result), file=sys.stderr)
+    for table in part_tables(result):
+        print(f"\n{table}", file=sys.stderr)
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -107,3 +108,14 @@ def side_by_side(result: Evaluation) -> str:
             shown += f" {other:>10.2f}" if other is not None else f" {'—':>10}"
         rows.append(f"{labels[name]:<{width}} {value:>10.2f}{shown}")
     return "\n".join(rows)
+
+
+def part_tables(result: Evaluation) -> list[str]:
+    """``side_by_side`` for each part of the split the run scored, under its name."""
+    return [
+        f"{name} ({part['examples']} examples)\n"
+        + side_by_side(
+            replace(result, split=f"{result.split} {name}", baseline=None, **part)
+        )
+        for name, part in result.parts.items()
+    ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
+from s2s_hub.data.pairs import Pair
 from s2s_hub.predictor import Predictor
 from s2s_hub.registry import Task
 from s2s_hub.scoring.targets import TargetScore
@@ -28,7 +29,9 @@ class Evaluation:
     same model, split and decoding served otherwise, by path (``{"int8":
     {"scores": ...}}``): the card shows them, and ``precision="auto"`` serves a
     reduced precision only where its score is recorded there and close to this
-    run's."""
+    run's. ``parts`` holds the scores of each of the task's ``parts`` of the
+    split ( ``{"messages": {"examples": ..., "scores": ..., "baselines": ...}}``),
+    the baselines scored on the same part."""
 
     task: str
     split: str
@@ -42,6 +45,7 @@ class Evaluation:
     runtime: str = "torch"
     path: str = ""
     precisions: dict[str, dict] = field(default_factory=dict)
+    parts: dict[str, dict] = field(default_factory=dict)
     hypotheses: list[str] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
@@ -92,26 +96,29 @@ def evaluate(
     to the model only), learning from ``baseline_task``'s data (the model's own
     task, when ``predictor.task`` reads another folder); a baseline that cannot be
     scored is logged as skipped before the model decodes. ``with_baseline=False``
-    skips them where only models are compared."""
+    skips them where only models are compared. Each of the task's ``parts`` of
+    the split is scored on its own as well, beside the baselines on that part."""
     task = predictor.task
     config = config or task.decoding
     every_pair = task.pairs(split)
-    baselines = []
-    if with_baseline:
-        baselines = (baseline_task or task).baselines(every_pair, predictor.tokenizer)
-        for baseline in baselines:
-            if baseline.skipped:
-                log(f"baseline {baseline.name!r} skipped: {baseline.skipped}")
-    entries = [{**b.to_dict(), "scores": _rounded(b.scores)} for b in baselines]
+    scorer = baseline_task or task
+
+    def baselines(pairs: list[Pair]) -> list[dict]:
+        found = scorer.baselines(pairs, predictor.tokenizer) if with_baseline else []
+        return [{**b.to_dict(), "scores": _rounded(b.scores)} for b in found]
+
+    entries = baselines(every_pair)
+    for entry in entries:
+        if "skipped" in entry:
+            log(f"baseline {entry['name']!r} skipped: {entry['skipped']}")
+    parts = {name: (p, baselines(p)) for name, p in task.parts(split).items()}
     scored = [entry for entry in entries if "skipped" not in entry]
     pairs = every_pair[:limit]
     started = time.perf_counter()
     hypotheses = predictor.translate([p.source for p in pairs], config)
     seconds = time.perf_counter() - started
-    scores = task.metrics(
-        hypotheses, [p.target for p in pairs], [p.source for p in pairs]
-    )
-    scores["ppl"] = perplexity(predictor.score(pairs))
+    decoded = _Decoded(task, pairs, hypotheses, predictor.score(pairs))
+    scores = decoded.scores(range(len(pairs)))
     scores.update(task.model_metrics(predictor.score, pairs))
     return Evaluation(
         task=task.name,
@@ -125,8 +132,48 @@ def evaluate(
         precision=predictor.serving.precision,
         runtime=predictor.serving.runtime,
         path=serving_name(predictor.serving.precision, predictor.serving.runtime),
+        parts=decoded.parts(parts),
         hypotheses=hypotheses,
     )
+
+
+@dataclass
+class _Decoded:
+    """The decoded pairs of a split, their outputs and the references' scores,
+    which the whole split and each of its parts are scored from."""
+
+    task: Task
+    pairs: list[Pair]
+    hypotheses: list[str]
+    references: list[TargetScore]
+
+    def scores(self, rows: Iterable[int]) -> dict[str, float]:
+        """The task's metrics and the references' perplexity over ``rows``."""
+        rows = list(rows)
+        pairs = [self.pairs[r] for r in rows]
+        return {
+            **self.task.metrics(
+                [self.hypotheses[r] for r in rows],
+                [p.target for p in pairs],
+                [p.source for p in pairs],
+            ),
+            "ppl": perplexity([self.references[r] for r in rows]),
+        }
+
+    def parts(self, parts: dict[str, tuple[list[Pair], list[dict]]]) -> dict[str, dict]:
+        """Each part's scores over its decoded pairs (``limit`` may leave some
+        out, or all: that part is not reported), beside its baselines."""
+        row_of = {pair: row for row, pair in enumerate(self.pairs)}
+        results = {}
+        for name, (part, baselines) in parts.items():
+            rows = [row_of[pair] for pair in part if pair in row_of]
+            if rows:
+                results[name] = {
+                    "examples": len(rows),
+                    "scores": _rounded(self.scores(rows)),
+                    "baselines": baselines,
+                }
+        return results
 
 
 def perplexity(scores: list[TargetScore]) -> float:

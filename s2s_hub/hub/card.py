@@ -74,6 +74,20 @@ in int8). `precision="auto"` serves one of
 them where its {{ metric }} is within {{ tolerance }} of fp32's and it answers faster on
 the CPU at hand.
 {%- endif %}
+{%- if parts %}
+
+By part of the `{{ split }}` split, each baseline scored on the same part:
+
+| part | examples | metric | this model |
+{%- for b in baselines %} baseline{% if b.name %}: {{ b.name }}{% endif %} |{% endfor %}
+|---|---|---|---|{% for b in baselines %}---|{% endfor %}
+{% for name, part in parts.items() -%}
+{% for metric, value in part.scores.items() -%}
+| {{ name }} | {{ part.examples }} | {{ metric }} | {{ value }} |
+{%- for b in part.baselines %} {{ b.get(metric, "—") }} |{% endfor %}
+{% endfor -%}
+{% endfor -%}
+{%- endif %}
 {%- else -%}
 Not evaluated. Decoding defaults:
 
@@ -187,6 +201,7 @@ def build_card(
         example=examples[0] if examples else "your input text",
         scores=evaluation.scores if evaluation else {},
         precisions=evaluation.precisions if evaluation else {},
+        parts=_parts(evaluation, [b["name"] for b in baselines]) if evaluation else {},
         metric=task.selection_metric,
         tolerance=TOLERANCE,
         baselines=baselines,
@@ -204,6 +219,20 @@ def build_card(
         max_source_tokens=task.max_source_tokens,
         max_length=decoding["max_length"],
     )
+
+
+def _parts(evaluation: Evaluation, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Each part's examples and scores, and the scores of the baselines ``names``
+    on it, in that order (an empty dict for one that part lacks)."""
+    parts = {}
+    for name, part in evaluation.parts.items():
+        by_name = {b["name"]: b["scores"] for b in part["baselines"]}
+        parts[name] = {
+            "examples": part["examples"],
+            "scores": part["scores"],
+            "baselines": [by_name.get(baseline, {}) for baseline in names],
+        }
+    return parts
 
 
 def public_options(task: Task) -> dict[str, Any]:

@@ -71,6 +71,8 @@ class TranslationMemory:
         self.exact: dict[str, int] = {}
         for index, source in enumerate(self.sources):
             self.exact.setdefault(source, index)
+        # the matches found so far: a split and its parts are searched once
+        self.found = dict(self.exact)
 
     def match(self, query: str) -> tuple[int, float]:
         """The index of the most similar training source and its similarity."""
@@ -84,7 +86,7 @@ class TranslationMemory:
     def translate(self, queries: Sequence[str]) -> list[str]:
         """The targets :meth:`match` picks, found for many queries at once:
         ``cdist`` scores a block of queries against every source on all cores."""
-        found = {q: self.exact[q] for q in queries if q in self.exact}
+        found = self.found
         pending = [q for q in dict.fromkeys(queries) if q not in found]
         for start in range(0, len(pending), MEMORY_BLOCK):
             block = pending[start : start + MEMORY_BLOCK]
