@@ -28,7 +28,12 @@ from s2s_hub.data.pairs import Pair
 from s2s_hub.data.readers import read_pairs
 from s2s_hub.registry import Task, find_split_file, register_task
 from s2s_hub.scoring.baselines import Baseline, TranslationMemory, unless_missing
-from s2s_hub.scoring.metrics import bleu_tokenizer_for, corpus_bleu, corpus_chrf
+from s2s_hub.scoring.metrics import (
+    bleu_tokenizer_for,
+    chrf_word_order_for,
+    corpus_bleu,
+    corpus_chrf,
+)
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.sources import description_corpus, ding, message_corpus
 from s2s_hub.sources.description_corpus import (
@@ -313,10 +318,13 @@ class Translation(HFDatasetOptions, Task):
     def metrics(
         self, hypotheses: list[str], references: list[str], sources: list[str]
     ) -> dict[str, float]:
+        """BLEU with the target language's tokenizer, and chrF++ (chrF for a
+        language written without spaces: ``chrf_word_order_for``)."""
         tokenize = bleu_tokenizer_for(self.target_lang)
+        word_order = chrf_word_order_for(self.target_lang)
         return {
             "bleu": corpus_bleu(hypotheses, references, tokenize),
-            "chrf": corpus_chrf(hypotheses, references, word_order=2),
+            "chrf": corpus_chrf(hypotheses, references, word_order),
         }
 
     def segments(self, text: str) -> list[str]:

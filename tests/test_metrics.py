@@ -4,12 +4,14 @@ from collections.abc import Callable
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
 
+from s2s_hub.registry import get_task
 from s2s_hub.scoring.metrics import (
     UnicodeWordTokenizer,
     bleu,
     bleu_tokenizer_for,
     character_error_rate,
     chrf,
+    chrf_word_order_for,
     corpus_bleu,
     corpus_chrf,
     distinct_n,
@@ -118,6 +120,18 @@ def test_chinese_needs_its_tokenizer() -> None:
     assert corpus_bleu(hypotheses, references) == 0  # one "word" each, no match
     zh = corpus_bleu(hypotheses, references, tokenize=bleu_tokenizer_for("zh"))
     assert zh > 0
+
+
+def test_chinese_is_scored_with_chrf_not_chrf_plus_plus() -> None:
+    hypotheses, references = ["我喜欢小猫。"], ["我喜欢小狗。"]
+    assert (chrf_word_order_for("zh-Hans"), chrf_word_order_for("de")) == (0, 2)
+    # a clause is one "word": word n-grams would add only misses
+    chrf_only = corpus_chrf(hypotheses, references, chrf_word_order_for("zh"))
+    assert chrf_only > corpus_chrf(hypotheses, references, 2)
+    task = get_task("translation", target_lang="zh")
+    assert task.metrics(hypotheses, references, ["I like kittens."])["chrf"] == (
+        pytest.approx(chrf_only)
+    )
 
 
 def test_unknown_bleu_tokenizer_raises() -> None:

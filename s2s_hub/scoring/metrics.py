@@ -64,6 +64,13 @@ def bleu_tokenizer_for(lang: str) -> str:
     return _BLEU_TOKENIZERS.get(code, "13a")
 
 
+def chrf_word_order_for(lang: str) -> int:
+    """chrF's word n-gram order for a target language: 2 (chrF++) where words are
+    spaced, 0 (chrF) where they are not, since a "word" there is a whole clause
+    and word n-grams would only pull matches down."""
+    return 0 if languages.is_unspaced(lang) else 2
+
+
 @functools.cache
 def _has_mecab() -> bool:
     # sacrebleu's own import of MeCab and ipadic says whether its extra is there
