@@ -11,6 +11,7 @@ hypotheses on the length-penalised score.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -79,16 +80,17 @@ def beam_search(
             [beams.attention, step_attention.float().unsqueeze(1)], dim=1
         )  # rows x (steps + 1) x src_len
         candidates = _top_candidates(beams.scores, log_probs)
-        for sentence, hypothesis in _ended(
-            model, beams, candidates, attention, src_lengths, config
-        ):
+        ended = _ended(model, beams, candidates, attention, src_lengths, config)
+        for sentence, hypothesis in ended:
             finished[sentence].append(hypothesis)
-        searching = torch.tensor(
-            [len(finished[s]) < config.beam_size for s in beams.sentences.tolist()],
-            device=src.device,
-        )  # live
-        if not searching.any():
-            return _best(finished, config.n_best)
+        searching = None  # a sentence can only stop on a step where one ended
+        if ended:
+            searching = torch.tensor(
+                [len(finished[s]) < config.beam_size for s in beams.sentences.tolist()],
+                device=src.device,
+            )  # live
+            if not searching.any():
+                return _best(finished, config.n_best)
         beams = _advance(beams, candidates, attention, state, searching, model.eos_id)
     for sentence, hypothesis in _unfinished(model, beams, src_lengths, config):
         finished[sentence].append(hypothesis)
@@ -149,16 +151,17 @@ def _ended(
     Returns:
         (batch index of the sentence, hypothesis) pairs.
     """
-    first = slice(0, config.beam_size)
-    is_eos = candidates.tokens[:, first] == model.eos_id  # live x beam
-    ended = is_eos & candidates.scores[:, first].isfinite()  # live x beam
+    is_eos = candidates.tokens[:, : config.beam_size] == model.eos_id  # live x beam
     pairs = []
-    for live, slot in ended.nonzero().tolist():
+    for live, slot in is_eos.nonzero().tolist():
+        score = candidates.scores[live, slot].item()
+        if not math.isfinite(score):  # eos after a forbidden token
+            continue
         row = int(candidates.rows[live, slot])
         sentence = int(beams.sentences[live])
         hypothesis = make_hypothesis(
             beams.tokens[row, 1:].tolist() + [model.eos_id],
-            candidates.scores[live, slot].item(),
+            score,
             attention[row],
             int(src_lengths[sentence]),
             model.eos_id,
@@ -173,7 +176,7 @@ def _advance(
     candidates: _Candidates,
     attention: Tensor,
     state: SearchState,
-    searching: Tensor,
+    searching: Tensor | None,
     eos_id: int,
 ) -> _Beams:
     """Grow the best non-eos candidates of the sentences still searching.
@@ -181,22 +184,23 @@ def _advance(
     Args:
         attention: attention including this step, shape (rows, steps, src_len).
         state: the decoder state after this step, rows in ``beams`` order.
-        searching: which live sentences go on, shape (live,), dtype bool.
+        searching: which live sentences go on, shape (live,), dtype bool; None
+            when every one does.
     """
     beam = beams.scores.size(1)
-    everyone = bool(searching.all())
+    everyone = searching is None or bool(searching.all())
     # a boolean index is a search for its True entries: skipped while no
     # sentence leaves (most steps; a few percent of a sentence's search)
     kept = slice(None) if everyone else searching
-    is_eos = (candidates.tokens == eos_id).int()  # live x 2beam
-    slots = is_eos.argsort(dim=1, stable=True)[:, :beam]  # live x beam, best first
-    rows = candidates.rows.gather(1, slots)[kept].reshape(-1)  # live' * beam
-    tokens = candidates.tokens.gather(1, slots)[kept].reshape(-1, 1)  # rows' x 1
+    growing = _growing(candidates, beam, eos_id)
+    rows = growing.rows[kept].reshape(-1)  # live' * beam
     return _Beams(
         sentences=beams.sentences[kept],
-        tokens=torch.cat([beams.tokens[rows], tokens], dim=1),  # rows' x (steps + 2)
+        tokens=torch.cat(
+            [beams.tokens[rows], growing.tokens[kept].reshape(-1, 1)], dim=1
+        ),  # rows' x (steps + 2)
         attention=attention[rows],
-        scores=candidates.scores.gather(1, slots)[kept],  # live' x beam
+        scores=growing.scores[kept],  # live' x beam
         # while no sentence leaves the batch, rows only move within their sentence
         state=(
             state.reorder(rows)
@@ -204,6 +208,21 @@ def _advance(
             else state.keep(rows, searching.nonzero().squeeze(1))
         ),
     )
+
+
+def _growing(candidates: _Candidates, beam: int, eos_id: int) -> _Candidates:
+    """The ``beam`` best candidates of each sentence that do not end in eos (at
+    most ``beam`` of the ``2 * beam`` do): on most steps none does, and the
+    first ``beam`` are taken as they are."""
+    is_eos = candidates.tokens == eos_id  # live x 2beam
+    if not bool(is_eos.any()):
+        return _Candidates(*(t[:, :beam] for t in _fields(candidates)))
+    slots = is_eos.int().argsort(dim=1, stable=True)[:, :beam]  # best first
+    return _Candidates(*(t.gather(1, slots) for t in _fields(candidates)))
+
+
+def _fields(candidates: _Candidates) -> tuple[Tensor, Tensor, Tensor]:
+    return candidates.scores, candidates.rows, candidates.tokens
 
 
 def _unfinished(
