@@ -109,6 +109,20 @@ def test_text_tab_shows_output_nbest_and_heat_map(page, screenshots, name):
     screenshot(page, screenshots, name)
 
 
+def test_the_english_chinese_tab_translates_into_chinese(page, screenshots, request):
+    """The bundled demo's second language pair has its own tab and examples; the
+    toy demo serves one pair."""
+    if not request.config.getoption("--bundled-demo"):
+        pytest.skip("the toy demo serves one language pair")
+    name = "translation_en_zh"
+    example = get_task("translation", target_lang="zh").demo_examples()[0]
+    open_tab(page, name)
+    run_text_tab(page, name, example)
+    output = page.input_value(f"#{name}-output textarea")
+    assert any("\u4e00" <= character <= "\u9fff" for character in output), output
+    screenshot(page, screenshots, name)
+
+
 @pytest.mark.parametrize("name", TEXT_TASKS[:1])
 def test_nbest_probability_column_in_view_and_heat_map_unlabelled(page, name):
     open_tab(page, name)
