@@ -352,7 +352,7 @@ class Translation(HFDatasetOptions, Task):
     def memory(self) -> TranslationMemory:
         """The training pairs as a translation memory, built once: evaluation
         asks it for a split and again for each of its ``parts``."""
-        train = self.pairs("train")
+        train = dict.fromkeys(self.pairs("train"))  # description_repeats: once
         return TranslationMemory([p.source for p in train], [p.target for p in train])
 
     def demo_examples(self) -> list[str]:

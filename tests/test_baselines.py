@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import asdict, replace
@@ -295,3 +296,28 @@ def test_evaluate_scores_each_part_beside_its_baselines_and_the_card_shows_them(
     card = str(build_card(predictor, "org/parts", result))
     assert f"| last | 1 | chrf | {last['scores']['chrf']} |" in card
     assert f"| {copy['scores']['chrf']} | {memory['scores']['chrf']} |" in card
+
+
+def test_evaluate_command_scores_the_model_alone_without_baselines(tmp_path):
+    from s2s_hub.cli.main import main
+    from s2s_hub.hub import export
+    from s2s_hub.hub.export_options import ExportOptions
+
+    toy = toy_predictor(vocab_size=24, byte_fallback=False, size=8)
+    rows = ["Open the file\tDatei öffnen", "Close it\tSchließen"]
+    data = write_splits(tmp_path / "data", train=rows, test=rows)
+    task = get_task("translation", data_dir=str(data))
+    predictor = Predictor(toy.model, toy.tokenizer, task)
+    folder = export(predictor, tmp_path / "model", options=ExportOptions("org/toy"))
+    greedy = ["--decode.method", "greedy", "--decode.max_length", "3"]
+    results = []
+    for extra in ([], ["--baselines", "false"]):
+        out = tmp_path / f"eval{len(extra)}.json"
+        assert (
+            main(["evaluate", str(folder), "--output", str(out), *greedy, *extra]) == 0
+        )
+        results.append(json.loads(out.read_text()))
+    with_baselines, alone = results
+    assert [b["name"] for b in with_baselines["baselines"]] == ["copy source", MEMORY]
+    assert alone["baselines"] == [] and alone["baseline"] is None
+    assert alone["scores"] == with_baselines["scores"]

@@ -38,6 +38,13 @@ def parser() -> ArgumentParser:
         help="Write scores (JSON) and hypotheses (.txt beside it)",
     )
     parser.add_argument(
+        "--baselines",
+        type=bool,
+        default=True,
+        help="Score the task's baselines beside the model (false: the model only, "
+        "e.g. to compare precisions)",
+    )
+    parser.add_argument(
         "--data_dir",
         type=str | None,
         default=None,
@@ -73,7 +80,14 @@ def run(args: Namespace) -> None:
             predictor.serving,
         )
     config = decode_config(args, predictor.decoding)
-    result = evaluate(predictor, args.split, config, args.limit, baseline_task=own_task)
+    result = evaluate(
+        predictor,
+        args.split,
+        config,
+        args.limit,
+        with_baseline=args.baselines,
+        baseline_task=own_task,
+    )
     print(json.dumps(result.to_dict(), indent=2))
     print(side_by_side(result), file=sys.stderr)
     for table in part_tables(result):
