@@ -31,23 +31,37 @@ def scores_text(scores: dict[str, float]) -> str:
 
 def table() -> str:
     """The Markdown table, one row per bundled checkpoint, named by its folder
-    (``translation-en-zh`` beside ``translation``); README holds it as is and a
-    test checks it is current."""
+    (``translation-en-zh`` beside ``translation``), and where a card scores the
+    parts of its test split, a second table with a row per part; README holds
+    them as they are and a test checks they are current."""
     rows = [
         "| task | model (test) | trivial baselines (test) | decoding | examples |",
         "|---|---|---|---|---|",
     ]
+    parts = [
+        "| model | test part | model | trivial baselines (same part) | examples |",
+        "|---|---|---|---|---|",
+    ]
     for path in sorted(ROOT.glob("checkpoints/*/eval_results.json")):
         result = Evaluation(**json.loads(path.read_text()))
-        shown = "; ".join(
-            f"{b['name']}: {scores_text(b['scores'])}"
-            for b in result.scored_baselines()
-        )
         rows.append(
-            f"| {path.parent.name} | {scores_text(result.scores)} | {shown or '—'} "
+            f"| {path.parent.name} | {scores_text(result.scores)} "
+            f"| {baselines_text(result.scored_baselines())} "
             f"| {decoding(result.decoding)} | {result.examples} |"
         )
-    return "\n".join(rows)
+        for name, part in result.parts.items():
+            scored = [b for b in part["baselines"] if "skipped" not in b]
+            parts.append(
+                f"| {path.parent.name} | {name} | {scores_text(part['scores'])} "
+                f"| {baselines_text(scored)} | {part['examples']} |"
+            )
+    tables = [rows] + ([parts] if len(parts) > 2 else [])
+    return "\n\n".join("\n".join(table) for table in tables)
+
+
+def baselines_text(baselines: list[dict]) -> str:
+    shown = "; ".join(f"{b['name']}: {scores_text(b['scores'])}" for b in baselines)
+    return shown or "—"
 
 
 def main() -> None:
