@@ -68,7 +68,8 @@ SENTENCE_END = re.compile(
 class Translation(HFDatasetOptions, Task):
     description = (
         "Translate between any two languages (task options source_lang, "
-        "target_lang); ships English-German software descriptions."
+        "target_lang); ships English-German and English-Chinese models of "
+        "software text."
     )
     selection_metric = "bleu"
     # length penalty chosen on dev (s2s-hub tune, docs/recipes.md)

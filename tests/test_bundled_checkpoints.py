@@ -8,10 +8,14 @@ import pytest
 from huggingface_hub import ModelCard
 
 from s2s_hub import load
-from s2s_hub.evaluation.run import evaluate
+from s2s_hub.evaluation.run import Evaluation, evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted(p for p in (ROOT / "checkpoints").glob("*") if p.is_dir())
+
+
+def results_file(model: str) -> Path:
+    return ROOT / "checkpoints" / model / "eval_results.json"
 
 
 @pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
@@ -47,17 +51,28 @@ def beats(name: str, model: float, baseline: float) -> bool:
     return model < baseline if name == "ppl" else model > baseline
 
 
-@pytest.mark.parametrize("task", ["translation", "summarization", "dialogue"])
-def test_bundled_model_beats_its_trivial_baseline(task):
-    """Every metric the model and its baseline share, on the stored test run."""
-    stored = json.loads((ROOT / "checkpoints" / task / "eval_results.json").read_text())
-    baseline = stored["baseline"]["scores"]
-    shared = sorted(set(stored["scores"]) & set(baseline))
-    assert shared
-    behind = [m for m in shared if not beats(m, stored["scores"][m], baseline[m])]
-    assert not behind, (
-        f"{task} is not better than {stored['baseline']['name']}: {behind}"
-    )
+MODELS = ["translation", "translation-en-zh", "summarization", "dialogue"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_bundled_model_beats_its_trivial_baselines(model):
+    """Every metric the model and each scored baseline share, on the stored test
+    run, and on each part of it."""
+    stored = Evaluation(**json.loads(results_file(model).read_text()))
+    runs = [("test", stored.scores, stored.scored_baselines())] + [
+        (name, part["scores"], [b for b in part["baselines"] if "skipped" not in b])
+        for name, part in stored.parts.items()
+    ]
+    for part, scores, baselines in runs:
+        assert baselines
+        for baseline in baselines:
+            shared = sorted(set(scores) & set(baseline["scores"]))
+            behind = [
+                m for m in shared if not beats(m, scores[m], baseline["scores"][m])
+            ]
+            assert shared and not behind, (
+                f"{model} ({part}) is not better than {baseline['name']}: {behind}"
+            )
 
 
 def test_readme_results_table_is_the_one_the_cards_give():
