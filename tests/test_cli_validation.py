@@ -66,6 +66,7 @@ BAD = {
         **SERVING,
         "--split": "valid",
         "--limit": "-1",
+        "--baselines": "maybe",
         "--output": str(ROOT),
         "--data_dir": MISSING,
     },
