@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from s2s_hub.evaluation.run import Evaluation
+from s2s_hub.evaluation.run import Evaluation, scored_only
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,10 +50,10 @@ def table() -> str:
             f"| {decoding(result.decoding)} | {result.examples} |"
         )
         for name, part in result.parts.items():
-            scored = [b for b in part["baselines"] if "skipped" not in b]
             parts.append(
                 f"| {path.parent.name} | {name} | {scores_text(part['scores'])} "
-                f"| {baselines_text(scored)} | {part['examples']} |"
+                f"| {baselines_text(scored_only(part['baselines']))} "
+                f"| {part['examples']} |"
             )
     tables = [rows] + ([parts] if len(parts) > 2 else [])
     return "\n\n".join("\n".join(table) for table in tables)

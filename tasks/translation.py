@@ -290,29 +290,26 @@ class Translation(HFDatasetOptions, Task):
         found = {}
         for name in TEST_PARTS.values():
             try:
-                found[name] = self._shipped_pairs(Path("parts") / name, split)
+                rows = self._shipped_rows(Path("parts") / name, split)
             except FileNotFoundError:
                 continue
+            found[name] = [self.make_pair(r) for r in rows]
         if self.messages:
             found[MESSAGES_DIR] = self.message_pairs(split)
         return found if len(found) > 1 else {}
 
-    def _shipped_pairs(self, folder: Path, split: str) -> list[Pair]:
-        """``split`` of ``folder`` in the pair's data, read in this direction."""
-        own = self.default_data_dir() / folder
-        if own.is_dir():
-            rows = read_pairs(find_split_file(own, split))
-            return [Pair(r["source"], r["target"]) for r in rows]
-        mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
-        rows = read_pairs(find_split_file(mirrored / folder, split))
-        return [Pair(r["target"], r["source"]) for r in rows]
-
     def records(self, split: str) -> Iterator[dict[str, str]]:
-        mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}"
-        own_files = self.hf_dataset or self.data_dir or self.default_data_dir().is_dir()
-        if own_files or not mirrored.is_dir():
+        if self.own_data:
             return super().records(split)
-        # The shipped en-de folder serves de-en too, its columns swapped.
+        return self._shipped_rows(Path(), split)
+
+    def _shipped_rows(self, folder: Path, split: str) -> Iterator[dict[str, str]]:
+        """``split`` of ``folder`` in the pair's shipped data, in this direction:
+        the shipped en-de folder serves de-en too, its columns swapped."""
+        own = self.default_data_dir() / folder
+        mirrored = DATA / f"translation-{self.target_lang}-{self.source_lang}" / folder
+        if own.is_dir() or not mirrored.is_dir():
+            return read_pairs(find_split_file(own, split))
         rows = read_pairs(find_split_file(mirrored, split))
         return ({"source": r["target"], "target": r["source"]} for r in rows)
 

@@ -8,7 +8,7 @@ import pytest
 from huggingface_hub import ModelCard
 
 from s2s_hub import load
-from s2s_hub.evaluation.run import Evaluation, evaluate
+from s2s_hub.evaluation.run import Evaluation, evaluate, scored_only
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = sorted(p for p in (ROOT / "checkpoints").glob("*") if p.is_dir())
@@ -60,7 +60,7 @@ def test_bundled_model_beats_its_trivial_baselines(model):
     run, and on each part of it."""
     stored = Evaluation(**json.loads(results_file(model).read_text()))
     runs = [("test", stored.scores, stored.scored_baselines())] + [
-        (name, part["scores"], [b for b in part["baselines"] if "skipped" not in b])
+        (name, part["scores"], scored_only(part["baselines"]))
         for name, part in stored.parts.items()
     ]
     for part, scores, baselines in runs:

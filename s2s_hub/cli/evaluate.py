@@ -101,9 +101,7 @@ def run(args: Namespace) -> None:
 
 def side_by_side(result: Evaluation) -> str:
     """The model's scores beside each baseline's, as a small table for people."""
-    scored = [b for b in result.baselines if "skipped" not in b]
-    first = [result.baseline] if result.baseline else []
-    baselines = scored or first or [{"name": "none declared", "scores": {}}]
+    baselines = result.scored_baselines() or [{"name": "none declared", "scores": {}}]
     columns = ["baseline"] + [f"baseline {i}" for i in range(2, len(baselines) + 1)]
     names = [b["name"] for b in baselines]
     if len(names) > 1:

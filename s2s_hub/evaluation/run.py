@@ -56,7 +56,7 @@ class Evaluation:
     def scored_baselines(self) -> list[dict]:
         """The baselines this run scored, skipped ones left out (files written
         before there were several hold only ``baseline``)."""
-        scored = [b for b in self.baselines if "skipped" not in b]
+        scored = scored_only(self.baselines)
         return scored or ([self.baseline] if self.baseline else [])
 
     def with_precision(self, other: Evaluation) -> Evaluation:
@@ -112,7 +112,7 @@ def evaluate(
         if "skipped" in entry:
             log(f"baseline {entry['name']!r} skipped: {entry['skipped']}")
     parts = {name: (p, baselines(p)) for name, p in task.parts(split).items()}
-    scored = [entry for entry in entries if "skipped" not in entry]
+    scored = scored_only(entries)
     pairs = every_pair[:limit]
     started = time.perf_counter()
     hypotheses = predictor.translate([p.source for p in pairs], config)
@@ -174,6 +174,11 @@ class _Decoded:
                     "baselines": baselines,
                 }
         return results
+
+
+def scored_only(baselines: list[dict]) -> list[dict]:
+    """The stored baselines that were scored, those skipped left out."""
+    return [b for b in baselines if "skipped" not in b]
 
 
 def perplexity(scores: list[TargetScore]) -> float:
