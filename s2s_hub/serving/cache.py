@@ -19,8 +19,9 @@ from s2s_hub.files import CONFIG_FILE, WEIGHTS_FILE
 CACHE_ENV = "XDG_CACHE_HOME"
 #: what the code makes of a model: raised with every change to the exported
 #: graphs or to the paths auto times, so that no cache entry outlives the code
-#: that wrote it (2: additive attention's score as one product in the graphs)
-REVISION = 2
+#: that wrote it (2: additive attention's score as one product in the graphs;
+#: 3: the RNN step folded, ``folding``)
+REVISION = 3
 
 
 def cache_root() -> Path:

@@ -26,6 +26,7 @@ from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
 from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
+from s2s_hub.serving.folding import fold
 from s2s_hub.serving.signatures import (
     encoded_tensors,
     encoder_inputs,
@@ -54,12 +55,13 @@ class EncoderGraph(nn.Module):
 
 
 class StepGraph(nn.Module):
-    """``Seq2Seq.step`` between flattened states (``step_inputs``, ``step_outputs``);
-    the step index is a tensor input, so that local-m's window moves."""
+    """``Seq2Seq.step`` between flattened states (``step_inputs``, ``step_outputs``),
+    computed by the model's ``fold``; the step index is a tensor input, so that
+    local-m's window moves."""
 
     def __init__(self, model: Seq2Seq) -> None:
         super().__init__()
-        self.model = model
+        self.model = fold(model)
 
     def forward(
         self,
