@@ -93,6 +93,30 @@ def test_int8_graphs_are_quantized_and_close_to_fp32(tmp_path):
     assert [len(nbest) for nbest in decode(int8, SRC, LENGTHS, BEAM)] == [3, 3, 3]
 
 
+def test_beam_search_ranks_tokens_in_the_graph_and_in_torch_alike(tmp_path):
+    """The step graph ranks each row's tokens (TopK) where no rule forbids one;
+    with ``min_length`` and no-repeat n-grams, and with a graph exported before
+    it ranked, torch ranks them. Every way decodes as the torch model does."""
+    model = tiny("bahdanau")
+    runtime = exported(model, tmp_path)
+    constrained = DecodeConfig(
+        method="beam", beam_size=3, n_best=3, max_length=8, min_length=3,
+        no_repeat_ngram_size=2,
+    )  # fmt: skip
+    wide = DecodeConfig(method="beam", beam_size=8, n_best=2, max_length=8)
+    configs = (BEAM, constrained, wide)  # wide: 16 candidates of 13 tokens
+    expected = [tokens(model, config) for config in configs]
+    assert [tokens(runtime, config) for config in configs] == expected
+    graph = onnx.load(tmp_path / DECODER_STEP_ONNX_FILE)
+    assert graph.graph.node[-1].op_type == "TopK"
+    del graph.graph.node[-1]
+    del graph.graph.input[-1]
+    del graph.graph.output[-2:]
+    onnx.save(graph, tmp_path / DECODER_STEP_ONNX_FILE)
+    before_ranking = OnnxSeq2Seq.load(tmp_path, model.config)
+    assert [tokens(before_ranking, config) for config in configs] == expected
+
+
 def test_calls_run_on_one_thread_and_the_cores_take_a_batch_each(tmp_path):
     model = tiny("bahdanau")
     export_onnx(model, tmp_path)

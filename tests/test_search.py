@@ -22,7 +22,7 @@ from s2s_hub.search import (
     decode,
     length_penalty,
 )
-from s2s_hub.search.constraints import ban_repeated_ngrams
+from s2s_hub.search.constraints import ban_repeated_ngrams, may_forbid
 from s2s_hub.search.sampling import keep_top_p
 
 torch.set_num_threads(1)
@@ -319,6 +319,16 @@ def test_ban_repeated_ngrams(n, banned):
     history = torch.tensor([[A, B, A]])  # 1 x steps
     log_probs = ban_repeated_ngrams(torch.zeros(1, VOCAB), history, n)  # 1 x vocab
     assert set(log_probs[0].isinf().nonzero().flatten().tolist()) == banned
+
+
+@pytest.mark.parametrize(
+    ("min_length", "n", "steps", "forbids"),
+    [(0, 0, 5, False), (3, 0, 2, True), (3, 0, 3, False), (0, 2, 1, False),
+     (0, 2, 2, True)],
+)  # fmt: skip
+def test_may_forbid_says_when_a_rule_can_apply(min_length, n, steps, forbids):
+    config = DecodeConfig(min_length=min_length, no_repeat_ngram_size=n)
+    assert may_forbid(config, steps) is forbids
 
 
 def test_top_p_keeps_smallest_set_reaching_p():

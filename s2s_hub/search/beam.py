@@ -18,9 +18,9 @@ import torch
 from torch import Tensor
 
 from s2s_hub.search.config import DecodeConfig
-from s2s_hub.search.constraints import constrain
+from s2s_hub.search.constraints import constrain, may_forbid
 from s2s_hub.search.hypothesis import Hypothesis, make_hypothesis
-from s2s_hub.search.protocol import Decodable, SearchState
+from s2s_hub.search.protocol import Decodable, RanksTokens, SearchState
 
 
 @dataclass
@@ -77,12 +77,11 @@ def beam_search(
     finished: list[list[Hypothesis]] = [[] for _ in range(src.size(0))]
     beams = _start(model, src, src_lengths, config.beam_size)
     for _ in range(config.max_length):
-        log_probs, step_attention, state = model.step(beams.tokens[:, -1], beams.state)
-        log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
+        row_best, step_attention, state = _step(model, beams, config)
         attention = torch.cat(
             [beams.attention, step_attention.float().unsqueeze(1)], dim=1
         )  # rows x (steps + 1) x src_len
-        candidates = _top_candidates(beams.scores, log_probs, model.eos_id)
+        candidates = _top_candidates(beams.scores, *row_best, model.eos_id)
         ended = _ended(model, beams, candidates, attention, src_lengths, config)
         for sentence, hypothesis in ended:
             finished[sentence].append(hypothesis)
@@ -118,24 +117,42 @@ def _start(
     )
 
 
-def _top_candidates(scores: Tensor, log_probs: Tensor, eos_id: int) -> _Candidates:
-    """The ``2 * beam`` best extensions of each sentence over all its beams.
+def _step(
+    model: Decodable, beams: _Beams, config: DecodeConfig
+) -> tuple[tuple[Tensor, Tensor], Tensor, SearchState]:
+    """Each row's ``2 * beam`` best next tokens (log-probabilities and ids, rows x
+    2beam), the step's attention and the next state.
 
-    They are taken from each beam's own ``2 * beam`` best tokens, which hold
-    them: one top-k over a row of 8,000 scores per beam and a small one per
-    sentence take half the time of one top-k over a sentence's ``beam * vocab``.
+    A sentence's ``2 * beam`` best extensions are among its beams' own best
+    ``2 * beam`` tokens. A model that ranks tokens itself does (``RanksTokens``),
+    unless a rule of ``constrain`` may forbid one at this step.
+    """
+    tokens, history = beams.tokens[:, -1], beams.tokens[:, 1:]
+    best = 2 * beams.scores.size(1)
+    if isinstance(model, RanksTokens) and not may_forbid(config, history.size(1)):
+        return model.step_best(tokens, beams.state, best)
+    log_probs, attention, state = model.step(tokens, beams.state)
+    log_probs = constrain(log_probs, history, config, model.eos_id)
+    return log_probs.topk(min(best, log_probs.size(-1)), dim=1), attention, state
+
+
+def _top_candidates(
+    scores: Tensor, row_scores: Tensor, row_tokens: Tensor, eos_id: int
+) -> _Candidates:
+    """The ``2 * beam`` best extensions of each sentence over all its beams.
 
     Args:
         scores: summed log-probabilities, shape (live, beam).
-        log_probs: next-token log-probabilities, shape (live * beam, vocab).
+        row_scores: each row's best next-token log-probabilities, highest first,
+            shape (live * beam, best).
+        row_tokens: their token ids, shape (live * beam, best).
     """
     live, beam = scores.shape
-    best = min(2 * beam, log_probs.size(-1))
-    row_scores, row_tokens = log_probs.topk(best, dim=1)  # live * beam x best
+    best = row_scores.size(1)
     extended = (scores.reshape(-1, 1) + row_scores).view(live, beam * best)
     top_scores, index = extended.topk(min(2 * beam, beam * best), dim=1)
     first_row = torch.arange(live, device=scores.device).unsqueeze(1) * beam
-    tokens = row_tokens.view(live, beam * best).gather(1, index)
+    tokens = row_tokens.reshape(live, beam * best).gather(1, index)
     ends = tokens == eos_id
     return _Candidates(
         scores=top_scores,  # live x 2beam

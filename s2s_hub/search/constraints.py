@@ -32,6 +32,12 @@ def constrain(
     return ban_repeated_ngrams(log_probs, history, config.no_repeat_ngram_size)
 
 
+def may_forbid(config: DecodeConfig, steps: int) -> bool:
+    """Whether ``constrain`` may forbid a token after ``steps`` generated tokens."""
+    n = config.no_repeat_ngram_size
+    return steps < config.min_length or (n > 0 and steps >= n)
+
+
 def forbid_early_eos(
     log_probs: Tensor, step: int, min_length: int, eos_id: int
 ) -> Tensor:

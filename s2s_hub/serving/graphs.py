@@ -28,6 +28,8 @@ from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.folding import fold
 from s2s_hub.serving.signatures import (
+    BEST_INPUT,
+    RANKED_OUTPUTS,
     encoded_tensors,
     encoder_inputs,
     encoder_outputs,
@@ -113,6 +115,7 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
             graph = _step_graph(config)(model).eval()
             inputs = _step_arguments(model.bos_id, state)
             _export(graph, inputs, step_outputs(config), step)
+            add_ranking(step)
         _verify(model, folder)
     except Exception as error:
         raise ValueError(
@@ -196,6 +199,29 @@ def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
     return axes
 
 
+def add_ranking(path: Path) -> None:
+    """Give the step graph at ``path`` each row's ``best`` highest
+    log-probabilities and their tokens (a TopK node): what beam search reads
+    (``RanksTokens``), ranked without leaving ONNX Runtime."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(path)
+    graph = model.graph
+    count = helper.make_tensor_value_info(BEST_INPUT, TensorProto.INT64, [1])
+    graph.input.append(count)
+    ranked = list(RANKED_OUTPUTS)
+    graph.node.append(
+        helper.make_node("TopK", ["log_probs", BEST_INPUT], ranked, axis=-1)
+    )
+    dtypes = (TensorProto.FLOAT, TensorProto.INT64)
+    for name, dtype in zip(ranked, dtypes, strict=True):
+        graph.output.append(
+            helper.make_tensor_value_info(name, dtype, ["rows", BEST_INPUT])
+        )
+    onnx.save(model, path)
+
+
 def _verify(model: Seq2Seq, folder: Path) -> None:
     """Compare ONNX Runtime's encode and a third step with torch's."""
     from s2s_hub.serving.onnx_model import OnnxSeq2Seq
@@ -208,9 +234,11 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
         actual = onnx.encode(src, lengths).expand(BEAMS + 1)
         for _ in range(3):
             log_probs, attention, expected = model.step(tokens, expected)
+            ranked, _, _ = onnx.step_best(tokens, actual, BEAMS)
             onnx_log_probs, onnx_attention, actual = onnx.step(tokens, actual)
     pairs = {
         "log-probabilities": (log_probs, onnx_log_probs),
+        "ranked log-probabilities": (log_probs.topk(BEAMS).values, ranked[0]),
         "attention": (attention, onnx_attention),
         "decoder state": (_carried(expected), _carried(actual)),
     }

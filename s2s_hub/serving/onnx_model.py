@@ -24,7 +24,7 @@ from s2s_hub.model.config import ConfigTokenIds
 from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.cpu import native_int8_dot
-from s2s_hub.serving.signatures import encoder_inputs, step_inputs
+from s2s_hub.serving.signatures import BEST_INPUT, encoder_inputs, step_inputs
 
 
 def _onnxruntime():
@@ -60,6 +60,8 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         # the exporter drops inputs a graph does not read (the step index without
         # local-m attention, the source ids without the copy gate)
         self._step_inputs = {node.name for node in decoder_step.get_inputs()}
+        # graphs exported before they ranked tokens have no TopK
+        self._ranks = BEST_INPUT in self._step_inputs
 
     @classmethod
     def load(
@@ -117,20 +119,48 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         """``Seq2Seq.step``: log-probabilities (rows, vocab) and attention
         (rows, src_len) of the token after ``prev_tokens`` (rows,), and the next
         state."""
+        log_probs, _, attention, next_state = self._step(prev_tokens, state, 1)
+        return log_probs, attention, next_state
+
+    def step_best(
+        self, prev_tokens: Tensor, state: DecoderState | TransformerState, best: int
+    ) -> tuple[tuple[Tensor, Tensor], Tensor, DecoderState | TransformerState]:
+        """``RanksTokens.step_best``: ranked by the graph's TopK, or by torch in a
+        graph exported without one."""
+        best = min(best, self.config.tgt_vocab_size)
+        log_probs, ranked, attention, next_state = self._step(prev_tokens, state, best)
+        if ranked is None:
+            ranked = tuple(log_probs.topk(best, dim=1))
+        return ranked, attention, next_state
+
+    def _step(
+        self, prev_tokens: Tensor, state: DecoderState | TransformerState, best: int
+    ) -> tuple[
+        Tensor, tuple[Tensor, Tensor] | None, Tensor, DecoderState | TransformerState
+    ]:
+        """One run of the step graph: log-probabilities, each row's ``best``
+        ranked (None from a graph without TopK), attention and the next state."""
         inputs = {
             name: value
             for name, value in step_inputs(prev_tokens, state).items()
             if name in self._step_inputs
         }
-        log_probs, attention, *carried = _run(self.step_session, inputs)
+        ranked = None
+        if self._ranks:
+            inputs[BEST_INPUT] = torch.tensor([best])
+            *outputs, best_scores, best_tokens = _run(self.step_session, inputs)
+            ranked = (best_scores, best_tokens)
+        else:
+            outputs = _run(self.step_session, inputs)
+        log_probs, attention, *carried = outputs
         if isinstance(state, TransformerState):
             next_state = transformer_graphs.stepped_state(state, carried)
-            return log_probs, attention, next_state
-        feed, *hidden = carried
-        next_state = replace(
-            state, hidden=tuple(hidden), feed=feed, step=state.step + 1
-        )
-        return log_probs, attention, next_state
+        else:
+            feed, *hidden = carried
+            next_state = replace(
+                state, hidden=tuple(hidden), feed=feed, step=state.step + 1
+            )
+        return log_probs, ranked, attention, next_state
 
     def forward(
         self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor

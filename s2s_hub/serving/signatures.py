@@ -13,6 +13,10 @@ from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
 
 HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
+#: the step graph's last input and outputs: how many tokens of each row to rank,
+#: and their log-probabilities and ids, highest first (``graphs.add_ranking``)
+BEST_INPUT = "best"
+RANKED_OUTPUTS = ("best_scores", "best_tokens")
 
 
 def hidden_names(config: Seq2SeqConfig) -> tuple[str, ...]:
