@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -125,17 +126,27 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
 
 
 def time_single_sentences(
-    decode_one: Callable[[str, Any], object], texts: Sequence[str], configs: Sequence
+    decode_one: Callable[[str, Any], object],
+    texts: Sequence[str],
+    configs: Sequence,
+    rounds: int = 1,
 ) -> dict[str, float]:
     """Latency summary of ``decode_one(text, config)`` for each text with its config,
-    after one untimed warm-up on the first."""
+    after one untimed warm-up on the first.
+
+    With ``rounds`` > 1 every text is timed once per round (each round goes
+    through all texts) and counts with its median: a hosted CPU's bursts of
+    contention then move no figure, where one pass put the p50 of 100 sentences
+    anywhere within 2 ms of itself from one run to the next (issue 34).
+    """
     decode_one(texts[0], configs[0])
-    times = []
-    for text, config in zip(texts, configs, strict=True):
-        started = time.perf_counter()
-        decode_one(text, config)
-        times.append(time.perf_counter() - started)
-    return latency_summary(times)
+    times: list[list[float]] = [[] for _ in texts]
+    for _ in range(rounds):
+        for text, config, timed in zip(texts, configs, times, strict=True):
+            started = time.perf_counter()
+            decode_one(text, config)
+            timed.append(time.perf_counter() - started)
+    return {**latency_summary([statistics.median(t) for t in times]), "rounds": rounds}
 
 
 class Records:

@@ -11,8 +11,8 @@ measures, on the test split's sources:
 
 - single-sentence latency, greedy and beam 5, p50/p95 at ``--latency_threads``
   torch threads (1 by default; issue 34's targets are at 2; ONNX Runtime computes
-  each call on one thread), after one warm-up sentence
-  (``instruments.time_single_sentences``);
+  each call on one thread), after one warm-up sentence, each sentence the median
+  of ``--latency_rounds`` passes (``instruments.time_single_sentences``);
 - beam-5 batch decoding (the task's length penalty) at 2 threads, sentences/s
   (batches of 64, sorted by length, as ``Predictor.predict`` decodes them: in
   ONNX Runtime two batches at once, ``OnnxSeq2Seq.streams``);
@@ -159,6 +159,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help="threads of the one-sentence timings (issue 34's targets are at 2)",
     )
+    parser.add_argument(
+        "--latency_rounds",
+        type=int,
+        default=3,
+        help="passes over the timed sentences; each counts with its median",
+    )
     parser.add_argument("--max_length", type=int, default=100)
     parser.add_argument(
         "--output",
@@ -227,7 +233,10 @@ def worker(spec: dict[str, Any], records: Records) -> None:
     texts = sources[: spec["latency_sentences"]]
     for name, config in (("greedy", greedy), ("beam", beam)):
         latency = time_single_sentences(
-            lambda text, c: predictor.predict([text], c), texts, [config] * len(texts)
+            lambda text, c: predictor.predict([text], c),
+            texts,
+            [config] * len(texts),
+            spec["latency_rounds"],
         )
         records.write("latency", method=name, **latency)
     torch.set_num_threads(BATCH_THREADS)
@@ -282,6 +291,7 @@ def run_variant(
         "sentences": args.sentences,
         "latency_sentences": args.latency_sentences,
         "latency_threads": args.latency_threads,
+        "latency_rounds": args.latency_rounds,
         "max_length": args.max_length,
     }
     spec_path, records = work / f"{variant}.json", work / f"{variant}.jsonl"
@@ -400,7 +410,8 @@ def markdown(report: dict[str, Any]) -> str:
     threads = report["threads"]
     lines = [
         f"Serving {report['model']} on {report['machine']['cpu']}{_family(report)}, "
-        f"{report['date']}; threads: {threads['latency']} for one sentence, "
+        f"{report['date']}; threads: {threads['latency']} for one sentence "
+        f"(each the median of {report.get('latency_rounds', 1)} passes), "
         f"{threads['batch']} for batches; load average "
         f"{report['load_average'][0]:.2f} at the start, "
         f"{report['load_average'][1]:.2f} at the end "
@@ -588,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": [info["load_average_start"], os.getloadavg()[0]],
         "seconds": round(time.perf_counter() - started, 1),
         "threads": {"latency": args.latency_threads, "batch": BATCH_THREADS},
+        "latency_rounds": args.latency_rounds,
         "variants": results,
         "ratios": ratios(results),
     }

@@ -10,6 +10,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -85,6 +86,7 @@ def test_serving_benchmark_reports_and_judges_every_variant(toy_model_dir, tmp_p
     engine = report["math_libraries"]["quantized_engine"]
     assert int8["quantized_engine"] == engine  # plain int8: torch's default engine
     assert report["threads"] == {"latency": 1, "batch": 2}
+    assert report["latency_rounds"] == fp32["beam_rounds"] == 3
     assert f"({family.key}, quantized engine {engine})" in printed
     chart = output.with_suffix(".png")
     assert chart.read_bytes()[:4] == b"\x89PNG"
@@ -175,3 +177,22 @@ def test_families_table_reads_every_committed_results_file(serving):
     assert [row.split(" | ")[-1].rstrip(" |") for row in rows] == [
         p.name for p in paths
     ]
+
+
+def test_each_sentence_counts_with_its_median_over_rounds(serving):
+    """A burst of contention during one pass moves no sentence's time."""
+    instruments = sys.modules["instruments"]
+    calls = {"a": 0, "b": 0}
+
+    def decode_one(text: str, config: float) -> None:
+        calls[text] += 1
+        if calls[text] == 3:  # the warm-up, then text a's second timed pass
+            time.sleep(0.2)
+        time.sleep(config)
+
+    summary = instruments.time_single_sentences(
+        decode_one, ["a", "b"], [0.001, 0.002], rounds=3
+    )
+    assert calls == {"a": 4, "b": 3}
+    assert summary["rounds"] == 3
+    assert summary["p95_ms"] < 100  # text a's 200 ms pass is outvoted
