@@ -11,6 +11,7 @@ hypotheses on the length-penalised score.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -151,15 +152,22 @@ def _top_candidates(
     best = row_scores.size(1)
     extended = (scores.reshape(-1, 1) + row_scores).view(live, beam * best)
     top_scores, index = extended.topk(min(2 * beam, beam * best), dim=1)
-    first_row = torch.arange(live, device=scores.device).unsqueeze(1) * beam
     tokens = row_tokens.reshape(live, beam * best).gather(1, index)
     ends = tokens == eos_id
     return _Candidates(
         scores=top_scores,  # live x 2beam
-        rows=first_row + torch.div(index, best, rounding_mode="floor"),
+        rows=torch.div(index, best, rounding_mode="floor")
+        + _first_rows(live, beam, scores.device),
         tokens=tokens,
         ends=ends if bool(ends.any()) else None,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _first_rows(live: int, beam: int, device: torch.device) -> Tensor:
+    """Each searching sentence's first row, shape (live, 1): made once per batch
+    size, where three calls a step cost as much as a top-k (never written to)."""
+    return torch.arange(0, live * beam, beam, device=device).unsqueeze(1)
 
 
 def _ended(
@@ -214,26 +222,23 @@ def _advance(
         searching: which live sentences go on, shape (live,), dtype bool; None
             when every one does.
     """
-    beam = beams.scores.size(1)
-    everyone = searching is None or bool(searching.all())
-    # a boolean index is a search for its True entries: skipped while no
-    # sentence leaves (most steps; a few percent of a sentence's search)
-    kept = slice(None) if everyone else searching
-    growing = _growing(candidates, beam)
-    rows = growing.rows[kept].reshape(-1)  # live' * beam
+    growing = _growing(candidates, beams.scores.size(1))
+    sentences, kept = beams.sentences, None
+    if searching is not None and not bool(searching.all()):
+        # a boolean index is a search for its True entries: done only on the
+        # steps where a sentence leaves (a few percent of a sentence's search)
+        growing = _Candidates(*(t[searching] for t in _fields(growing)))
+        sentences, kept = sentences[searching], searching.nonzero().squeeze(1)
+    rows = growing.rows.reshape(-1)  # live' * beam
     return _Beams(
-        sentences=beams.sentences[kept],
+        sentences=sentences,
         tokens=torch.cat(
-            [beams.tokens[rows], growing.tokens[kept].reshape(-1, 1)], dim=1
+            [beams.tokens.index_select(0, rows), growing.tokens.reshape(-1, 1)], dim=1
         ),  # rows' x (steps + 2)
-        attention=attention[rows],
-        scores=growing.scores[kept],  # live' x beam
+        attention=attention.index_select(0, rows),
+        scores=growing.scores,  # live' x beam
         # while no sentence leaves the batch, rows only move within their sentence
-        state=(
-            state.reorder(rows)
-            if everyone
-            else state.keep(rows, searching.nonzero().squeeze(1))
-        ),
+        state=state.reorder(rows) if kept is None else state.keep(rows, kept),
     )
 
 
