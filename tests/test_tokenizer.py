@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import sentencepiece as spm
 
-from s2s_hub.tokenizer import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Tokenizer
+from s2s_hub.tokenizer import BOS_ID, EOS_ID, PAD_ID, POOLED_TEXTS, UNK_ID, Tokenizer
 
 UNICODE_TEXTS = [
     "Die Brücke über den Fluß ist schön",
@@ -91,7 +91,9 @@ def test_pieces_are_readable(tokenizer: Tokenizer) -> None:
 
 def test_encode_batch_matches_encode(tokenizer: Tokenizer) -> None:
     texts = ["the dog sees a house", "", *UNICODE_TEXTS]
-    assert tokenizer.encode_batch(texts) == [tokenizer.encode(t) for t in texts]
+    many = texts * (POOLED_TEXTS // len(texts) + 1)  # SentencePiece's thread pool
+    for batch in (texts, many):
+        assert tokenizer.encode_batch(batch) == [tokenizer.encode(t) for t in batch]
 
 
 def test_save_and_load_give_identical_encodings(
