@@ -77,8 +77,10 @@ def beam_search(
     """
     finished: list[list[Hypothesis]] = [[] for _ in range(src.size(0))]
     beams = _start(model, src, src_lengths, config.beam_size)
-    for _ in range(config.max_length):
-        row_best, step_attention, state = _step(model, beams, config)
+    ranks = isinstance(model, RanksTokens)  # a Protocol check: once, not per step
+    for steps in range(config.max_length):
+        ranked = ranks and not may_forbid(config, steps)
+        row_best, step_attention, state = _step(model, beams, config, ranked)
         attention = torch.cat(
             [beams.attention, step_attention.float().unsqueeze(1)], dim=1
         )  # rows x (steps + 1) x src_len
@@ -119,21 +121,20 @@ def _start(
 
 
 def _step(
-    model: Decodable, beams: _Beams, config: DecodeConfig
+    model: Decodable, beams: _Beams, config: DecodeConfig, ranked: bool
 ) -> tuple[tuple[Tensor, Tensor], Tensor, SearchState]:
     """Each row's ``2 * beam`` best next tokens (log-probabilities and ids, rows x
     2beam), the step's attention and the next state.
 
     A sentence's ``2 * beam`` best extensions are among its beams' own best
-    ``2 * beam`` tokens. A model that ranks tokens itself does (``RanksTokens``),
-    unless a rule of ``constrain`` may forbid one at this step.
+    ``2 * beam`` tokens. ``ranked``: the model ranks them itself (``RanksTokens``),
+    and no rule of ``constrain`` may forbid one at this step.
     """
-    tokens, history = beams.tokens[:, -1], beams.tokens[:, 1:]
-    best = 2 * beams.scores.size(1)
-    if isinstance(model, RanksTokens) and not may_forbid(config, history.size(1)):
+    tokens, best = beams.tokens[:, -1], 2 * beams.scores.size(1)
+    if ranked:
         return model.step_best(tokens, beams.state, best)
     log_probs, attention, state = model.step(tokens, beams.state)
-    log_probs = constrain(log_probs, history, config, model.eos_id)
+    log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
     return log_probs.topk(min(best, log_probs.size(-1)), dim=1), attention, state
 
 
