@@ -146,7 +146,7 @@ def test_families_table_has_a_row_per_results_file(serving, tmp_path, capsys):
     cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
     assert cells[0][:5] == ["amd-avx2", "AMD EPYC", "2026-12-05", "1 / 2", "int8"]
     assert cells[0][5:8] == [
-        "60 → 30 ms (2.00x)",
+        "60.0 → 30.0 ms (2.00x)",
         "50.0 → 60.0 (1.20x)",
         "20.00 → 19.90 (-0.10)",
     ]
