@@ -29,7 +29,7 @@ from s2s_hub.model import Seq2Seq
 from s2s_hub.model.cells import StackedCells, lstm_traceable
 
 #: the largest embedding-projection table folded (vocabulary x gates, float32):
-#: the translator's is 41 MB (8,000 x 1,280)
+#: the translator's is 41 MB (8,000 x 1,280), and so much larger is its step graph
 MAX_TABLE_BYTES = 64 * 2**20
 
 

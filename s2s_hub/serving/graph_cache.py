@@ -1,6 +1,6 @@
 """ONNX graphs for a model folder that ships none, exported once into the cache.
 
-The graphs of the bundled translator would add 59 MB to every clone, and a model
+The graphs of the bundled translator would add 91 MB to every clone, and a model
 pushed without ``--onnx`` has none either; yet ONNX Runtime in int8 is the fastest
 way to serve it on both CPU families measured (issue 34). So where the folder has
 no graphs, ONNX Runtime serves graphs exported from its fp32 weights on first
