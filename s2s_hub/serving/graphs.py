@@ -2,7 +2,9 @@
 
 Every search calls ``encode`` once and ``step`` once per token, so these two calls
 are all ONNX Runtime has to compute; the searches themselves (beams, constraints,
-sampling) stay the Python code that drives the torch model. The graphs take and
+sampling) stay the Python code that drives the torch model. The step graph also
+ranks each row's best tokens (``add_ranking``), the one part of beam search's step
+that pays to leave Python (``RanksTokens``). The graphs take and
 return ``DecoderState``'s tensors one by one, under the names ``signatures``
 gives, so a state read back from ONNX Runtime is an ordinary ``DecoderState`` (a
 Transformer's graphs, in ``transformer_graphs.py``, pass a

@@ -5,7 +5,8 @@
 state is the torch model's ``DecoderState`` (tensors read back from ONNX Runtime),
 whose ``select`` and ``reorder`` beam search already uses. So greedy search, beam
 search and sampling run unchanged, on torch tensors, and only the model's two
-calls leave torch.
+calls leave torch (and the ranking of each row's best tokens, which the step graph
+computes beside its log-probabilities: ``step_best``).
 """
 
 from __future__ import annotations
