@@ -187,7 +187,7 @@ def test_each_sentence_counts_with_its_median_over_rounds(serving):
     def decode_one(text: str, config: float) -> None:
         calls[text] += 1
         if calls[text] == 3:  # the warm-up, then text a's second timed pass
-            time.sleep(0.2)
+            time.sleep(0.3)
         time.sleep(config)
 
     summary = instruments.time_single_sentences(
@@ -195,4 +195,5 @@ def test_each_sentence_counts_with_its_median_over_rounds(serving):
     )
     assert calls == {"a": 4, "b": 3}
     assert summary["rounds"] == 3
-    assert summary["p95_ms"] < 100  # text a's 200 ms pass is outvoted
+    # text a's 300 ms pass is outvoted: a mean of its passes would be over 100
+    assert summary["p95_ms"] < 50

@@ -135,19 +135,7 @@ class _LSTMPointwise(torch.autograd.Function):
 
 
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    if torch.jit.is_tracing():
-        # the ONNX exporter (s2s_hub.serving.graphs) inlines an autograd Function
-        # with two outputs in swapped order and loses its in-place tanh
-        return lstm_traceable(gates, c, c.size(-1))
     return _LSTMPointwise.apply(gates, c)
-
-
-def lstm_traceable(gates: Tensor, c: Tensor, size: int) -> tuple[Tensor, Tensor]:
-    """``_LSTMPointwise``'s forward as plain operations, the gates cut every
-    ``size`` columns (a constant in a traced graph when ``size`` is a number)."""
-    i, f, g, o = gates.split([size] * 4, dim=-1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
 
 
 def _gru(input_gates: Tensor, hidden_gates: Tensor, h: Tensor) -> Tensor:

@@ -26,7 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from s2s_hub.model import Seq2Seq
-from s2s_hub.model.cells import StackedCells, lstm_traceable
+from s2s_hub.model.cells import StackedCells
 
 #: the largest embedding-projection table folded (vocabulary x gates, float32):
 #: the translator's is 41 MB (8,000 x 1,280), and so much larger is its step graph
@@ -51,7 +51,10 @@ def fold(model: Seq2Seq) -> Seq2Seq:
 
 
 class JoinedLSTM(nn.Module):
-    """``StackedCells`` of LSTM cells in evaluation, one product per layer."""
+    """``StackedCells`` of LSTM cells in evaluation, one product per layer, and
+    the cell's pointwise part as plain operations (``_lstm``): the ONNX exporter
+    inlines the training cells' autograd Function with its two outputs swapped
+    and loses its in-place tanh."""
 
     def __init__(self, cells: StackedCells) -> None:
         super().__init__()
@@ -78,10 +81,19 @@ class JoinedLSTM(nn.Module):
             gates = product(h if below is None else torch.cat([below, h], dim=-1))
             if layer == 0:
                 gates = gates + projected
-            below, c = lstm_traceable(gates, hidden[1][layer], self.hidden_size)
+            below, c = _lstm(gates, hidden[1][layer], self.hidden_size)
             new_h.append(below)
             new_c.append(c)
         return below, (torch.stack(new_h), torch.stack(new_c))
+
+
+def _lstm(gates: Tensor, c: Tensor, size: int) -> tuple[Tensor, Tensor]:
+    """The LSTM cell after its products, the gates cut every ``size`` columns (a
+    number: a constant in the traced graph, where a width read from the tensor
+    was computed from its shape at every step)."""
+    i, f, g, o = gates.split([size] * 4, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
 
 
 def _joined(inputs: nn.Linear | None, recurrent: nn.Linear) -> nn.Linear:
