@@ -8,12 +8,15 @@ from pathlib import Path
 import onnx
 import pytest
 import torch
+from onnx import TensorProto, helper
 
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ONNX_FILES
 from s2s_hub.model import ATTENTIONS, Seq2Seq
 from s2s_hub.search import DecodeConfig, decode
+from s2s_hub.serving import graphs
 from s2s_hub.serving.graphs import export_onnx
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq, quantize_graph
+from s2s_hub.serving.signatures import CANDIDATE_OUTPUTS
 from tests.test_copy import tiny
 
 torch.set_num_threads(1)
@@ -93,12 +96,13 @@ def test_int8_graphs_are_quantized_and_close_to_fp32(tmp_path):
     assert [len(nbest) for nbest in decode(int8, SRC, LENGTHS, BEAM)] == [3, 3, 3]
 
 
-def test_beam_search_ranks_tokens_in_the_graph_and_in_torch_alike(tmp_path):
-    """The step graph ranks each row's tokens (TopK) where no rule forbids one;
-    with ``min_length`` and no-repeat n-grams, and with a graph exported before
-    it ranked, torch ranks them. Every way decodes as the torch model does."""
+def test_beam_search_chooses_candidates_in_the_graph_and_in_torch_alike(
+    tmp_path, monkeypatch
+):
+    """The step graph chooses each sentence's candidates where no rule forbids a
+    token; with ``min_length`` and no-repeat n-grams, and with graphs exported
+    before it chose them, torch does. Every way decodes as the torch model does."""
     model = tiny("bahdanau")
-    runtime = exported(model, tmp_path)
     constrained = DecodeConfig(
         method="beam", beam_size=3, n_best=3, max_length=8, min_length=3,
         no_repeat_ngram_size=2,
@@ -106,15 +110,32 @@ def test_beam_search_ranks_tokens_in_the_graph_and_in_torch_alike(tmp_path):
     wide = DecodeConfig(method="beam", beam_size=8, n_best=2, max_length=8)
     configs = (BEAM, constrained, wide)  # wide: 16 candidates of 13 tokens
     expected = [tokens(model, config) for config in configs]
+    for name in ("chooses", "before"):
+        (tmp_path / name).mkdir()
+    runtime = exported(model, tmp_path / "chooses")
+    outputs = {o.name for o in runtime.step_session.get_outputs()}
+    assert outputs >= set(CANDIDATE_OUTPUTS)
     assert [tokens(runtime, config) for config in configs] == expected
-    graph = onnx.load(tmp_path / DECODER_STEP_ONNX_FILE)
-    assert graph.graph.node[-1].op_type == "TopK"
-    del graph.graph.node[-1]
-    del graph.graph.input[-1]
-    del graph.graph.output[-2:]
-    onnx.save(graph, tmp_path / DECODER_STEP_ONNX_FILE)
-    before_ranking = OnnxSeq2Seq.load(tmp_path, model.config)
-    assert [tokens(before_ranking, config) for config in configs] == expected
+    monkeypatch.setattr(graphs, "add_candidates", lambda path: None)
+    before = exported(model, tmp_path / "before")
+    assert not set(CANDIDATE_OUTPUTS) & {
+        o.name for o in before.step_session.get_outputs()
+    }
+    assert [tokens(before, config) for config in configs] == expected
+    # revision 3's graphs ranked each row's tokens, and need their count fed
+    graph = onnx.load(tmp_path / "before" / DECODER_STEP_ONNX_FILE)
+    count = helper.make_tensor_value_info("best", TensorProto.INT64, [1])
+    graph.graph.input.append(count)
+    ranked = ["best_scores", "best_tokens"]
+    graph.graph.node.append(helper.make_node("TopK", ["log_probs", "best"], ranked))
+    types = (TensorProto.FLOAT, TensorProto.INT64)
+    graph.graph.output.extend(
+        helper.make_tensor_value_info(name, type_, ["rows", 1])
+        for name, type_ in zip(ranked, types, strict=True)
+    )
+    onnx.save(graph, tmp_path / "before" / DECODER_STEP_ONNX_FILE)
+    ranking_rows = OnnxSeq2Seq.load(tmp_path / "before", model.config)
+    assert [tokens(ranking_rows, config) for config in configs] == expected
 
 
 def test_calls_run_on_one_thread_and_the_cores_take_a_batch_each(tmp_path):

@@ -11,17 +11,17 @@ hypotheses on the length-penalised score.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from s2s_hub.search.candidates import top_candidates
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.search.constraints import constrain, may_forbid
 from s2s_hub.search.hypothesis import Hypothesis, make_hypothesis
-from s2s_hub.search.protocol import Decodable, RanksTokens, SearchState
+from s2s_hub.search.protocol import Decodable, RanksCandidates, SearchState
 
 
 @dataclass
@@ -77,14 +77,13 @@ def beam_search(
     """
     finished: list[list[Hypothesis]] = [[] for _ in range(src.size(0))]
     beams = _start(model, src, src_lengths, config.beam_size)
-    ranks = isinstance(model, RanksTokens)  # a Protocol check: once, not per step
+    ranks = isinstance(model, RanksCandidates)  # a Protocol check: once, not per step
     for steps in range(config.max_length):
         ranked = ranks and not may_forbid(config, steps)
-        row_best, step_attention, state = _step(model, beams, config, ranked)
+        candidates, step_attention, state = _step(model, beams, config, ranked)
         attention = torch.cat(
             [beams.attention, step_attention.float().unsqueeze(1)], dim=1
         )  # rows x (steps + 1) x src_len
-        candidates = _top_candidates(beams.scores, *row_best, model.eos_id)
         ended = _ended(model, beams, candidates, attention, src_lengths, config)
         for sentence, hypothesis in ended:
             finished[sentence].append(hypothesis)
@@ -122,53 +121,22 @@ def _start(
 
 def _step(
     model: Decodable, beams: _Beams, config: DecodeConfig, ranked: bool
-) -> tuple[tuple[Tensor, Tensor], Tensor, SearchState]:
-    """Each row's ``2 * beam`` best next tokens (log-probabilities and ids, rows x
-    2beam), the step's attention and the next state.
-
-    A sentence's ``2 * beam`` best extensions are among its beams' own best
-    ``2 * beam`` tokens. ``ranked``: the model ranks them itself (``RanksTokens``),
-    and no rule of ``constrain`` may forbid one at this step.
-    """
-    tokens, best = beams.tokens[:, -1], 2 * beams.scores.size(1)
+) -> tuple[_Candidates, Tensor, SearchState]:
+    """Each sentence's ``2 * beam`` best extensions, the step's attention and the
+    next state. ``ranked``: the model ranks the extensions itself
+    (``RanksCandidates``), and no rule of ``constrain`` may forbid a token at
+    this step."""
+    tokens, count = beams.tokens[:, -1], 2 * beams.scores.size(1)
     if ranked:
-        return model.step_best(tokens, beams.state, best)
-    log_probs, attention, state = model.step(tokens, beams.state)
-    log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
-    return log_probs.topk(min(best, log_probs.size(-1)), dim=1), attention, state
-
-
-def _top_candidates(
-    scores: Tensor, row_scores: Tensor, row_tokens: Tensor, eos_id: int
-) -> _Candidates:
-    """The ``2 * beam`` best extensions of each sentence over all its beams.
-
-    Args:
-        scores: summed log-probabilities, shape (live, beam).
-        row_scores: each row's best next-token log-probabilities, highest first,
-            shape (live * beam, best).
-        row_tokens: their token ids, shape (live * beam, best).
-    """
-    live, beam = scores.shape
-    best = row_scores.size(1)
-    extended = (scores.reshape(-1, 1) + row_scores).view(live, beam * best)
-    top_scores, index = extended.topk(min(2 * beam, beam * best), dim=1)
-    tokens = row_tokens.reshape(live, beam * best).gather(1, index)
-    ends = tokens == eos_id
-    return _Candidates(
-        scores=top_scores,  # live x 2beam
-        rows=torch.div(index, best, rounding_mode="floor")
-        + _first_rows(live, beam, scores.device),
-        tokens=tokens,
-        ends=ends if bool(ends.any()) else None,
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def _first_rows(live: int, beam: int, device: torch.device) -> Tensor:
-    """Each searching sentence's first row, shape (live, 1): made once per batch
-    size, where three calls a step cost as much as a top-k (never written to)."""
-    return torch.arange(0, live * beam, beam, device=device).unsqueeze(1)
+        chosen, attention, state = model.step_candidates(
+            tokens, beams.state, beams.scores, count
+        )
+    else:
+        log_probs, attention, state = model.step(tokens, beams.state)
+        log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
+        chosen = top_candidates(beams.scores, log_probs, count)
+    ends = chosen[2] == model.eos_id
+    return _Candidates(*chosen, ends if bool(ends.any()) else None), attention, state
 
 
 def _ended(

@@ -10,6 +10,8 @@ from typing import Protocol, runtime_checkable
 
 from torch import Tensor
 
+from s2s_hub.search.candidates import Candidates
+
 
 class SearchState(Protocol):
     """Whatever the decoder carries between steps: an RNN's hidden state or a
@@ -84,18 +86,20 @@ class Decodable(Protocol):
 
 
 @runtime_checkable
-class RanksTokens(Protocol):
-    """A ``Decodable`` whose step can also rank each row's tokens itself.
+class RanksCandidates(Protocol):
+    """A ``Decodable`` whose step can also make beam search's choice itself.
 
-    Beam search needs only each row's best few tokens; a model served by ONNX
-    Runtime ranks them in its step graph, where a top-k over the returned
-    log-probabilities cost beam search a tenth of its step (issue 34).
+    Beam search needs only each sentence's best few extensions
+    (``search.candidates``); a model served by ONNX Runtime ranks them in its
+    step graph, where ranking them in torch cost a tenth of a step and more
+    (issue 34).
     """
 
-    def step_best(
-        self, prev_tokens: Tensor, state: SearchState, best: int
-    ) -> tuple[tuple[Tensor, Tensor], Tensor, SearchState]:
-        """``step``, returning each row's ``best`` highest log-probabilities and
-        their tokens (both (rows, best), highest first; fewer where the
-        vocabulary is smaller) in place of all log-probabilities."""
+    def step_candidates(
+        self, prev_tokens: Tensor, state: SearchState, scores: Tensor, count: int
+    ) -> tuple[Candidates, Tensor, SearchState]:
+        """``step``, returning in place of all log-probabilities what
+        ``top_candidates(scores, log_probs, count)`` makes of them: each
+        sentence's ``count`` best extensions of its beams, whose summed
+        log-probabilities are ``scores`` (live, beam)."""
         ...

@@ -20,8 +20,9 @@ CACHE_ENV = "XDG_CACHE_HOME"
 #: what the code makes of a model: raised with every change to the exported
 #: graphs or to the paths auto times, so that no cache entry outlives the code
 #: that wrote it (2: additive attention's score as one product in the graphs;
-#: 3: the RNN step folded, ``folding``)
-REVISION = 3
+#: 3: the RNN step folded, ``folding``; 4: beam search's candidates chosen in
+#: the step graph)
+REVISION = 4
 
 
 def cache_root() -> Path:

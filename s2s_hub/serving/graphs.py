@@ -3,8 +3,8 @@
 Every search calls ``encode`` once and ``step`` once per token, so these two calls
 are all ONNX Runtime has to compute; the searches themselves (beams, constraints,
 sampling) stay the Python code that drives the torch model. The step graph also
-ranks each row's best tokens (``add_ranking``), the one part of beam search's step
-that pays to leave Python (``RanksTokens``). The graphs take and
+makes beam search's choice of extensions (``add_candidates``), the one part of
+beam search's step that pays to leave Python (``RanksCandidates``). The graphs take and
 return ``DecoderState``'s tensors one by one, under the names ``signatures``
 gives, so a state read back from ONNX Runtime is an ordinary ``DecoderState`` (a
 Transformer's graphs, in ``transformer_graphs.py``, pass a
@@ -27,11 +27,12 @@ from torch import Tensor, nn
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
 from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 from s2s_hub.model.transformer_state import TransformerState
+from s2s_hub.search.candidates import top_candidates
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.folding import fold
 from s2s_hub.serving.signatures import (
-    BEST_INPUT,
-    RANKED_OUTPUTS,
+    CANDIDATE_INPUTS,
+    CANDIDATE_OUTPUTS,
     encoded_tensors,
     encoder_inputs,
     encoder_outputs,
@@ -117,7 +118,7 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
             graph = _step_graph(config)(model).eval()
             inputs = _step_arguments(model.bos_id, state)
             _export(graph, inputs, step_outputs(config), step)
-            add_ranking(step)
+            add_candidates(step)
         _verify(model, folder)
     except Exception as error:
         raise ValueError(
@@ -201,26 +202,64 @@ def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
     return axes
 
 
-def add_ranking(path: Path) -> None:
-    """Give the step graph at ``path`` each row's ``best`` highest
-    log-probabilities and their tokens (a TopK node): what beam search reads
-    (``RanksTokens``), ranked without leaving ONNX Runtime."""
+def add_candidates(path: Path) -> None:
+    """Give the step graph at ``path`` beam search's choice (``RanksCandidates``):
+    each sentence's ``kept`` best extensions of its beams, the sums of
+    ``beam_scores`` (live, beam) and each row's ``best`` highest
+    log-probabilities, as ``top_candidates`` ranks them, without leaving ONNX
+    Runtime."""
     import onnx
     from onnx import TensorProto, helper
 
     model = onnx.load(path)
     graph = model.graph
-    count = helper.make_tensor_value_info(BEST_INPUT, TensorProto.INT64, [1])
-    graph.input.append(count)
-    ranked = list(RANKED_OUTPUTS)
-    graph.node.append(
-        helper.make_node("TopK", ["log_probs", BEST_INPUT], ranked, axis=-1)
+    scores, best, kept = CANDIDATE_INPUTS
+    graph.input.extend(
+        [
+            helper.make_tensor_value_info(scores, TensorProto.FLOAT, ["live", "beam"]),
+            helper.make_tensor_value_info(best, TensorProto.INT64, [1]),
+            helper.make_tensor_value_info(kept, TensorProto.INT64, [1]),
+        ]
     )
-    dtypes = (TensorProto.FLOAT, TensorProto.INT64)
-    for name, dtype in zip(ranked, dtypes, strict=True):
-        graph.output.append(
-            helper.make_tensor_value_info(name, dtype, ["rows", BEST_INPUT])
-        )
+    graph.initializer.extend(
+        [
+            helper.make_tensor("column", TensorProto.INT64, [2], [-1, 1]),
+            helper.make_tensor("rest", TensorProto.INT64, [1], [-1]),
+            helper.make_tensor("zero", TensorProto.INT64, [], [0]),
+        ]
+    )
+    node = helper.make_node
+    graph.node.extend(
+        [
+            node("TopK", ["log_probs", best], ["row_scores", "row_tokens"], axis=-1),
+            node("Reshape", [scores, "column"], ["row_sums"]),
+            node("Add", ["row_sums", "row_scores"], ["extended"]),
+            # (rows, best) as (live, beam * best): a sentence's extensions in a row
+            node("Shape", [scores], ["live"], end=1),
+            node("Concat", ["live", "rest"], ["by_sentence"], axis=0),
+            node("Reshape", ["extended", "by_sentence"], ["sentence_sums"]),
+            node("Reshape", ["row_tokens", "by_sentence"], ["sentence_tokens"]),
+            node("TopK", ["sentence_sums", kept], ["candidate_scores", "slots"]),
+            node(
+                "GatherElements",
+                ["sentence_tokens", "slots"],
+                ["candidate_tokens"],
+                axis=1,
+            ),
+            # the slot's row: its beam in the sentence, after the sentence's first row
+            node("Div", ["slots", best], ["beams"]),
+            node("Shape", [scores], ["beam"], start=1, end=2),
+            node("Size", [scores], ["rows"]),
+            node("Squeeze", ["beam"], ["beam_size"]),
+            node("Range", ["zero", "rows", "beam_size"], ["firsts"]),
+            node("Reshape", ["firsts", "column"], ["first_rows"]),
+            node("Add", ["beams", "first_rows"], ["candidate_rows"]),
+        ]
+    )
+    dtypes = (TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT64)
+    for name, dtype in zip(CANDIDATE_OUTPUTS, dtypes, strict=True):
+        graph.output.append(helper.make_tensor_value_info(name, dtype, ["live", kept]))
+    onnx.checker.check_model(model)
     onnx.save(model, path)
 
 
@@ -230,19 +269,28 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
 
     onnx = OnnxSeq2Seq.load(folder, model.config)
     src, lengths = _example(model.config, rows=3, length=6)
-    tokens = src[:, 0].repeat_interleave(BEAMS + 1)
+    beams = BEAMS + 1
+    tokens = src[:, 0].repeat_interleave(beams)
+    scores = -torch.arange(len(src) * beams).float().view(len(src), beams)
     with torch.no_grad():
-        expected = model.encode(src, lengths).expand(BEAMS + 1)
-        actual = onnx.encode(src, lengths).expand(BEAMS + 1)
+        expected = model.encode(src, lengths).expand(beams)
+        actual = onnx.encode(src, lengths).expand(beams)
         for _ in range(3):
             log_probs, attention, expected = model.step(tokens, expected)
-            ranked, _, _ = onnx.step_best(tokens, actual, BEAMS)
+            chosen, _, _ = onnx.step_candidates(tokens, actual, scores, BEAMS)
             onnx_log_probs, onnx_attention, actual = onnx.step(tokens, actual)
+    chosen_scores, rows, chosen_tokens = chosen
     pairs = {
         "log-probabilities": (log_probs, onnx_log_probs),
-        "ranked log-probabilities": (log_probs.topk(BEAMS).values, ranked[0]),
         "attention": (attention, onnx_attention),
         "decoder state": (_carried(expected), _carried(actual)),
+        # the best sums, and the rows and tokens that make them (a near tie may
+        # rank two tokens the other way round)
+        "candidates": (top_candidates(scores, log_probs, BEAMS)[0], chosen_scores),
+        "candidates' rows and tokens": (
+            scores.view(-1)[rows] + log_probs[rows, chosen_tokens],
+            chosen_scores,
+        ),
     }
     for name, (torch_value, onnx_value) in pairs.items():
         if not torch.allclose(torch_value, onnx_value, atol=1e-4, rtol=1e-3):

@@ -5,12 +5,13 @@
 state is the torch model's ``DecoderState`` (tensors read back from ONNX Runtime),
 whose ``select`` and ``reorder`` beam search already uses. So greedy search, beam
 search and sampling run unchanged, on torch tensors, and only the model's two
-calls leave torch (and the ranking of each row's best tokens, which the step graph
-computes beside its log-probabilities: ``step_best``).
+calls leave torch (and beam search's choice of extensions, which the step graph
+makes beside its log-probabilities: ``step_candidates``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import tempfile
 from dataclasses import replace
@@ -23,9 +24,16 @@ from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
 from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
 from s2s_hub.model.config import ConfigTokenIds
 from s2s_hub.model.transformer_state import TransformerState
+from s2s_hub.search.candidates import Candidates, counts, top_candidates
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.cpu import native_int8_dot
-from s2s_hub.serving.signatures import BEST_INPUT, encoder_inputs, step_inputs
+from s2s_hub.serving.signatures import (
+    CANDIDATE_INPUTS,
+    CANDIDATE_OUTPUTS,
+    encoder_inputs,
+    step_inputs,
+    step_outputs,
+)
 
 
 def _onnxruntime():
@@ -61,8 +69,18 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         # the exporter drops inputs a graph does not read (the step index without
         # local-m attention, the source ids without the copy gate)
         self._step_inputs = {node.name for node in decoder_step.get_inputs()}
-        # graphs exported before they ranked tokens have no TopK
-        self._ranks = BEST_INPUT in self._step_inputs
+        # the state's tensors after the step graph's log-probabilities and attention
+        self._carried = step_outputs(config)[2:]
+        # graphs exported before they chose beam search's candidates (revision
+        # 3 ranked each row's tokens; a plain step ranks one token of one row)
+        self._chooses = CANDIDATE_OUTPUTS[0] in {
+            node.name for node in decoder_step.get_outputs()
+        }
+        self._unranked = {
+            name: value
+            for name, value in _UNRANKED.items()
+            if name in self._step_inputs
+        }
 
     @classmethod
     def load(
@@ -120,40 +138,50 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         """``Seq2Seq.step``: log-probabilities (rows, vocab) and attention
         (rows, src_len) of the token after ``prev_tokens`` (rows,), and the next
         state."""
-        log_probs, _, attention, next_state = self._step(prev_tokens, state, 1)
+        (log_probs, attention), next_state = self._step(
+            prev_tokens, state, self._unranked, ("log_probs", "attention")
+        )
         return log_probs, attention, next_state
 
-    def step_best(
-        self, prev_tokens: Tensor, state: DecoderState | TransformerState, best: int
-    ) -> tuple[tuple[Tensor, Tensor], Tensor, DecoderState | TransformerState]:
-        """``RanksTokens.step_best``: ranked by the graph's TopK, or by torch in a
-        graph exported without one."""
-        best = min(best, self.config.tgt_vocab_size)
-        log_probs, ranked, attention, next_state = self._step(prev_tokens, state, best)
-        if ranked is None:
-            ranked = tuple(log_probs.topk(best, dim=1))
-        return ranked, attention, next_state
+    def step_candidates(
+        self,
+        prev_tokens: Tensor,
+        state: DecoderState | TransformerState,
+        scores: Tensor,
+        count: int,
+    ) -> tuple[Candidates, Tensor, DecoderState | TransformerState]:
+        """``RanksCandidates.step_candidates``: chosen by the step graph, or by
+        torch from a graph exported before it chose them."""
+        if not self._chooses:
+            log_probs, attention, next_state = self.step(prev_tokens, state)
+            return top_candidates(scores, log_probs, count), attention, next_state
+        best, kept = counts(count, scores.size(1), self.config.tgt_vocab_size)
+        ranking = {
+            CANDIDATE_INPUTS[0]: scores,
+            CANDIDATE_INPUTS[1]: _count(best),
+            CANDIDATE_INPUTS[2]: _count(kept),
+        }
+        (attention, *chosen), next_state = self._step(
+            prev_tokens, state, ranking, ("attention", *CANDIDATE_OUTPUTS)
+        )
+        return tuple(chosen), attention, next_state
 
     def _step(
-        self, prev_tokens: Tensor, state: DecoderState | TransformerState, best: int
-    ) -> tuple[
-        Tensor, tuple[Tensor, Tensor] | None, Tensor, DecoderState | TransformerState
-    ]:
-        """One run of the step graph: log-probabilities, each row's ``best``
-        ranked (None from a graph without TopK), attention and the next state."""
+        self,
+        prev_tokens: Tensor,
+        state: DecoderState | TransformerState,
+        ranking: dict[str, Tensor],
+        wanted: tuple[str, ...],
+    ) -> tuple[list[Tensor], DecoderState | TransformerState]:
+        """One run of the step graph: the outputs ``wanted`` and the next
+        state; ``ranking`` feeds the inputs of ``add_candidates``."""
         inputs = {
             name: value
             for name, value in step_inputs(prev_tokens, state).items()
             if name in self._step_inputs
         }
-        ranked = None
-        if self._ranks:
-            inputs[BEST_INPUT] = torch.tensor([best])
-            *outputs, best_scores, best_tokens = _run(self.step_session, inputs)
-            ranked = (best_scores, best_tokens)
-        else:
-            outputs = _run(self.step_session, inputs)
-        log_probs, attention, *carried = outputs
+        outputs = _run(self.step_session, inputs | ranking, (*wanted, *self._carried))
+        carried = outputs[len(wanted) :]
         if isinstance(state, TransformerState):
             next_state = transformer_graphs.stepped_state(state, carried)
         else:
@@ -161,7 +189,7 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             next_state = replace(
                 state, hidden=tuple(hidden), feed=feed, step=state.step + 1
             )
-        return log_probs, ranked, attention, next_state
+        return outputs[: len(wanted)], next_state
 
     def forward(
         self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor
@@ -178,14 +206,32 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         return Seq2SeqOutput(torch.stack(log_probs, 1), torch.stack(attention, 1))
 
 
-def _run(session, inputs: dict[str, Tensor]) -> list[Tensor]:
-    """Run an ONNX Runtime session on torch tensors; its outputs as tensors.
+def _run(
+    session, inputs: dict[str, Tensor], outputs: tuple[str, ...] | None = None
+) -> list[Tensor]:
+    """Run an ONNX Runtime session on torch tensors; its ``outputs`` (all by
+    default) as tensors.
 
     ``numpy()`` and ``from_numpy`` share memory with the arrays, so no tensor is
     copied on the way in or out (a sliced input is made contiguous first).
     """
     feeds = {name: value.contiguous().numpy() for name, value in inputs.items()}
-    return [torch.from_numpy(array) for array in session.run(None, feeds)]
+    names = None if outputs is None else list(outputs)
+    return [torch.from_numpy(array) for array in session.run(names, feeds)]
+
+
+@functools.lru_cache(maxsize=64)
+def _count(value: int) -> Tensor:
+    """A count input of the step graph (never written to: made once)."""
+    return torch.tensor([value])
+
+
+#: what a plain step feeds the inputs of ``add_candidates``: one token of one row
+_UNRANKED = {
+    CANDIDATE_INPUTS[0]: torch.zeros(1, 1),
+    CANDIDATE_INPUTS[1]: _count(1),
+    CANDIDATE_INPUTS[2]: _count(1),
+}
 
 
 def quantize_graph(graph: Path) -> bytes:

@@ -13,10 +13,11 @@ from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
 
 HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
-#: the step graph's last input and outputs: how many tokens of each row to rank,
-#: and their log-probabilities and ids, highest first (``graphs.add_ranking``)
-BEST_INPUT = "best"
-RANKED_OUTPUTS = ("best_scores", "best_tokens")
+#: the step graph's last inputs and outputs (``graphs.add_candidates``): the
+#: beams' scores, how many tokens each row ranks and how many extensions each
+#: sentence keeps; what ``search.candidates.top_candidates`` returns
+CANDIDATE_INPUTS = ("beam_scores", "best", "kept")
+CANDIDATE_OUTPUTS = ("candidate_scores", "candidate_rows", "candidate_tokens")
 
 
 def hidden_names(config: Seq2SeqConfig) -> tuple[str, ...]:
