@@ -11,7 +11,6 @@ as a ``TransformerState`` read back from it.
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
@@ -36,13 +35,16 @@ def encoded_tensors(state: TransformerState) -> tuple[Tensor, ...]:
     return (state.mask, *state.cross_keys, *state.cross_values)
 
 
-def step_inputs(prev_tokens: Tensor, state: TransformerState) -> dict[str, Tensor]:
-    """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
+def step_inputs(
+    prev_tokens: Tensor, state: TransformerState, step: Tensor
+) -> dict[str, Tensor]:
+    """``StepGraph``'s inputs for one step from ``state``, by name, in order
+    (``step``: ``state.step`` as a tensor)."""
     caches = (state.self_keys, state.self_values, state.cross_keys, state.cross_values)
     layers = len(state.self_keys)
     return {
         "prev_tokens": prev_tokens,
-        "step": torch.as_tensor(state.step),
+        "step": step,
         "mask": state.mask,
         "source": state.source,
         **{
