@@ -16,7 +16,7 @@ from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving import graphs
 from s2s_hub.serving.graphs import export_onnx
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq, quantize_graph
-from s2s_hub.serving.signatures import CANDIDATE_OUTPUTS
+from s2s_hub.serving.signatures import CANDIDATE_OUTPUTS, GROWING_OUTPUTS
 from tests.test_copy import tiny
 
 torch.set_num_threads(1)
@@ -114,11 +114,11 @@ def test_beam_search_chooses_candidates_in_the_graph_and_in_torch_alike(
         (tmp_path / name).mkdir()
     runtime = exported(model, tmp_path / "chooses")
     outputs = {o.name for o in runtime.step_session.get_outputs()}
-    assert outputs >= set(CANDIDATE_OUTPUTS)
+    assert outputs >= {*CANDIDATE_OUTPUTS, *GROWING_OUTPUTS}
     assert [tokens(runtime, config) for config in configs] == expected
-    monkeypatch.setattr(graphs, "add_candidates", lambda path: None)
+    monkeypatch.setattr(graphs, "add_candidates", lambda path, eos_id: None)
     before = exported(model, tmp_path / "before")
-    assert not set(CANDIDATE_OUTPUTS) & {
+    assert not set(GROWING_OUTPUTS) & {
         o.name for o in before.step_session.get_outputs()
     }
     assert [tokens(before, config) for config in configs] == expected

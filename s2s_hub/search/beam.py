@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from s2s_hub.search.candidates import top_candidates
+from s2s_hub.search.candidates import Candidates, top_candidates
 from s2s_hub.search.config import DecodeConfig
 from s2s_hub.search.constraints import constrain, may_forbid
 from s2s_hub.search.hypothesis import Hypothesis, make_hypothesis
@@ -41,24 +41,6 @@ class _Beams:
     attention: Tensor
     scores: Tensor
     state: SearchState
-
-
-@dataclass
-class _Candidates:
-    """The ``2 * beam`` best extensions of each searching sentence, best first.
-
-    Attributes:
-        scores: summed log-probabilities, shape (live, 2 * beam).
-        rows: the extended beam's row in ``_Beams``, shape (live, 2 * beam).
-        tokens: the added token, shape (live, 2 * beam).
-        ends: where ``tokens`` is eos, shape (live, 2 * beam); None where no
-            candidate is (most steps: nothing ends, and nothing is checked).
-    """
-
-    scores: Tensor
-    rows: Tensor
-    tokens: Tensor
-    ends: Tensor | None = None
 
 
 def beam_search(
@@ -121,28 +103,27 @@ def _start(
 
 def _step(
     model: Decodable, beams: _Beams, config: DecodeConfig, ranked: bool
-) -> tuple[_Candidates, Tensor, SearchState]:
-    """Each sentence's ``2 * beam`` best extensions, the step's attention and the
-    next state. ``ranked``: the model ranks the extensions itself
+) -> tuple[Candidates, Tensor, SearchState]:
+    """The step's choice of extensions (``2 * beam`` for each sentence), its
+    attention and the next state. ``ranked``: the model makes the choice itself
     (``RanksCandidates``), and no rule of ``constrain`` may forbid a token at
     this step."""
     tokens, count = beams.tokens[:, -1], 2 * beams.scores.size(1)
     if ranked:
-        chosen, attention, state = model.step_candidates(
-            tokens, beams.state, beams.scores, count
-        )
-    else:
-        log_probs, attention, state = model.step(tokens, beams.state)
-        log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
-        chosen = top_candidates(beams.scores, log_probs, count)
-    ends = chosen[2] == model.eos_id
-    return _Candidates(*chosen, ends if bool(ends.any()) else None), attention, state
+        return model.step_candidates(tokens, beams.state, beams.scores, count)
+    log_probs, attention, state = model.step(tokens, beams.state)
+    log_probs = constrain(log_probs, beams.tokens[:, 1:], config, model.eos_id)
+    return (
+        top_candidates(beams.scores, log_probs, count, model.eos_id),
+        attention,
+        state,
+    )
 
 
 def _ended(
     model: Decodable,
     beams: _Beams,
-    candidates: _Candidates,
+    candidates: Candidates,
     attention: Tensor,
     src_lengths: Tensor,
     config: DecodeConfig,
@@ -155,14 +136,15 @@ def _ended(
     Returns:
         (batch index of the sentence, hypothesis) pairs.
     """
-    if candidates.ends is None:
+    best = candidates.best
+    if best is None or candidates.ends is None:
         return []
     pairs = []
     for live, slot in candidates.ends[:, : config.beam_size].nonzero().tolist():
-        score = candidates.scores[live, slot].item()
+        score = best.scores[live, slot].item()
         if not math.isfinite(score):  # eos after a forbidden token
             continue
-        row = int(candidates.rows[live, slot])
+        row = int(best.rows[live, slot])
         sentence = int(beams.sentences[live])
         hypothesis = make_hypothesis(
             beams.tokens[row, 1:].tolist() + [model.eos_id],
@@ -178,7 +160,7 @@ def _ended(
 
 def _advance(
     beams: _Beams,
-    candidates: _Candidates,
+    candidates: Candidates,
     attention: Tensor,
     state: SearchState,
     searching: Tensor | None,
@@ -191,12 +173,11 @@ def _advance(
         searching: which live sentences go on, shape (live,), dtype bool; None
             when every one does.
     """
-    growing = _growing(candidates, beams.scores.size(1))
-    sentences, kept = beams.sentences, None
+    growing, sentences, kept = candidates.growing, beams.sentences, None
     if searching is not None and not bool(searching.all()):
         # a boolean index is a search for its True entries: done only on the
         # steps where a sentence leaves (a few percent of a sentence's search)
-        growing = _Candidates(*(t[searching] for t in _fields(growing)))
+        growing = growing.of(searching)
         sentences, kept = sentences[searching], searching.nonzero().squeeze(1)
     rows = growing.rows.reshape(-1)  # live' * beam
     return _Beams(
@@ -209,20 +190,6 @@ def _advance(
         # while no sentence leaves the batch, rows only move within their sentence
         state=state.reorder(rows) if kept is None else state.keep(rows, kept),
     )
-
-
-def _growing(candidates: _Candidates, beam: int) -> _Candidates:
-    """The ``beam`` best candidates of each sentence that do not end in eos (at
-    most ``beam`` of the ``2 * beam`` do): on most steps none does, and the
-    first ``beam`` are taken as they are."""
-    if candidates.ends is None:
-        return _Candidates(*(t[:, :beam] for t in _fields(candidates)))
-    slots = candidates.ends.int().argsort(dim=1, stable=True)[:, :beam]  # best first
-    return _Candidates(*(t.gather(1, slots) for t in _fields(candidates)))
-
-
-def _fields(candidates: _Candidates) -> tuple[Tensor, Tensor, Tensor]:
-    return candidates.scores, candidates.rows, candidates.tokens
 
 
 def _unfinished(

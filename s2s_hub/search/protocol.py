@@ -98,8 +98,7 @@ class RanksCandidates(Protocol):
     def step_candidates(
         self, prev_tokens: Tensor, state: SearchState, scores: Tensor, count: int
     ) -> tuple[Candidates, Tensor, SearchState]:
-        """``step``, returning in place of all log-probabilities what
-        ``top_candidates(scores, log_probs, count)`` makes of them: each
-        sentence's ``count`` best extensions of its beams, whose summed
-        log-probabilities are ``scores`` (live, beam)."""
+        """``step``, returning in place of all log-probabilities the choice
+        ``top_candidates(scores, log_probs, count, eos_id)`` makes of them, for
+        beams whose summed log-probabilities are ``scores`` (live, beam)."""
         ...

@@ -27,12 +27,13 @@ from torch import Tensor, nn
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE
 from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 from s2s_hub.model.transformer_state import TransformerState
-from s2s_hub.search.candidates import top_candidates
+from s2s_hub.search.candidates import Extensions, top_candidates
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.folding import fold
 from s2s_hub.serving.signatures import (
     CANDIDATE_INPUTS,
     CANDIDATE_OUTPUTS,
+    GROWING_OUTPUTS,
     encoded_tensors,
     encoder_inputs,
     encoder_outputs,
@@ -118,7 +119,7 @@ def export_onnx(model: Seq2Seq, folder: str | Path) -> tuple[Path, Path]:
             graph = _step_graph(config)(model).eval()
             inputs = _step_arguments(model.bos_id, state)
             _export(graph, inputs, step_outputs(config), step)
-            add_candidates(step)
+            add_candidates(step, config.eos_id)
         _verify(model, folder)
     except Exception as error:
         raise ValueError(
@@ -202,12 +203,12 @@ def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
     return axes
 
 
-def add_candidates(path: Path) -> None:
-    """Give the step graph at ``path`` beam search's choice (``RanksCandidates``):
-    each sentence's ``kept`` best extensions of its beams, the sums of
+def add_candidates(path: Path, eos_id: int) -> None:
+    """Give the step graph at ``path`` beam search's choice (``RanksCandidates``)
+    as ``top_candidates`` makes it, without leaving ONNX Runtime: each
+    sentence's ``kept`` best extensions of its beams, the sums of
     ``beam_scores`` (live, beam) and each row's ``best`` highest
-    log-probabilities, as ``top_candidates`` ranks them, without leaving ONNX
-    Runtime."""
+    log-probabilities, and the ``beam`` best of them that do not end in eos."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -226,6 +227,8 @@ def add_candidates(path: Path) -> None:
             helper.make_tensor("column", TensorProto.INT64, [2], [-1, 1]),
             helper.make_tensor("rest", TensorProto.INT64, [1], [-1]),
             helper.make_tensor("zero", TensorProto.INT64, [], [0]),
+            helper.make_tensor("one", TensorProto.INT64, [], [1]),
+            helper.make_tensor("eos", TensorProto.INT64, [], [eos_id]),
         ]
     )
     node = helper.make_node
@@ -254,17 +257,36 @@ def add_candidates(path: Path) -> None:
             node("Range", ["zero", "rows", "beam_size"], ["firsts"]),
             node("Reshape", ["firsts", "column"], ["first_rows"]),
             node("Add", ["beams", "first_rows"], ["candidate_rows"]),
+            # the first ``beam`` slots not ending in eos: an ending slot counts
+            # ``kept`` more, and the smallest ``beam`` are taken in order
+            node("Equal", ["candidate_tokens", "eos"], ["ends"]),
+            node("Cast", ["ends"], ["ending"], to=TensorProto.INT64),
+            node("Mul", ["ending", kept], ["deferred"]),
+            node("Squeeze", [kept], ["kept_count"]),
+            node("Range", ["zero", "kept_count", "one"], ["slot_numbers"]),
+            node("Add", ["deferred", "slot_numbers"], ["order"]),
+            node("TopK", ["order", "beam"], ["growing_order", "growing"], largest=0),
+            *(
+                node("GatherElements", [chosen, "growing"], [grows], axis=1)
+                for chosen, grows in zip(
+                    CANDIDATE_OUTPUTS, GROWING_OUTPUTS, strict=True
+                )
+            ),
         ]
     )
     dtypes = (TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT64)
-    for name, dtype in zip(CANDIDATE_OUTPUTS, dtypes, strict=True):
-        graph.output.append(helper.make_tensor_value_info(name, dtype, ["live", kept]))
+    for names, width in ((CANDIDATE_OUTPUTS, kept), (GROWING_OUTPUTS, "beam")):
+        graph.output.extend(
+            helper.make_tensor_value_info(name, dtype, ["live", width])
+            for name, dtype in zip(names, dtypes, strict=True)
+        )
     onnx.checker.check_model(model)
     onnx.save(model, path)
 
 
 def _verify(model: Seq2Seq, folder: Path) -> None:
-    """Compare ONNX Runtime's encode and a third step with torch's."""
+    """Compare ONNX Runtime's encode, a third step and its choice of candidates
+    with torch's."""
     from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 
     onnx = OnnxSeq2Seq.load(folder, model.config)
@@ -277,24 +299,35 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
         actual = onnx.encode(src, lengths).expand(beams)
         for _ in range(3):
             log_probs, attention, expected = model.step(tokens, expected)
-            chosen, _, _ = onnx.step_candidates(tokens, actual, scores, BEAMS)
+            chosen, _, _ = onnx.step_candidates(tokens, actual, scores, 2 * beams)
             onnx_log_probs, onnx_attention, actual = onnx.step(tokens, actual)
-    chosen_scores, rows, chosen_tokens = chosen
+    top = top_candidates(scores, log_probs, 2 * beams, model.eos_id)
     pairs = {
         "log-probabilities": (log_probs, onnx_log_probs),
         "attention": (attention, onnx_attention),
         "decoder state": (_carried(expected), _carried(actual)),
-        # the best sums, and the rows and tokens that make them (a near tie may
-        # rank two tokens the other way round)
-        "candidates": (top_candidates(scores, log_probs, BEAMS)[0], chosen_scores),
-        "candidates' rows and tokens": (
-            scores.view(-1)[rows] + log_probs[rows, chosen_tokens],
-            chosen_scores,
+        "growing candidates": (top.growing.scores, chosen.growing.scores),
+        # the rows and tokens that make the sums (a near tie may rank two
+        # tokens the other way round)
+        "growing candidates' tokens": (
+            _sums(chosen.growing, scores, log_probs),
+            chosen.growing.scores,
         ),
     }
+    if top.best is not None and chosen.best is not None:
+        pairs["candidates"] = (top.best.scores, chosen.best.scores)
+    elif top.best is not chosen.best:  # one is None
+        raise ValueError("ONNX Runtime's candidates end where torch's do not")
     for name, (torch_value, onnx_value) in pairs.items():
         if not torch.allclose(torch_value, onnx_value, atol=1e-4, rtol=1e-3):
             raise ValueError(f"ONNX Runtime's {name} differ from torch's")
+
+
+def _sums(extensions: Extensions, scores: Tensor, log_probs: Tensor) -> Tensor:
+    """The summed log-probabilities of ``extensions`` of beams scoring
+    ``scores``, from torch's ``log_probs``."""
+    rows = extensions.rows
+    return scores.view(-1)[rows] + log_probs[rows, extensions.tokens]
 
 
 def _carried(state: DecoderState | TransformerState) -> Tensor:

@@ -16,6 +16,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -23,12 +24,13 @@ from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
 from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
 from s2s_hub.model.config import ConfigTokenIds
 from s2s_hub.model.transformer_state import TransformerState
-from s2s_hub.search.candidates import Candidates, counts, top_candidates
+from s2s_hub.search.candidates import Candidates, Extensions, counts, top_candidates
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.signatures import (
     CANDIDATE_INPUTS,
     CANDIDATE_OUTPUTS,
+    GROWING_OUTPUTS,
     encoder_inputs,
     step_inputs,
     step_outputs,
@@ -72,7 +74,7 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         self._carried = step_outputs(config)[2:]
         # graphs exported before they chose beam search's candidates (revision
         # 3 ranked each row's tokens; a plain step ranks one token of one row)
-        self._chooses = CANDIDATE_OUTPUTS[0] in {
+        self._chooses = GROWING_OUTPUTS[0] in {
             node.name for node in decoder_step.get_outputs()
         }
         self._unranked = {
@@ -137,9 +139,10 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         """``Seq2Seq.step``: log-probabilities (rows, vocab) and attention
         (rows, src_len) of the token after ``prev_tokens`` (rows,), and the next
         state."""
-        (log_probs, attention), next_state = self._step(
+        arrays, next_state = self._step(
             prev_tokens, state, self._unranked, ("log_probs", "attention")
         )
+        log_probs, attention = map(torch.from_numpy, arrays)
         return log_probs, attention, next_state
 
     def step_candidates(
@@ -150,20 +153,34 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         count: int,
     ) -> tuple[Candidates, Tensor, DecoderState | TransformerState]:
         """``RanksCandidates.step_candidates``: chosen by the step graph, or by
-        torch from a graph exported before it chose them."""
+        torch from a graph exported before it chose them.
+
+        The candidates' tokens are read as the arrays ONNX Runtime returns, and
+        only those a step uses become tensors: each torch call after a run of the
+        graph took three times what a NumPy one did (the run leaves neither's code
+        in the caches).
+        """
         if not self._chooses:
             log_probs, attention, next_state = self.step(prev_tokens, state)
-            return top_candidates(scores, log_probs, count), attention, next_state
+            chosen = top_candidates(scores, log_probs, count, self.eos_id)
+            return chosen, attention, next_state
         best, kept = counts(count, scores.size(1), self.config.tgt_vocab_size)
         ranking = {
             CANDIDATE_INPUTS[0]: scores,
             CANDIDATE_INPUTS[1]: _count(best),
             CANDIDATE_INPUTS[2]: _count(kept),
         }
-        (attention, *chosen), next_state = self._step(
-            prev_tokens, state, ranking, ("attention", *CANDIDATE_OUTPUTS)
+        wanted = ("attention", *GROWING_OUTPUTS, *CANDIDATE_OUTPUTS)
+        (attention, *arrays), next_state = self._step(
+            prev_tokens, state, ranking, wanted
         )
-        return tuple(chosen), attention, next_state
+        growing, extensions = arrays[:3], arrays[3:]
+        chosen = Candidates(Extensions(*map(torch.from_numpy, growing)))
+        ends = extensions[-1] == self.eos_id
+        if ends.any():
+            chosen.best = Extensions(*map(torch.from_numpy, extensions))
+            chosen.ends = torch.from_numpy(ends)
+        return chosen, torch.from_numpy(attention), next_state
 
     def _step(
         self,
@@ -171,16 +188,16 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         state: DecoderState | TransformerState,
         ranking: dict[str, Tensor],
         wanted: tuple[str, ...],
-    ) -> tuple[list[Tensor], DecoderState | TransformerState]:
-        """One run of the step graph: the outputs ``wanted`` and the next
-        state; ``ranking`` feeds the inputs of ``add_candidates``."""
+    ) -> tuple[list[np.ndarray], DecoderState | TransformerState]:
+        """One run of the step graph: the outputs ``wanted``, as arrays, and the
+        next state; ``ranking`` feeds the inputs of ``add_candidates``."""
         inputs = {
             name: value
             for name, value in step_inputs(prev_tokens, state).items()
             if name in self._step_inputs
         }
-        outputs = _run(self.step_session, inputs | ranking, (*wanted, *self._carried))
-        carried = outputs[len(wanted) :]
+        arrays = _arrays(self.step_session, inputs | ranking, (*wanted, *self._carried))
+        carried = [torch.from_numpy(array) for array in arrays[len(wanted) :]]
         if isinstance(state, TransformerState):
             next_state = transformer_graphs.stepped_state(state, carried)
         else:
@@ -195,7 +212,7 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
                 state.source,
                 state.step + 1,
             )
-        return outputs[: len(wanted)], next_state
+        return arrays[: len(wanted)], next_state
 
     def forward(
         self, src: Tensor, src_lengths: Tensor, tgt_in: Tensor
@@ -212,18 +229,22 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         return Seq2SeqOutput(torch.stack(log_probs, 1), torch.stack(attention, 1))
 
 
-def _run(
+def _run(session, inputs: dict[str, Tensor]) -> list[Tensor]:
+    """Run an ONNX Runtime session on torch tensors; its outputs as tensors."""
+    return [torch.from_numpy(array) for array in _arrays(session, inputs)]
+
+
+def _arrays(
     session, inputs: dict[str, Tensor], outputs: tuple[str, ...] | None = None
-) -> list[Tensor]:
+) -> list[np.ndarray]:
     """Run an ONNX Runtime session on torch tensors; its ``outputs`` (all by
-    default) as tensors.
+    default) as the arrays it returns.
 
     ``numpy()`` and ``from_numpy`` share memory with the arrays, so no tensor is
     copied on the way in or out (a sliced input is made contiguous first).
     """
     feeds = {name: value.contiguous().numpy() for name, value in inputs.items()}
-    names = None if outputs is None else list(outputs)
-    return [torch.from_numpy(array) for array in session.run(names, feeds)]
+    return session.run(None if outputs is None else list(outputs), feeds)
 
 
 @functools.lru_cache(maxsize=64)

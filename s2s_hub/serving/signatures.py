@@ -17,9 +17,11 @@ from s2s_hub.serving import transformer_graphs
 HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
 #: the step graph's last inputs and outputs (``graphs.add_candidates``): the
 #: beams' scores, how many tokens each row ranks and how many extensions each
-#: sentence keeps; what ``search.candidates.top_candidates`` returns
+#: sentence keeps; the fields of ``search.candidates.Candidates``' ``best`` and
+#: ``growing``
 CANDIDATE_INPUTS = ("beam_scores", "best", "kept")
 CANDIDATE_OUTPUTS = ("candidate_scores", "candidate_rows", "candidate_tokens")
+GROWING_OUTPUTS = ("growing_scores", "growing_rows", "growing_tokens")
 
 
 def hidden_names(config: Seq2SeqConfig) -> tuple[str, ...]:
