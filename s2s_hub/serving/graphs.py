@@ -30,10 +30,12 @@ from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.search.candidates import Extensions, top_candidates
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.folding import fold
+from s2s_hub.serving.graph_state import GraphState
 from s2s_hub.serving.signatures import (
     CANDIDATE_INPUTS,
     CANDIDATE_OUTPUTS,
     GROWING_OUTPUTS,
+    HIDDEN_NAMES,
     encoded_tensors,
     encoder_inputs,
     encoder_outputs,
@@ -305,7 +307,7 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
     pairs = {
         "log-probabilities": (log_probs, onnx_log_probs),
         "attention": (attention, onnx_attention),
-        "decoder state": (_carried(expected), _carried(actual)),
+        "decoder state": _carried(expected, actual),
         "growing candidates": (top.growing.scores, chosen.growing.scores),
         # the rows and tokens that make the sums (a near tie may rank two
         # tokens the other way round)
@@ -330,8 +332,13 @@ def _sums(extensions: Extensions, scores: Tensor, log_probs: Tensor) -> Tensor:
     return scores.view(-1)[rows] + log_probs[rows, extensions.tokens]
 
 
-def _carried(state: DecoderState | TransformerState) -> Tensor:
-    """What a step hands the next: the RNN's state, the Transformer's cache."""
-    if isinstance(state, TransformerState):
-        return state.self_values[-1]
-    return state.hidden[0]
+def _carried(
+    expected: DecoderState | TransformerState, actual: GraphState
+) -> tuple[Tensor, Tensor]:
+    """What a step hands the next, in torch's state and ONNX Runtime's: the
+    RNN's state, the Transformer's cache."""
+    if isinstance(expected, TransformerState):
+        last = len(expected.self_values) - 1
+        name = f"{transformer_graphs.SELF_CACHE[1]}_{last}"
+        return expected.self_values[-1], torch.from_numpy(actual.arrays[name])
+    return expected.hidden[0], torch.from_numpy(actual.arrays[HIDDEN_NAMES[0]])

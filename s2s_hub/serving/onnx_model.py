@@ -2,11 +2,11 @@
 
 ``OnnxSeq2Seq`` follows ``s2s_hub.search.Decodable`` with two
 ``onnxruntime.InferenceSession`` objects, one per graph of ``graphs.py``; its
-state is the torch model's ``DecoderState`` (tensors read back from ONNX Runtime),
-whose ``select`` and ``reorder`` beam search already uses. So greedy search, beam
-search and sampling run unchanged, on torch tensors, and only the model's two
-calls leave torch (and beam search's choice of extensions, which the step graph
-makes beside its log-probabilities: ``step_candidates``).
+state is the step graph's inputs as arrays (``GraphState``), which searches
+reorder as they do a ``DecoderState``. So greedy search, beam search and sampling
+run unchanged, on torch tensors, and only the model's two calls leave torch (and
+beam search's choice of extensions, which the step graph makes beside its
+log-probabilities: ``step_candidates``).
 """
 
 from __future__ import annotations
@@ -21,18 +21,18 @@ import torch
 from torch import Tensor, nn
 
 from s2s_hub.files import DECODER_STEP_ONNX_FILE, ENCODER_ONNX_FILE, ONNX_FILES
-from s2s_hub.model import DecoderState, Seq2SeqConfig, Seq2SeqOutput
+from s2s_hub.model import Seq2SeqConfig, Seq2SeqOutput
 from s2s_hub.model.config import ConfigTokenIds
-from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.search.candidates import Candidates, Extensions, counts, top_candidates
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.cpu import native_int8_dot
+from s2s_hub.serving.graph_state import GraphState, StateLayout
 from s2s_hub.serving.signatures import (
     CANDIDATE_INPUTS,
     CANDIDATE_OUTPUTS,
     GROWING_OUTPUTS,
     encoder_inputs,
-    step_inputs,
+    encoder_outputs,
     step_outputs,
 )
 
@@ -69,8 +69,11 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         self.streams = streams
         # the exporter drops inputs a graph does not read (the step index without
         # local-m attention, the source ids without the copy gate)
-        self._step_inputs = {node.name for node in decoder_step.get_inputs()}
-        # the state's tensors after the step graph's log-probabilities and attention
+        inputs = decoder_step.get_inputs()
+        self._step_inputs = {node.name for node in inputs}
+        self._layout = StateLayout.of(inputs, {"prev_tokens", *CANDIDATE_INPUTS})
+        self._empty = functools.partial(transformer_graphs.empty_caches, inputs)
+        # the state's arrays after the step graph's log-probabilities and attention
         self._carried = step_outputs(config)[2:]
         # graphs exported before they chose beam search's candidates (revision
         # 3 ranked each row's tokens; a plain step ranks one token of one row)
@@ -122,20 +125,20 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             )
         return cls(config, *sessions, streams=torch.get_num_threads())
 
-    def encode(
-        self, src: Tensor, src_lengths: Tensor
-    ) -> DecoderState | TransformerState:
+    def encode(self, src: Tensor, src_lengths: Tensor) -> GraphState:
         """``Seq2Seq.encode``: the decoder's initial state of ``src`` (batch,
         src_len)."""
-        outputs = _run(self.encoder_session, encoder_inputs(src, src_lengths))
+        arrays = _arrays(self.encoder_session, encoder_inputs(src, src_lengths))
+        encoded = dict(zip(encoder_outputs(self.config), arrays, strict=True))
+        encoded["source"] = src.contiguous().numpy()
         if self.config.arch == "transformer":
-            return transformer_graphs.encoded_state(src, outputs)
-        memory, keys, mask, feed, *hidden = outputs
-        return DecoderState(tuple(hidden), feed, memory, keys, mask, src)
+            encoded |= self._empty(src.size(0))
+        names = (*self._layout.rows, *self._layout.sentences)
+        return GraphState({name: encoded[name] for name in names}, self._layout)
 
     def step(
-        self, prev_tokens: Tensor, state: DecoderState | TransformerState
-    ) -> tuple[Tensor, Tensor, DecoderState | TransformerState]:
+        self, prev_tokens: Tensor, state: GraphState
+    ) -> tuple[Tensor, Tensor, GraphState]:
         """``Seq2Seq.step``: log-probabilities (rows, vocab) and attention
         (rows, src_len) of the token after ``prev_tokens`` (rows,), and the next
         state."""
@@ -146,19 +149,14 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         return log_probs, attention, next_state
 
     def step_candidates(
-        self,
-        prev_tokens: Tensor,
-        state: DecoderState | TransformerState,
-        scores: Tensor,
-        count: int,
-    ) -> tuple[Candidates, Tensor, DecoderState | TransformerState]:
+        self, prev_tokens: Tensor, state: GraphState, scores: Tensor, count: int
+    ) -> tuple[Candidates, Tensor, GraphState]:
         """``RanksCandidates.step_candidates``: chosen by the step graph, or by
         torch from a graph exported before it chose them.
 
-        The candidates' tokens are read as the arrays ONNX Runtime returns, and
-        only those a step uses become tensors: each torch call after a run of the
-        graph took three times what a NumPy one did (the run leaves neither's code
-        in the caches).
+        The candidates' tokens are checked for eos as the arrays ONNX Runtime
+        returns, and only what a step uses becomes a tensor (``graph_state``
+        says why).
         """
         if not self._chooses:
             log_probs, attention, next_state = self.step(prev_tokens, state)
@@ -166,7 +164,7 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             return chosen, attention, next_state
         best, kept = counts(count, scores.size(1), self.config.tgt_vocab_size)
         ranking = {
-            CANDIDATE_INPUTS[0]: scores,
+            CANDIDATE_INPUTS[0]: scores.contiguous().numpy(),
             CANDIDATE_INPUTS[1]: _count(best),
             CANDIDATE_INPUTS[2]: _count(kept),
         }
@@ -185,33 +183,21 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
     def _step(
         self,
         prev_tokens: Tensor,
-        state: DecoderState | TransformerState,
-        ranking: dict[str, Tensor],
+        state: GraphState,
+        ranking: dict[str, np.ndarray],
         wanted: tuple[str, ...],
-    ) -> tuple[list[np.ndarray], DecoderState | TransformerState]:
+    ) -> tuple[list[np.ndarray], GraphState]:
         """One run of the step graph: the outputs ``wanted``, as arrays, and the
         next state; ``ranking`` feeds the inputs of ``add_candidates``."""
-        inputs = {
-            name: value
-            for name, value in step_inputs(prev_tokens, state).items()
-            if name in self._step_inputs
-        }
-        arrays = _arrays(self.step_session, inputs | ranking, (*wanted, *self._carried))
-        carried = [torch.from_numpy(array) for array in arrays[len(wanted) :]]
-        if isinstance(state, TransformerState):
-            next_state = transformer_graphs.stepped_state(state, carried)
-        else:
-            feed, *hidden = carried
-            # not ``replace``, which costs a step several times as much
-            next_state = DecoderState(
-                tuple(hidden),
-                feed,
-                state.memory,
-                state.keys,
-                state.mask,
-                state.source,
-                state.step + 1,
-            )
+        feeds = state.arrays | ranking
+        feeds["prev_tokens"] = prev_tokens.contiguous().numpy()
+        if "step" in self._step_inputs:
+            feeds["step"] = np.array(state.step)
+        arrays = self.step_session.run([*wanted, *self._carried], feeds)
+        carried = zip(self._carried, arrays[len(wanted) :], strict=True)
+        next_state = state.stepped(
+            {name.removeprefix("next_"): array for name, array in carried}
+        )
         return arrays[: len(wanted)], next_state
 
     def forward(
@@ -229,33 +215,23 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         return Seq2SeqOutput(torch.stack(log_probs, 1), torch.stack(attention, 1))
 
 
-def _run(session, inputs: dict[str, Tensor]) -> list[Tensor]:
-    """Run an ONNX Runtime session on torch tensors; its outputs as tensors."""
-    return [torch.from_numpy(array) for array in _arrays(session, inputs)]
-
-
-def _arrays(
-    session, inputs: dict[str, Tensor], outputs: tuple[str, ...] | None = None
-) -> list[np.ndarray]:
-    """Run an ONNX Runtime session on torch tensors; its ``outputs`` (all by
-    default) as the arrays it returns.
-
-    ``numpy()`` and ``from_numpy`` share memory with the arrays, so no tensor is
-    copied on the way in or out (a sliced input is made contiguous first).
-    """
+def _arrays(session, inputs: dict[str, Tensor]) -> list[np.ndarray]:
+    """Run an ONNX Runtime session on torch tensors; its outputs as the arrays
+    it returns (``numpy()`` shares a tensor's memory: a sliced input is made
+    contiguous first)."""
     feeds = {name: value.contiguous().numpy() for name, value in inputs.items()}
-    return session.run(None if outputs is None else list(outputs), feeds)
+    return session.run(None, feeds)
 
 
 @functools.lru_cache(maxsize=64)
-def _count(value: int) -> Tensor:
+def _count(value: int) -> np.ndarray:
     """A count input of the step graph (never written to: made once)."""
-    return torch.tensor([value])
+    return np.array([value])
 
 
 #: what a plain step feeds the inputs of ``add_candidates``: one token of one row
 _UNRANKED = {
-    CANDIDATE_INPUTS[0]: torch.zeros(1, 1),
+    CANDIDATE_INPUTS[0]: np.zeros((1, 1), dtype=np.float32),
     CANDIDATE_INPUTS[1]: _count(1),
     CANDIDATE_INPUTS[2]: _count(1),
 }

@@ -11,6 +11,7 @@ as a ``TransformerState`` read back from it.
 
 from __future__ import annotations
 
+import numpy as np
 from torch import Tensor, nn
 
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
@@ -71,34 +72,18 @@ def dynamic_axes(name: str) -> dict[int, str] | None:
     return None
 
 
-def encoded_state(src: Tensor, outputs: list[Tensor]) -> TransformerState:
-    """The state ``Seq2Seq.encode`` returns, from ``EncoderGraph``'s outputs."""
-    mask, *cross = outputs
-    layers = len(cross) // 2
-    heads, head_size = cross[0].size(1), cross[0].size(3)
-    empty = cross[0].new_zeros(src.size(0), heads, 0, head_size)
-    return TransformerState(
-        (empty,) * layers,
-        (empty,) * layers,
-        tuple(cross[:layers]),
-        tuple(cross[layers:]),
-        mask,
-        src,
-    )
-
-
-def stepped_state(state: TransformerState, grown: list[Tensor]) -> TransformerState:
-    """The state after ``state``'s step, from ``StepGraph``'s ``next_*`` outputs."""
-    layers = len(grown) // 2
-    return TransformerState(
-        tuple(grown[:layers]),
-        tuple(grown[layers:]),
-        state.cross_keys,
-        state.cross_values,
-        state.mask,
-        state.source,
-        state.step + 1,
-    )
+def empty_caches(inputs, sentences: int) -> dict[str, np.ndarray]:
+    """The target's key/value caches before the first step, of ``sentences``
+    rows, for the step graph's ``inputs`` (ONNX Runtime's ``NodeArg``s): no
+    step yet."""
+    return {
+        node.name: np.zeros(
+            [{"rows": sentences, "steps": 0}.get(size, size) for size in node.shape],
+            dtype=np.float32,
+        )
+        for node in inputs
+        if node.name.startswith(SELF_CACHE)
+    }
 
 
 class StepGraph(nn.Module):
