@@ -22,6 +22,7 @@ from s2s_hub.search import (
     decode,
     length_penalty,
 )
+from s2s_hub.search.candidates import top_candidates
 from s2s_hub.search.constraints import ban_repeated_ngrams, may_forbid
 from s2s_hub.search.sampling import keep_top_p
 
@@ -371,3 +372,27 @@ def test_config_lists_every_problem_at_once():
 def test_n_best_may_exceed_beam_size_when_sampling():
     [samples] = run((CHATTY, 3), method="sample", beam_size=2, n_best=8, max_length=6)
     assert len(samples) == 8
+
+
+def test_candidates_are_each_sentence_s_best_sums_and_the_first_beam_grow():
+    """Two sentences of two beams: the second's best extension ends in eos, so
+    the next two grow; the first's beam 1 is out of the running (-inf)."""
+    scores = torch.tensor([[0.0, float("-inf")], [-1.0, -2.0]])
+    log_probs = torch.full((4, VOCAB), -9.0)
+    log_probs[0, [A, B, EOS, C]] = torch.tensor([-0.5, -1.0, -3.0, -4.0])
+    log_probs[2, [EOS, A]] = torch.tensor([-0.1, -0.7])
+    log_probs[3, [B, C]] = torch.tensor([-0.2, -0.3])
+    chosen = top_candidates(scores, log_probs, count=4, eos_id=EOS)
+    assert chosen.best is not None and chosen.ends is not None
+    assert chosen.best.tokens.tolist() == [[A, B, EOS, C], [EOS, A, B, C]]
+    assert chosen.best.rows.tolist() == [[0, 0, 0, 0], [2, 2, 3, 3]]
+    torch.testing.assert_close(
+        chosen.best.scores,
+        torch.tensor([[-0.5, -1.0, -3.0, -4.0], [-1.1, -1.7, -2.2, -2.3]]),
+    )
+    assert chosen.ends.tolist() == [[False, False, True, False], [True] + [False] * 3]
+    assert chosen.growing.tokens.tolist() == [[A, B], [A, B]]
+    assert chosen.growing.rows.tolist() == [[0, 0], [2, 3]]
+    nothing_ends = top_candidates(scores[:1], log_probs[:2], count=2, eos_id=EOS)
+    assert nothing_ends.best is None and nothing_ends.ends is None
+    assert nothing_ends.growing.tokens.tolist() == [[A, B]]
