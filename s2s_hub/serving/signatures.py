@@ -5,8 +5,6 @@ RNN's ``DecoderState`` here, a Transformer's ``TransformerState`` in
 
 from __future__ import annotations
 
-import functools
-
 import torch
 from torch import Tensor
 
@@ -53,12 +51,10 @@ def step_inputs(
 ) -> dict[str, Tensor]:
     """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
     if isinstance(state, TransformerState):
-        return transformer_graphs.step_inputs(
-            prev_tokens, state, step_index(state.step)
-        )
+        return transformer_graphs.step_inputs(prev_tokens, state)
     return {
         "prev_tokens": prev_tokens,
-        "step": step_index(state.step),
+        "step": torch.as_tensor(state.step),
         "memory": state.memory,
         "keys": state.keys,
         "mask": state.mask,
@@ -66,13 +62,6 @@ def step_inputs(
         "feed": state.feed,
         **dict(zip(HIDDEN_NAMES, state.hidden, strict=False)),
     }
-
-
-@functools.lru_cache(maxsize=1024)
-def step_index(step: int) -> Tensor:
-    """The step graph's ``step`` input: made once per step number, which each
-    step of a search would otherwise pay for (never written to)."""
-    return torch.tensor(step)
 
 
 def step_outputs(config: Seq2SeqConfig) -> tuple[str, ...]:

@@ -5,13 +5,14 @@ The RNN's graphs (``graphs.py``) pass ``DecoderState``'s tensors; these pass
 ``TransformerState``'s, a tensor per layer under numbered names: the encoder
 returns the source's keys and values of every decoder layer, and the step takes
 the target's cache so far and returns it one position longer (``next_*``), so
-the cache grows in ONNX Runtime as it does in torch and beam search reorders it
-as a ``TransformerState`` read back from it.
+the cache grows in ONNX Runtime as it does in torch, and beam search reorders
+the arrays it returns (``GraphState``).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
@@ -36,16 +37,13 @@ def encoded_tensors(state: TransformerState) -> tuple[Tensor, ...]:
     return (state.mask, *state.cross_keys, *state.cross_values)
 
 
-def step_inputs(
-    prev_tokens: Tensor, state: TransformerState, step: Tensor
-) -> dict[str, Tensor]:
-    """``StepGraph``'s inputs for one step from ``state``, by name, in order
-    (``step``: ``state.step`` as a tensor)."""
+def step_inputs(prev_tokens: Tensor, state: TransformerState) -> dict[str, Tensor]:
+    """``StepGraph``'s inputs for one step from ``state``, by name, in order."""
     caches = (state.self_keys, state.self_values, state.cross_keys, state.cross_values)
     layers = len(state.self_keys)
     return {
         "prev_tokens": prev_tokens,
-        "step": step,
+        "step": torch.as_tensor(state.step),
         "mask": state.mask,
         "source": state.source,
         **{
