@@ -5,7 +5,7 @@ A sentence's ``count`` best extensions are among its beams' own ``count`` best
 tokens, so each row is ranked first and only those ``beam * count`` sums compete.
 The ``beam`` best of them that do not end in eos grow. A model may make the same
 choice itself (``RanksCandidates``: the ONNX step graph does,
-``serving.graphs.add_candidates``); ``top_candidates`` is the torch version, and
+``serving.beam_choice.add_candidates``); ``top_candidates`` is the torch version, and
 what such a model must match.
 """
 

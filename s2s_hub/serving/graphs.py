@@ -29,12 +29,10 @@ from s2s_hub.model import DecoderState, Seq2Seq, Seq2SeqConfig
 from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.search.candidates import Extensions, top_candidates
 from s2s_hub.serving import transformer_graphs
+from s2s_hub.serving.beam_choice import add_candidates
 from s2s_hub.serving.folding import fold
 from s2s_hub.serving.graph_state import GraphState
 from s2s_hub.serving.signatures import (
-    CANDIDATE_INPUTS,
-    CANDIDATE_OUTPUTS,
-    GROWING_OUTPUTS,
     HIDDEN_NAMES,
     encoded_tensors,
     encoder_inputs,
@@ -203,87 +201,6 @@ def _dynamic_axes(names: tuple[str, ...]) -> dict[str, dict[int, str]]:
         elif base != "step":
             axes[name] = {0: "rows"}
     return axes
-
-
-def add_candidates(path: Path, eos_id: int) -> None:
-    """Give the step graph at ``path`` beam search's choice (``RanksCandidates``)
-    as ``top_candidates`` makes it, without leaving ONNX Runtime: each
-    sentence's ``kept`` best extensions of its beams, the sums of
-    ``beam_scores`` (live, beam) and each row's ``best`` highest
-    log-probabilities, and the ``beam`` best of them that do not end in eos."""
-    import onnx
-    from onnx import TensorProto, helper
-
-    model = onnx.load(path)
-    graph = model.graph
-    scores, best, kept = CANDIDATE_INPUTS
-    graph.input.extend(
-        [
-            helper.make_tensor_value_info(scores, TensorProto.FLOAT, ["live", "beam"]),
-            helper.make_tensor_value_info(best, TensorProto.INT64, [1]),
-            helper.make_tensor_value_info(kept, TensorProto.INT64, [1]),
-        ]
-    )
-    graph.initializer.extend(
-        [
-            helper.make_tensor("column", TensorProto.INT64, [2], [-1, 1]),
-            helper.make_tensor("rest", TensorProto.INT64, [1], [-1]),
-            helper.make_tensor("zero", TensorProto.INT64, [], [0]),
-            helper.make_tensor("one", TensorProto.INT64, [], [1]),
-            helper.make_tensor("eos", TensorProto.INT64, [], [eos_id]),
-        ]
-    )
-    node = helper.make_node
-    graph.node.extend(
-        [
-            node("TopK", ["log_probs", best], ["row_scores", "row_tokens"], axis=-1),
-            node("Reshape", [scores, "column"], ["row_sums"]),
-            node("Add", ["row_sums", "row_scores"], ["extended"]),
-            # (rows, best) as (live, beam * best): a sentence's extensions in a row
-            node("Shape", [scores], ["live"], end=1),
-            node("Concat", ["live", "rest"], ["by_sentence"], axis=0),
-            node("Reshape", ["extended", "by_sentence"], ["sentence_sums"]),
-            node("Reshape", ["row_tokens", "by_sentence"], ["sentence_tokens"]),
-            node("TopK", ["sentence_sums", kept], ["candidate_scores", "slots"]),
-            node(
-                "GatherElements",
-                ["sentence_tokens", "slots"],
-                ["candidate_tokens"],
-                axis=1,
-            ),
-            # the slot's row: its beam in the sentence, after the sentence's first row
-            node("Div", ["slots", best], ["beams"]),
-            node("Shape", [scores], ["beam"], start=1, end=2),
-            node("Size", [scores], ["rows"]),
-            node("Squeeze", ["beam"], ["beam_size"]),
-            node("Range", ["zero", "rows", "beam_size"], ["firsts"]),
-            node("Reshape", ["firsts", "column"], ["first_rows"]),
-            node("Add", ["beams", "first_rows"], ["candidate_rows"]),
-            # the first ``beam`` slots not ending in eos: an ending slot counts
-            # ``kept`` more, and the smallest ``beam`` are taken in order
-            node("Equal", ["candidate_tokens", "eos"], ["ends"]),
-            node("Cast", ["ends"], ["ending"], to=TensorProto.INT64),
-            node("Mul", ["ending", kept], ["deferred"]),
-            node("Squeeze", [kept], ["kept_count"]),
-            node("Range", ["zero", "kept_count", "one"], ["slot_numbers"]),
-            node("Add", ["deferred", "slot_numbers"], ["order"]),
-            node("TopK", ["order", "beam"], ["growing_order", "growing"], largest=0),
-            *(
-                node("GatherElements", [chosen, "growing"], [grows], axis=1)
-                for chosen, grows in zip(
-                    CANDIDATE_OUTPUTS, GROWING_OUTPUTS, strict=True
-                )
-            ),
-        ]
-    )
-    dtypes = (TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT64)
-    for names, width in ((CANDIDATE_OUTPUTS, kept), (GROWING_OUTPUTS, "beam")):
-        graph.output.extend(
-            helper.make_tensor_value_info(name, dtype, ["live", width])
-            for name, dtype in zip(names, dtypes, strict=True)
-        )
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
 
 
 def _verify(model: Seq2Seq, folder: Path) -> None:

@@ -13,7 +13,7 @@ from s2s_hub.model.transformer_state import TransformerState
 from s2s_hub.serving import transformer_graphs
 
 HIDDEN_NAMES = ("h", "c")  # DecoderState.hidden: (h,) for GRU, (h, c) for LSTM
-#: the step graph's last inputs and outputs (``graphs.add_candidates``): the
+#: the step graph's last inputs and outputs (``beam_choice.add_candidates``): the
 #: beams' scores, how many tokens each row ranks and how many extensions each
 #: sentence keeps; the fields of ``search.candidates.Candidates``' ``best`` and
 #: ``growing``
