@@ -193,7 +193,7 @@ class Tokenizer:
         ``POOLED_TEXTS`` on: it starts its threads at every call, which took 80 µs
         for one text that alone encodes in 4 (the demo's case)."""
         if len(texts) < POOLED_TEXTS:
-            return [self._sp.encode(text) for text in texts]
+            return [self.encode(text) for text in texts]
         return self._sp.encode(texts, num_threads=NUM_THREADS)
 
     def decode(

@@ -4,11 +4,11 @@ Every search calls ``encode`` once and ``step`` once per token, so these two cal
 are all ONNX Runtime has to compute; the searches themselves (beams, constraints,
 sampling) stay the Python code that drives the torch model. The step graph also
 makes beam search's choice of extensions (``add_candidates``), the one part of
-beam search's step that pays to leave Python (``RanksCandidates``). The graphs take and
-return ``DecoderState``'s tensors one by one, under the names ``signatures``
-gives, so a state read back from ONNX Runtime is an ordinary ``DecoderState`` (a
-Transformer's graphs, in ``transformer_graphs.py``, pass a
-``TransformerState``'s).
+beam search's step that pays to leave Python (``RanksCandidates``). The graphs
+take and return the state's tensors one by one, under the names ``signatures``
+gives (a ``DecoderState``'s; a Transformer's graphs, in ``transformer_graphs.py``,
+a ``TransformerState``'s), which ONNX Runtime's search keeps as the arrays of a
+``GraphState``.
 
 They are exported with torch's TorchScript-based exporter (``dynamo=False``): it
 turns the encoder's packed sequences into the ``sequence_lens`` input of ONNX's
@@ -233,10 +233,10 @@ def _verify(model: Seq2Seq, folder: Path) -> None:
             chosen.growing.scores,
         ),
     }
+    if (top.best is None) != (chosen.best is None):
+        raise ValueError("ONNX Runtime's candidates end where torch's do not")
     if top.best is not None and chosen.best is not None:
         pairs["candidates"] = (top.best.scores, chosen.best.scores)
-    elif top.best is not chosen.best:  # one is None
-        raise ValueError("ONNX Runtime's candidates end where torch's do not")
     for name, (torch_value, onnx_value) in pairs.items():
         if not torch.allclose(torch_value, onnx_value, atol=1e-4, rtol=1e-3):
             raise ValueError(f"ONNX Runtime's {name} differ from torch's")

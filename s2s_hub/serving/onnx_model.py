@@ -73,8 +73,10 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         self._step_inputs = {node.name for node in inputs}
         self._layout = StateLayout.of(inputs, {"prev_tokens", *CANDIDATE_INPUTS})
         self._empty = functools.partial(transformer_graphs.empty_caches, inputs)
-        # the state's arrays after the step graph's log-probabilities and attention
+        # the state's arrays after the step graph's log-probabilities and
+        # attention, and the inputs they feed at the next step
         self._carried = step_outputs(config)[2:]
+        self._feeds = tuple(name.removeprefix("next_") for name in self._carried)
         # graphs exported before they chose beam search's candidates (revision
         # 3 ranked each row's tokens; a plain step ranks one token of one row)
         self._chooses = GROWING_OUTPUTS[0] in {
@@ -194,10 +196,8 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         if "step" in self._step_inputs:
             feeds["step"] = np.array(state.step)
         arrays = self.step_session.run([*wanted, *self._carried], feeds)
-        carried = zip(self._carried, arrays[len(wanted) :], strict=True)
-        next_state = state.stepped(
-            {name.removeprefix("next_"): array for name, array in carried}
-        )
+        carried = zip(self._feeds, arrays[len(wanted) :], strict=True)
+        next_state = state.stepped(dict(carried))
         return arrays[: len(wanted)], next_state
 
     def forward(
