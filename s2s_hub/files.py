@@ -33,8 +33,17 @@ CURVE_DATA_FILE = "learning_curve.json"
 CARD_FILE = "README.md"
 EVAL_FILE = "eval_results.json"
 CURVE_FILE = "learning_curve.png"
+# the target tokens each source token may bring (``s2s-hub shortlist``)
+SHORTLIST_FILE = "shortlist.safetensors"
 REQUIRED_FILES = (WEIGHTS_FILE, CONFIG_FILE, TOKENIZER_FILE)
-LAYOUT_FILES = (*REQUIRED_FILES, CARD_FILE, EVAL_FILE, CURVE_FILE, CURVE_DATA_FILE)
+LAYOUT_FILES = (
+    *REQUIRED_FILES,
+    CARD_FILE,
+    EVAL_FILE,
+    CURVE_FILE,
+    CURVE_DATA_FILE,
+    SHORTLIST_FILE,
+)
 # what ``export --onnx`` adds for ONNX Runtime (s2s_hub.serving.graphs)
 ENCODER_ONNX_FILE = "encoder.onnx"
 DECODER_STEP_ONNX_FILE = "decoder_step.onnx"

@@ -43,7 +43,12 @@ def _dataclass_values(cls: type, prefix: str) -> dict[str, str]:
 
 
 DECODE = _dataclass_values(DecodeConfig, "decode")
-SERVING = {"--batch_size": "0", "--precision": "fp7", "--runtime": "nope"}
+SERVING = {
+    "--batch_size": "0",
+    "--precision": "fp7",
+    "--runtime": "nope",
+    "--shortlist": "maybe",
+}
 COMMON = {"--config": MISSING, "--print_config": "=nope"}
 # what is wrong with each option: config fields by their type, the rest by hand
 BAD = {
@@ -91,6 +96,7 @@ BAD = {
         "--onnx": "=maybe",
         "--overwrite": "=maybe",
     },
+    "shortlist": {"--per_token": "0", "--frequent": "-1", "--data_dir": MISSING},
     "space-card": {"--models": "not/a/repo"},
     "plot": {"--output": str(ROOT), "--metric": "nope"},
     "select": {},
@@ -121,6 +127,7 @@ def good_arguments(command: str, run_dir: Path, tmp_path: Path) -> list[str]:
         "predict": [MODEL, "a b"],
         "push": [checkpoint, "--repo_id", "me/model"],
         "export": [MODEL, str(tmp_path / "out")],
+        "shortlist": [MODEL],
         "space-card": [str(tmp_path / "README.md")],
         "plot": [str(run_dir)],
         "select": [str(run_dir)],

@@ -33,6 +33,7 @@ from s2s_hub.files import (
     LAYOUT_FILES,
     ONNX_FILES,
     REQUIRED_FILES,
+    SHORTLIST_FILE,
     TOKENIZER_FILE,
     WEIGHTS_FILE,
 )
@@ -173,8 +174,10 @@ class FakeHub:
         return ModelCard.load(path)
 
 
-# exports of a model without a run folder: no learning curve (see test_curve.py)
-EXPORTED_FILES = sorted(set(LAYOUT_FILES) - {CURVE_FILE, CURVE_DATA_FILE})
+# exports of a model without a run folder: no learning curve (see test_curve.py),
+# and no shortlist, which `s2s-hub shortlist` adds (test_shortlist.py)
+OPTIONAL = {CURVE_FILE, CURVE_DATA_FILE, SHORTLIST_FILE}
+EXPORTED_FILES = sorted(set(LAYOUT_FILES) - OPTIONAL)
 
 
 def test_export_writes_exactly_the_layout(exported):

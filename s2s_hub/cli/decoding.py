@@ -44,6 +44,13 @@ def decode_parser(description: str) -> ArgumentParser:
         default="torch",
         help=f"{', '.join(RUNTIMES)} (a folder written by export --onnx)",
     )
+    parser.add_argument(
+        "--shortlist",
+        type=bool,
+        default=False,
+        help="With --runtime onnxruntime, score only each batch's shortlist of "
+        "target tokens (the folder's, from s2s-hub shortlist)",
+    )
     return parser
 
 
@@ -57,7 +64,7 @@ def decoding_problems(args: Namespace) -> list[str]:
         checks.at_least("--batch_size", args.batch_size, 1),
     ]
     for build in (
-        lambda: ServingConfig(args.precision, args.runtime),
+        lambda: ServingConfig(args.precision, args.runtime, args.shortlist),
         # the model's own settings are not known yet: where a value is checked
         # against another, the other is one that lets the given value pass
         lambda: DecodeConfig(**_with_room(given(args, "decode"))),
@@ -79,11 +86,12 @@ def _with_room(decode: dict) -> dict:
 
 
 def load_predictor(args: Namespace) -> Predictor:
-    """The model ``args.checkpoint`` names, served as ``--precision`` and
-    ``--runtime`` say."""
+    """The model ``args.checkpoint`` names, served as ``--precision``,
+    ``--runtime`` and ``--shortlist`` say."""
     from s2s_hub.hub import load
 
-    return load(args.checkpoint, precision=args.precision, runtime=args.runtime)
+    serving = {"precision": args.precision, "runtime": args.runtime}
+    return load(args.checkpoint, **serving, shortlist=args.shortlist)
 
 
 def decode_config(args: Namespace, default: DecodeConfig) -> DecodeConfig:

@@ -32,6 +32,7 @@ COMMANDS = {
     "predict": "predict",
     "push": "push",
     "export": "export",
+    "shortlist": "shortlist",
     "space-card": "space_card",
     "plot": "plot",
     "select": "select",

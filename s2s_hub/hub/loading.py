@@ -36,6 +36,7 @@ def load(
     revision: str | None = None,
     precision: str = "fp32",
     runtime: str = "torch",
+    shortlist: bool = False,
 ) -> Predictor:
     """Model, tokenizer and task, ready to decode.
 
@@ -48,6 +49,8 @@ def load(
             (``s2s_hub.serving.auto``; fp32 for a ``.ckpt``, which has no card).
         runtime: torch, or onnxruntime for a folder or repo that holds the ONNX
             graphs of ``s2s-hub export --onnx``.
+        shortlist: with onnxruntime, score only each batch's shortlist of target
+            tokens (the folder's ``shortlist.safetensors``: ``s2s-hub shortlist``).
 
     Raises:
         FileNotFoundError: the source does not exist, or is not cached while
@@ -55,7 +58,7 @@ def load(
         ValueError: a file of the model is broken or does not fit the others, or
             the precision or runtime is unknown or does not fit the source.
     """
-    serving = ServingConfig(precision, runtime)
+    serving = ServingConfig(precision, runtime, shortlist)
     path = Path(name_or_path)
     is_local = path.suffix == CHECKPOINT_SUFFIX or path.exists()
     if is_local and revision is not None:

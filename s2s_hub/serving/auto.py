@@ -10,7 +10,8 @@ fastest wins, and the choice is cached per machine, thread count and model.
 Where a reduced precision is allowed comes from the model's card: its
 ``eval_results.json`` records the score of each precision it was evaluated in
 (``Evaluation.precisions``), and a precision is allowed when its score on the
-task's selection metric is within ``TOLERANCE`` of fp32's. fp32 always is.
+task's selection metric is within ``TOLERANCE`` of fp32's. fp32 always is; a
+shortlist (``serving.shortlist``) is allowed as a precision is, by its own score.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import torch
 
-from s2s_hub.files import EVAL_FILE
+from s2s_hub.files import EVAL_FILE, SHORTLIST_FILE
 from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.search import DecodeConfig, decode
@@ -55,22 +56,29 @@ REPEATS = 3
 
 @dataclass(frozen=True)
 class Candidate:
-    """A way to serve a model: precision, runtime and, for int8 in torch, the
-    quantized engine (``torch.backends.quantized.engine``)."""
+    """A way to serve a model: precision, runtime, for int8 in torch the
+    quantized engine (``torch.backends.quantized.engine``) and, in ONNX Runtime,
+    whether the output layer scores a shortlist."""
 
     precision: str
     runtime: str = "torch"
     engine: str | None = None
+    shortlist: bool = False
 
     @property
     def name(self) -> str:
-        """``fp32``, ``bf16``, ``int8-x86``, ``onnxruntime-int8``..."""
-        name = serving_name(self.precision, self.runtime)
+        """``fp32``, ``bf16``, ``int8-x86``, ``onnxruntime-int8-shortlist``..."""
+        name = self.card_name
         return f"{name}-{self.engine}" if self.engine else name
 
     @property
+    def card_name(self) -> str:
+        """The name of its scores on a card (``serving_name``)."""
+        return serving_name(self.precision, self.runtime, self.shortlist)
+
+    @property
     def serving(self) -> ServingConfig:
-        return ServingConfig(self.precision, self.runtime)
+        return ServingConfig(self.precision, self.runtime, self.shortlist)
 
 
 #: milliseconds a candidate takes for the fixed work; tests fake it
@@ -82,24 +90,31 @@ def runnable(folder: Path | None) -> list[Candidate]:
     CPU with native bf16 (torch emulates it elsewhere, 3.4x slower than fp32);
     int8 in each quantized engine of ``INT8_ENGINES`` the torch build has; ONNX
     Runtime fp32 and int8 where it is installed (``graph_cache.onnx_servable``:
-    a folder without graphs has them exported into the cache)."""
+    a folder without graphs has them exported into the cache), each also with
+    the folder's shortlist where it has one."""
     found = [Candidate("fp32")]
     if native_bf16():
         found.append(Candidate("bf16"))
     engines = torch.backends.quantized.supported_engines
     found += [Candidate("int8", engine=e) for e in INT8_ENGINES if e in engines]
     if folder is not None and onnx_servable(folder):
-        found += [Candidate(p, "onnxruntime") for p in ("fp32", "int8")]
+        shortlists = (False, True) if (folder / SHORTLIST_FILE).is_file() else (False,)
+        found += [
+            Candidate(precision, "onnxruntime", shortlist=shortlist)
+            for shortlist in shortlists
+            for precision in ("fp32", "int8")
+        ]
     return found
 
 
 def refusal(evaluation: dict | None, task: Task, c: Candidate) -> str:
     """Why the card (``evaluation``, an ``eval_results.json``) does not allow
-    ``c``; "" where it does: fp32 always, another precision where its score on
-    ``task``'s selection metric is at most ``TOLERANCE`` worse than fp32's."""
-    if c.precision == "fp32":
+    ``c``; "" where it does: fp32 always, another precision or a shortlist where
+    its score on ``task``'s selection metric is at most ``TOLERANCE`` worse than
+    fp32's."""
+    if c.precision == "fp32" and not c.shortlist:
         return ""
-    name = serving_name(c.precision, c.runtime)
+    name = c.card_name
     metric = task.selection_metric
     recorded = (evaluation or {}).get("precisions", {}).get(name, {})
     score = recorded.get("scores", {}).get(metric)
@@ -121,8 +136,7 @@ def candidates(
     for candidate in runnable(folder):
         why = refusal(evaluation, task, candidate)
         if why:
-            name = serving_name(candidate.precision, candidate.runtime)
-            _note(f"{task.name}: {name} not used, as {why}")
+            _note(f"{task.name}: {candidate.card_name} not used, as {why}")
         else:
             found.append(candidate)
     return found

@@ -22,13 +22,17 @@ class ServingConfig:
             torch only); int8 (weight matrices and the encoder RNN quantized to
             8 bits, activations quantized on the fly: dynamic quantization);
             auto (the fastest of those on this CPU within 0.3 of fp32's score,
-            runtime included: ``s2s_hub.serving.auto``).
+            runtime and shortlist included: ``s2s_hub.serving.auto``).
         runtime: torch (the ``Seq2Seq`` module) or onnxruntime (the encoder and
             decoder-step graphs that ``s2s-hub export --onnx`` writes).
+        shortlist: score only each batch's shortlist of target tokens, from the
+            model folder's ``shortlist.safetensors`` (``s2s-hub shortlist``;
+            onnxruntime only: ``s2s_hub.serving.shortlist``).
     """
 
     precision: str = "fp32"
     runtime: str = "torch"
+    shortlist: bool = False
 
     def __post_init__(self) -> None:
         problems = list(self._problems())
@@ -46,11 +50,16 @@ class ServingConfig:
         elif self.runtime == "onnxruntime" and self.precision == "bf16":
             # ONNX Runtime's CPU kernels have no bfloat16 LSTM, Gemm or MatMul
             yield "precision bf16 needs runtime torch (onnxruntime serves fp32, int8)"
+        if self.shortlist and self.precision == AUTO:
+            yield "precision auto chooses whether to serve the shortlist as well"
+        elif self.shortlist and self.runtime != "onnxruntime":
+            yield "a shortlist needs runtime onnxruntime (its step graph takes it)"
 
 
-def serving_name(precision: str, runtime: str) -> str:
+def serving_name(precision: str, runtime: str, shortlist: bool = False) -> str:
     """How a model card's ``precisions`` name a way of serving: the precision
-    (``int8``), after the runtime when that is not torch (``onnxruntime-int8``).
+    (``int8``), after the runtime when that is not torch (``onnxruntime-int8``),
+    and before ``-shortlist`` when the output layer scores a shortlist.
 
     torch int8 on a CPU with AMX is a path of its own, ``int8-amx``: there rows in
     batches run oneDNN's kernel (``int8_linear.TwoKernelLinear``), whose float
@@ -60,5 +69,5 @@ def serving_name(precision: str, runtime: str) -> str:
     and ``auto`` reads, the score of the path this CPU runs.
     """
     if runtime != "torch":
-        return f"{runtime}-{precision}"
+        return f"{runtime}-{precision}" + ("-shortlist" if shortlist else "")
     return f"{precision}-amx" if precision == "int8" and native_amx() else precision

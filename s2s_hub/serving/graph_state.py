@@ -49,11 +49,14 @@ class GraphState:
         arrays: every state input of the step graph.
         layout: which of them have a row per hypothesis, which per sentence.
         step: index of the target position the next step produces.
+        vocabulary: the batch's shortlist, whose places the graph scores
+            (``shortlist_graph``); None where it scores the whole vocabulary.
     """
 
     arrays: dict[str, np.ndarray]
     layout: StateLayout
     step: int = 0
+    vocabulary: np.ndarray | None = None
 
     def reorder(self, index: Tensor) -> GraphState:
         """``SearchState.reorder``: the per-sentence arrays stay as they are."""
@@ -72,7 +75,8 @@ class GraphState:
     def stepped(self, carried: dict[str, np.ndarray]) -> GraphState:
         """The state after a step whose ``next_*`` outputs are ``carried``, by
         the input name they replace."""
-        return GraphState(self.arrays | carried, self.layout, self.step + 1)
+        arrays = self.arrays | carried
+        return GraphState(arrays, self.layout, self.step + 1, self.vocabulary)
 
     def _take(self, rows: np.ndarray, sentences: np.ndarray | None) -> GraphState:
         arrays = dict(self.arrays)
@@ -81,4 +85,4 @@ class GraphState:
         if sentences is not None:
             for name in self.layout.sentences:
                 arrays[name] = arrays[name].take(sentences, 0)
-        return GraphState(arrays, self.layout, self.step)
+        return GraphState(arrays, self.layout, self.step, self.vocabulary)

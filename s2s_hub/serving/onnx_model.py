@@ -15,6 +15,7 @@ import functools
 import logging
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -27,6 +28,8 @@ from s2s_hub.search.candidates import Candidates, Extensions, counts, top_candid
 from s2s_hub.serving import transformer_graphs
 from s2s_hub.serving.cpu import native_int8_dot
 from s2s_hub.serving.graph_state import GraphState, StateLayout
+from s2s_hub.serving.shortlist import Shortlist
+from s2s_hub.serving.shortlist_graph import Shortlisted, open_output_layer
 from s2s_hub.serving.signatures import (
     CANDIDATE_INPUTS,
     CANDIDATE_OUTPUTS,
@@ -35,6 +38,9 @@ from s2s_hub.serving.signatures import (
     encoder_outputs,
     step_outputs,
 )
+
+if TYPE_CHECKING:
+    import onnx
 
 
 def _onnxruntime():
@@ -57,16 +63,23 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
     """
 
     def __init__(
-        self, config: Seq2SeqConfig, encoder, decoder_step, streams: int = 1
+        self,
+        config: Seq2SeqConfig,
+        encoder,
+        decoder_step,
+        streams: int = 1,
+        shortlist: Shortlisted | None = None,
     ) -> None:
         """``encoder`` and ``decoder_step``: ``onnxruntime.InferenceSession``s of
         the two graphs; ``streams``: how many batches ``Predictor`` decodes at
-        once, each call on its own thread."""
+        once, each call on its own thread; ``shortlist``: the output layer a
+        step graph of ``shortlist_graph`` scores a batch's shortlist with."""
         super().__init__()
         self.config = config
         self.encoder_session = encoder
         self.step_session = decoder_step
         self.streams = streams
+        self.shortlist = shortlist
         # the exporter drops inputs a graph does not read (the step index without
         # local-m attention, the source ids without the copy gate)
         inputs = decoder_step.get_inputs()
@@ -90,10 +103,16 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
 
     @classmethod
     def load(
-        cls, folder: str | Path, config: Seq2SeqConfig, precision: str = "fp32"
+        cls,
+        folder: str | Path,
+        config: Seq2SeqConfig,
+        precision: str = "fp32",
+        shortlist: Shortlist | None = None,
     ) -> OnnxSeq2Seq:
         """The graphs in ``folder``; ``precision`` int8 quantizes their weight
-        matrices and LSTM as they are loaded (ONNX Runtime's dynamic quantization).
+        matrices and LSTM as they are loaded (ONNX Runtime's dynamic quantization);
+        with a ``shortlist``, the step graph scores each batch's shortlist only
+        (``shortlist_graph``).
 
         Each call computes on the thread that makes it, and the cores torch has at
         this call (``torch.set_num_threads``) decode as many batches at once
@@ -117,26 +136,45 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        graphs = [folder / ENCODER_ONNX_FILE, folder / DECODER_STEP_ONNX_FILE]
+        shortlisted = None
+        if shortlist is not None:
+            graphs[1], layer = open_output_layer(graphs[1])
+            shortlisted = Shortlisted(shortlist, layer)
         sessions = []
-        for name in (ENCODER_ONNX_FILE, DECODER_STEP_ONNX_FILE):
-            graph = folder / name
+        for graph in graphs:
             if precision == "int8":
                 graph = quantize_graph(graph)
+            elif not isinstance(graph, Path):
+                graph = graph.SerializeToString()
             sessions.append(
                 ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
             )
-        return cls(config, *sessions, streams=torch.get_num_threads())
+        streams = torch.get_num_threads()
+        return cls(config, *sessions, streams=streams, shortlist=shortlisted)
 
     def encode(self, src: Tensor, src_lengths: Tensor) -> GraphState:
         """``Seq2Seq.encode``: the decoder's initial state of ``src`` (batch,
         src_len)."""
+        return self._encoded(src, src_lengths, src)
+
+    def _encoded(self, src: Tensor, src_lengths: Tensor, tokens: Tensor) -> GraphState:
+        """``encode``, with a shortlist of ``tokens`` (the source, or the source
+        and the targets that ``forward`` scores)."""
         arrays = _arrays(self.encoder_session, encoder_inputs(src, src_lengths))
         encoded = dict(zip(encoder_outputs(self.config), arrays, strict=True))
         encoded["source"] = src.contiguous().numpy()
         if self.config.arch == "transformer":
             encoded |= self._empty(src.size(0))
-        names = (*self._layout.rows, *self._layout.sentences)
-        return GraphState({name: encoded[name] for name in names}, self._layout)
+        names = [*self._layout.rows, *self._layout.sentences]
+        vocabulary = None
+        if self.shortlist is not None:
+            vocabulary, selected = self.shortlist.inputs(tokens.numpy())
+            encoded |= selected
+            encoded["source"] = np.searchsorted(vocabulary, encoded["source"])
+            names += selected
+        state = {name: encoded[name] for name in names}
+        return GraphState(state, self._layout, vocabulary=vocabulary)
 
     def step(
         self, prev_tokens: Tensor, state: GraphState
@@ -144,11 +182,15 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         """``Seq2Seq.step``: log-probabilities (rows, vocab) and attention
         (rows, src_len) of the token after ``prev_tokens`` (rows,), and the next
         state."""
-        arrays, next_state = self._step(
+        (log_probs, attention), next_state = self._step(
             prev_tokens, state, self._unranked, ("log_probs", "attention")
         )
-        log_probs, attention = map(torch.from_numpy, arrays)
-        return log_probs, attention, next_state
+        if state.vocabulary is not None:  # -inf beyond the shortlist
+            scored = log_probs
+            log_probs = np.full((len(scored), self.config.tgt_vocab_size), -np.inf)
+            log_probs[:, state.vocabulary] = scored
+            log_probs = log_probs.astype(np.float32)
+        return torch.from_numpy(log_probs), torch.from_numpy(attention), next_state
 
     def step_candidates(
         self, prev_tokens: Tensor, state: GraphState, scores: Tensor, count: int
@@ -164,7 +206,9 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             log_probs, attention, next_state = self.step(prev_tokens, state)
             chosen = top_candidates(scores, log_probs, count, self.eos_id)
             return chosen, attention, next_state
-        best, kept = counts(count, scores.size(1), self.config.tgt_vocab_size)
+        vocabulary = state.vocabulary
+        size = self.config.tgt_vocab_size if vocabulary is None else len(vocabulary)
+        best, kept = counts(count, scores.size(1), size)
         ranking = {
             CANDIDATE_INPUTS[0]: scores.contiguous().numpy(),
             CANDIDATE_INPUTS[1]: _count(best),
@@ -174,6 +218,8 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         (attention, *arrays), next_state = self._step(
             prev_tokens, state, ranking, wanted
         )
+        if vocabulary is not None:  # places in the shortlist to token ids
+            arrays[2], arrays[-1] = vocabulary[arrays[2]], vocabulary[arrays[-1]]
         growing, extensions = arrays[:3], arrays[3:]
         chosen = Candidates(Extensions(*map(torch.from_numpy, growing)))
         ends = extensions[-1] == self.eos_id
@@ -206,7 +252,7 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         """Teacher-forced log-probabilities, which serve as logits, for
         bos-prefixed ``tgt_in`` (batch, tgt_len), one step at a time
         (``Predictor.score``: perplexity, ranking)."""
-        state = self.encode(src, src_lengths)
+        state = self._encoded(src, src_lengths, torch.cat([src, tgt_in], 1))
         log_probs, attention = [], []
         for tokens in tgt_in.unbind(dim=1):
             step_log_probs, step_attention, state = self.step(tokens, state)
@@ -237,13 +283,15 @@ _UNRANKED = {
 }
 
 
-def quantize_graph(graph: Path) -> bytes:
-    """``graph`` with int8 weight matrices and LSTM (dynamic quantization, one
-    scale per output row), as the bytes of an ONNX model.
+def quantize_graph(graph: Path | onnx.ModelProto) -> bytes:
+    """``graph`` (a file or a model) with int8 weight matrices and LSTM (dynamic
+    quantization, one scale per output row), as the bytes of an ONNX model.
 
     What stays fp32: products of two activations (attention scores and contexts:
-    ``MatMulConstBOnly``) and products with a weight vector (additive attention's
-    ``v``, which ONNX Runtime cannot quantize per row either). The decoder's
+    ``MatMulConstBOnly``), products with a weight vector (additive attention's
+    ``v``, which ONNX Runtime cannot quantize per row either) and products with a
+    weight given as an input (a shortlist's output layer, ``shortlist_graph``:
+    quantized at every call, it would cost more than it saves). The decoder's
     ``combine`` is quantized on every CPU: ONNX Runtime gives activations all 8
     bits and, on a CPU without int8 dot products (``native_int8_dot``), weights
     7, where 8 would saturate; on the translation model the graphs' test BLEU
@@ -252,19 +300,21 @@ def quantize_graph(graph: Path) -> bytes:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = onnx.load(graph)
-    # a vector, or a matrix of one column (additive attention's v)
-    vectors = {w.name for w in model.graph.initializer if list(w.dims)[1:] in ([], [1])}
-    products_with_vectors = [
+    model = graph if isinstance(graph, onnx.ModelProto) else onnx.load(graph)
+    weights = {w.name: list(w.dims) for w in model.graph.initializer}
+    # products with a vector or a one-column matrix (additive attention's v), or
+    # with a weight given as an input
+    left = [
         node.name
         for node in model.graph.node
-        if node.op_type == "MatMul" and node.input[1] in vectors
+        if node.op_type in ("MatMul", "Gemm")
+        and (node.input[1] not in weights or weights[node.input[1]][1:] in ([], [1]))
     ]
     root = logging.getLogger()
     root.addFilter(_quantizer_notes)
     try:
         with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / graph.name
+            output = Path(folder) / "quantized.onnx"
             quantize_dynamic(
                 model,
                 output,
@@ -272,7 +322,7 @@ def quantize_graph(graph: Path) -> bytes:
                 reduce_range=not native_int8_dot(),
                 weight_type=QuantType.QInt8,
                 op_types_to_quantize=["MatMul", "Gemm", "LSTM"],
-                nodes_to_exclude=products_with_vectors,
+                nodes_to_exclude=left,
                 extra_options={"MatMulConstBOnly": True},
             )
             return output.read_bytes()

@@ -18,6 +18,7 @@ from s2s_hub.serving.config import AUTO, ServingConfig
 from s2s_hub.serving.graph_cache import graph_folder
 from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 from s2s_hub.serving.precision import with_precision
+from s2s_hub.serving.shortlist import read_shortlist
 
 
 def served_model(
@@ -33,7 +34,7 @@ def served_model(
             or exports into the cache where it has none: ``graph_cache``) or the
             run's checkpoint file the model comes from.
         config: the model's architecture, which the graphs' inputs follow.
-        serving: the precision and runtime asked for.
+        serving: the precision, runtime and shortlist asked for.
         fp32: reads the fp32 torch model; for ONNX Runtime only to export graphs
             a folder lacks, so a model it serves holds no torch weights.
 
@@ -52,5 +53,6 @@ def served_model(
                 "FOLDER --onnx` and load FOLDER"
             )
         graphs = graph_folder(source, fp32)
-        return OnnxSeq2Seq.load(graphs, config, serving.precision)
+        shortlist = read_shortlist(source) if serving.shortlist else None
+        return OnnxSeq2Seq.load(graphs, config, serving.precision, shortlist)
     return with_precision(fp32(), serving.precision)
