@@ -70,7 +70,9 @@ the bar a model must clear to be worth using), decoding with:
 "this model" computes in fp32; "this model, int8" is the same model loaded with
 `precision="int8"`, and so for each such column ("int8-amx": int8 on a CPU with
 AMX, whose batches take oneDNN's kernel; "onnxruntime-int8": `runtime="onnxruntime"`
-in int8). `precision="auto"` serves one of
+in int8; "-shortlist": with `shortlist=True`, which scores each batch's shortlist of
+target tokens, not the whole vocabulary, so its perplexity is over fewer tokens).
+`precision="auto"` serves one of
 them where its {{ metric }} is within {{ tolerance }} of fp32's and it answers faster on
 the CPU at hand.
 {%- endif %}
