@@ -85,12 +85,13 @@ RESULTS = BENCH / "results/serving"
 
 @dataclasses.dataclass(frozen=True)
 class Variant:
-    """How a variant loads: ``load(..., precision=, runtime=)``, and for torch int8
-    the quantized engine to set first (None: torch's default)."""
+    """How a variant loads: ``load(..., precision=, runtime=, shortlist=)``, and
+    for torch int8 the quantized engine to set first (None: torch's default)."""
 
     precision: str
     runtime: str = "torch"
     engine: str | None = None
+    shortlist: bool = False
 
 
 VARIANTS = {
@@ -102,12 +103,22 @@ VARIANTS = {
     "int8-onednn": Variant("int8", engine="onednn"),
     "onnx-fp32": Variant("fp32", "onnxruntime"),
     "onnx-int8": Variant("int8", "onnxruntime"),
+    # the output layer over each batch's shortlist (the folder's shortlist file)
+    "onnx-int8-shortlist": Variant("int8", "onnxruntime", shortlist=True),
     # what the demo serves: the fastest path the card allows, timed at load
     "auto": Variant("auto"),
 }
 #: what a run measures unless --variants says: the engines are a comparison to run
 #: on purpose (each costs a full int8 run)
-DEFAULT_VARIANTS = ("fp32", "bf16", "int8", "onnx-fp32", "onnx-int8", "auto")
+DEFAULT_VARIANTS = (
+    "fp32",
+    "bf16",
+    "int8",
+    "onnx-fp32",
+    "onnx-int8",
+    "onnx-int8-shortlist",
+    "auto",
+)
 BATCH_THREADS = 2
 # figure, label, format; ratio rows divide by fp32's figure
 ROWS = [
@@ -209,7 +220,10 @@ def worker(spec: dict[str, Any], records: Records) -> None:
         torch.backends.quantized.engine = variant.engine
     torch.set_num_threads(spec["latency_threads"])
     before = _rss_gib(os.getpid())
-    predictor = load(spec["folder"], precision=precision, runtime=runtime)
+    shortlist = variant.shortlist
+    predictor = load(
+        spec["folder"], precision=precision, runtime=runtime, shortlist=shortlist
+    )
     figures = {
         "load_rss_mib": round((_rss_gib(os.getpid()) - before) * 1024, 1),
         "size_mib": round(_size_bytes(predictor, spec) / 2**20, 2),
@@ -241,9 +255,8 @@ def worker(spec: dict[str, Any], records: Records) -> None:
         records.write("latency", method=name, **latency)
     torch.set_num_threads(BATCH_THREADS)
     if served.runtime == "onnxruntime":  # its streams are the threads at load
-        predictor = load(
-            spec["folder"], precision=served.precision, runtime=served.runtime
-        )
+        serving = dataclasses.asdict(served)
+        predictor = load(spec["folder"], **serving)
     predictor.predict(sources[:2], beam)  # warm-up at this thread count
     started = time.perf_counter()
     outputs = predictor.predict(sources, beam, batch_size=64)
