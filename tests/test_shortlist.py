@@ -10,25 +10,23 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 import torch
 
 from s2s_hub.cli.main import main
-from s2s_hub.files import DECODER_STEP_ONNX_FILE, SHORTLIST_FILE
+from s2s_hub.files import SHORTLIST_FILE
 from s2s_hub.hub import load
 from s2s_hub.serving import ServingConfig
 from s2s_hub.serving.auto import candidates
 from s2s_hub.serving.config import serving_name
 from s2s_hub.serving.graphs import export_onnx
-from s2s_hub.serving.onnx_model import OnnxSeq2Seq, quantize_graph
+from s2s_hub.serving.onnx_model import OnnxSeq2Seq
 from s2s_hub.serving.shortlist import (
     PAD,
     Shortlist,
     build_shortlist,
     read_shortlist,
 )
-from s2s_hub.serving.shortlist_graph import OUTPUT_INPUTS, open_output_layer
 from tests.test_auto_precision import REVERSE, card
 from tests.test_copy import tiny
 from tests.test_onnx_model import BEAM, GREEDY, LENGTHS, SRC, TGT_IN, tokens
@@ -114,7 +112,7 @@ def test_onnx_runtime_over_a_shortlist_decodes_as_torch_with_the_rest_masked(
     assert torch.isinf(log_probs[:, 10]).all()
 
 
-def test_a_shortlist_of_every_token_changes_nothing_and_int8_keeps_it_fp32(
+def test_a_shortlist_of_every_token_changes_nothing_and_int8_slices_int8(
     tmp_path,
 ):
     model = tiny("bahdanau")
@@ -124,12 +122,11 @@ def test_a_shortlist_of_every_token_changes_nothing_and_int8_keeps_it_fp32(
         plain = OnnxSeq2Seq.load(tmp_path, model.config, precision)
         listed = OnnxSeq2Seq.load(tmp_path, model.config, precision, whole)
         assert tokens(listed, BEAM) == tokens(plain, BEAM)
-    graph, _ = open_output_layer(tmp_path / DECODER_STEP_ONNX_FILE)
-    quantized = onnx.load_from_string(quantize_graph(graph))
-    (reader,) = [n for n in quantized.graph.node if OUTPUT_INPUTS[0] in n.input]
-    # an input's weight is not quantized at every call, nor transposed
-    assert reader.op_type == "MatMul"
-    assert "MatMulInteger" in {n.op_type for n in quantized.graph.node}
+    # int8 takes slices of the weight as the int8 graph quantized it
+    layer = listed.shortlist.layer
+    assert {array.dtype for array, _ in layer.values()} >= {np.dtype("int8")}
+    inputs = {node.name: node.type for node in listed.step_session.get_inputs()}
+    assert all(name in inputs for name in layer)
 
 
 def test_teacher_forced_scores_keep_the_targets_outside_the_shortlist(tmp_path):

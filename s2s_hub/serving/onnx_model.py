@@ -15,7 +15,6 @@ import functools
 import logging
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -38,9 +37,6 @@ from s2s_hub.serving.signatures import (
     encoder_outputs,
     step_outputs,
 )
-
-if TYPE_CHECKING:
-    import onnx
 
 
 def _onnxruntime():
@@ -136,20 +132,14 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        graphs = [folder / ENCODER_ONNX_FILE, folder / DECODER_STEP_ONNX_FILE]
-        shortlisted = None
-        if shortlist is not None:
-            graphs[1], layer = open_output_layer(graphs[1])
-            shortlisted = Shortlisted(shortlist, layer)
-        sessions = []
-        for graph in graphs:
-            if precision == "int8":
-                graph = quantize_graph(graph)
-            elif not isinstance(graph, Path):
-                graph = graph.SerializeToString()
-            sessions.append(
-                ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-            )
+        encoder = folder / ENCODER_ONNX_FILE
+        if precision == "int8":
+            encoder = quantize_graph(encoder)
+        step, shortlisted = _step_graph(folder, config, precision, shortlist)
+        sessions = [
+            ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+            for graph in (encoder, step)
+        ]
         streams = torch.get_num_threads()
         return cls(config, *sessions, streams=streams, shortlist=shortlisted)
 
@@ -186,10 +176,9 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
             prev_tokens, state, self._unranked, ("log_probs", "attention")
         )
         if state.vocabulary is not None:  # -inf beyond the shortlist
-            scored = log_probs
-            log_probs = np.full((len(scored), self.config.tgt_vocab_size), -np.inf)
+            scored, shape = log_probs, (len(log_probs), self.config.tgt_vocab_size)
+            log_probs = np.full(shape, -np.inf, dtype=np.float32)
             log_probs[:, state.vocabulary] = scored
-            log_probs = log_probs.astype(np.float32)
         return torch.from_numpy(log_probs), torch.from_numpy(attention), next_state
 
     def step_candidates(
@@ -261,6 +250,27 @@ class OnnxSeq2Seq(nn.Module, ConfigTokenIds):
         return Seq2SeqOutput(torch.stack(log_probs, 1), torch.stack(attention, 1))
 
 
+def _step_graph(
+    folder: Path, config: Seq2SeqConfig, precision: str, shortlist: Shortlist | None
+) -> tuple[Path | bytes, Shortlisted | None]:
+    """The step graph ``OnnxSeq2Seq.load`` runs, and with a ``shortlist`` the
+    output layer's tensors it takes slices of (``shortlist_graph``: the graph's
+    are made inputs after quantization, so that int8 scores a token alike with
+    or without a shortlist)."""
+    graph = folder / DECODER_STEP_ONNX_FILE
+    if precision == "int8":
+        graph = quantize_graph(graph)
+    if shortlist is None:
+        return graph, None
+    import onnx
+
+    model = (
+        onnx.load_from_string(graph) if isinstance(graph, bytes) else onnx.load(graph)
+    )
+    layer = open_output_layer(model, config.tgt_vocab_size)
+    return model.SerializeToString(), Shortlisted(shortlist, layer)
+
+
 def _arrays(session, inputs: dict[str, Tensor]) -> list[np.ndarray]:
     """Run an ONNX Runtime session on torch tensors; its outputs as the arrays
     it returns (``numpy()`` shares a tensor's memory: a sliced input is made
@@ -283,15 +293,13 @@ _UNRANKED = {
 }
 
 
-def quantize_graph(graph: Path | onnx.ModelProto) -> bytes:
-    """``graph`` (a file or a model) with int8 weight matrices and LSTM (dynamic
-    quantization, one scale per output row), as the bytes of an ONNX model.
+def quantize_graph(graph: Path) -> bytes:
+    """``graph`` with int8 weight matrices and LSTM (dynamic quantization, one
+    scale per output row), as the bytes of an ONNX model.
 
     What stays fp32: products of two activations (attention scores and contexts:
-    ``MatMulConstBOnly``), products with a weight vector (additive attention's
-    ``v``, which ONNX Runtime cannot quantize per row either) and products with a
-    weight given as an input (a shortlist's output layer, ``shortlist_graph``:
-    quantized at every call, it would cost more than it saves). The decoder's
+    ``MatMulConstBOnly``) and products with a weight vector (additive attention's
+    ``v``, which ONNX Runtime cannot quantize per row either). The decoder's
     ``combine`` is quantized on every CPU: ONNX Runtime gives activations all 8
     bits and, on a CPU without int8 dot products (``native_int8_dot``), weights
     7, where 8 would saturate; on the translation model the graphs' test BLEU
@@ -300,21 +308,19 @@ def quantize_graph(graph: Path | onnx.ModelProto) -> bytes:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    model = graph if isinstance(graph, onnx.ModelProto) else onnx.load(graph)
-    weights = {w.name: list(w.dims) for w in model.graph.initializer}
-    # products with a vector or a one-column matrix (additive attention's v), or
-    # with a weight given as an input
-    left = [
+    model = onnx.load(graph)
+    # a vector, or a matrix of one column (additive attention's v)
+    vectors = {w.name for w in model.graph.initializer if list(w.dims)[1:] in ([], [1])}
+    products_with_vectors = [
         node.name
         for node in model.graph.node
-        if node.op_type in ("MatMul", "Gemm")
-        and (node.input[1] not in weights or weights[node.input[1]][1:] in ([], [1]))
+        if node.op_type == "MatMul" and node.input[1] in vectors
     ]
     root = logging.getLogger()
     root.addFilter(_quantizer_notes)
     try:
         with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / "quantized.onnx"
+            output = Path(folder) / graph.name
             quantize_dynamic(
                 model,
                 output,
@@ -322,7 +328,7 @@ def quantize_graph(graph: Path | onnx.ModelProto) -> bytes:
                 reduce_range=not native_int8_dot(),
                 weight_type=QuantType.QInt8,
                 op_types_to_quantize=["MatMul", "Gemm", "LSTM"],
-                nodes_to_exclude=left,
+                nodes_to_exclude=products_with_vectors,
                 extra_options={"MatMulConstBOnly": True},
             )
             return output.read_bytes()

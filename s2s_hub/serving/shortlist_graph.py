@@ -1,19 +1,20 @@
 """The step graph with its output layer read from inputs, for a shortlist.
 
 ``shortlist.Shortlist`` picks a batch's target tokens; the step graph then
-scores only those: its output layer's weight and bias become the inputs
-``OUTPUT_INPUTS`` (the shortlist's rows of them, given once a batch), and every
-vocabulary axis after it, log-softmax, the copy gate's scatter and beam search's
-top-k, has the shortlist's length. The graph sees places in the shortlist where
-it saw token ids: the source ids it copies are given as places, and its
-candidates' tokens come back as places. A special token's place is its id
+scores only those: the output layer's tensors (fp32: weight and bias; int8: the
+quantized weight, its scales and zero points, and the bias) become inputs, given
+once a batch as the shortlist's slices of them, and every vocabulary axis after
+the layer, log-softmax, the copy gate's scatter and beam search's top-k, has the
+shortlist's length. Done after quantization, an int8 shortlist scores each token
+as the int8 graph does. The graph sees places in the shortlist where it saw
+token ids: the source ids it copies are given as places, and its candidates'
+tokens come back as places. A special token's place is its id
 (``Shortlist.kept``), so the graph's end-of-sentence checks hold unchanged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,98 +24,62 @@ from s2s_hub.serving.shortlist import Shortlist
 if TYPE_CHECKING:
     import onnx
 
-#: the step graph's inputs for the shortlist's rows of the output layer
-OUTPUT_INPUTS = ("output_weight", "output_bias")
-
-
-@dataclass(frozen=True)
-class OutputLayer:
-    """The full output layer of a step graph, whose rows a shortlist takes.
-
-    Attributes:
-        weight: (vocab, hidden), as ``nn.Linear`` holds it.
-        bias: (vocab,).
-    """
-
-    weight: np.ndarray
-    bias: np.ndarray
+#: the parameters of the output layer, as the exporter names its tensors
+OUTPUT_LAYER = "model.output_layer."
 
 
 @dataclass(frozen=True)
 class Shortlisted:
-    """A model's shortlist and the output layer it selects rows of."""
+    """A model's shortlist and the output layer's tensors it takes slices of.
+
+    Attributes:
+        shortlist: the target tokens a batch may produce.
+        layer: each tensor of the output layer by input name, with its
+            vocabulary axis.
+    """
 
     shortlist: Shortlist
-    layer: OutputLayer
+    layer: dict[str, tuple[np.ndarray, int]]
 
     def inputs(self, tokens: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """The shortlist of a batch's ``tokens`` and its ``OUTPUT_INPUTS``."""
+        """The shortlist of a batch's ``tokens`` and the output layer's inputs."""
         ids = self.shortlist.ids(tokens)
-        columns = (self.layer.weight[ids].T.copy(), self.layer.bias[ids])
-        return ids, dict(zip(OUTPUT_INPUTS, columns, strict=True))
+        return ids, {
+            name: array.take(ids, axis) for name, (array, axis) in self.layer.items()
+        }
 
 
-def open_output_layer(path: Path) -> tuple[onnx.ModelProto, OutputLayer]:
-    """The step graph at ``path`` with its output layer's weight and bias as
-    inputs (an ``onnx.ModelProto``), and that layer.
+def open_output_layer(
+    model: onnx.ModelProto, vocab_size: int
+) -> dict[str, tuple[np.ndarray, int]]:
+    """Make the output layer's tensors of the step graph ``model`` its inputs,
+    in place, with a ``vocabulary`` axis for the ``vocab_size`` one; the tensors
+    and their vocabulary axes, by name.
 
     Raises:
-        ValueError: the graph's output layer is not one ``Gemm`` of the
-            ``output_layer`` module's weight (the Transformer's graphs).
+        ValueError: the graph has no output layer of that size.
     """
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import helper, numpy_helper
 
-    model = onnx.load(path)
     graph = model.graph
-    initializers = {tensor.name: tensor for tensor in graph.initializer}
-    gemm = next(
-        (
-            node
-            for node in graph.node
-            if node.op_type == "Gemm" and node.name.startswith("/output_layer/")
-        ),
-        None,
-    )
-    plain = gemm is not None and [
-        (a.name, helper.get_attribute_value(a)) for a in gemm.attribute
-    ] in ([("alpha", 1.0), ("beta", 1.0), ("transB", 1)], [("transB", 1)])
-    if not plain or any(name not in initializers for name in gemm.input[1:]):
+    layer = {}
+    for tensor in list(graph.initializer):
+        dims = list(tensor.dims)
+        if tensor.name.startswith(OUTPUT_LAYER) and vocab_size in dims:
+            axis = dims.index(vocab_size)
+            layer[tensor.name] = numpy_helper.to_array(tensor), axis
+            dims[axis] = "vocabulary"
+            graph.initializer.remove(tensor)
+            graph.input.append(
+                helper.make_tensor_value_info(tensor.name, tensor.data_type, dims)
+            )
+    if not layer:
         raise ValueError(
-            f"{path}: no Gemm of the output layer's weight and bias, which a "
-            "shortlist replaces (the RNN's step graph has one)"
+            f"the step graph has no {OUTPUT_LAYER}* tensor of {vocab_size} rows, "
+            "which a shortlist takes rows of"
         )
-    weight, bias = (initializers[name] for name in gemm.input[1:])
-    layer = OutputLayer(numpy_helper.to_array(weight), numpy_helper.to_array(bias))
-    graph.initializer.remove(weight)
-    graph.initializer.remove(bias)
-    # a product and a sum, not a Gemm of the weight (vocabulary, hidden): ONNX
-    # Runtime's quantizer turns that into a transpose at every step
-    logits = gemm.output[0]
-    products = helper.make_node(
-        "MatMul", [gemm.input[0], OUTPUT_INPUTS[0]], [f"{logits}_product"]
-    )
-    with_bias = helper.make_node(
-        "Add", [products.output[0], OUTPUT_INPUTS[1]], [logits]
-    )
-    place = list(graph.node).index(gemm)
-    graph.node.remove(gemm)
-    graph.node.insert(place, with_bias)
-    graph.node.insert(place, products)
-    hidden = layer.weight.shape[1]
-    graph.input.extend(
-        [
-            helper.make_tensor_value_info(
-                OUTPUT_INPUTS[0], TensorProto.FLOAT, [hidden, "vocabulary"]
-            ),
-            helper.make_tensor_value_info(
-                OUTPUT_INPUTS[1], TensorProto.FLOAT, ["vocabulary"]
-            ),
-        ]
-    )
     for output in graph.output:
         for axis in output.type.tensor_type.shape.dim:
-            if axis.dim_value == len(layer.bias):
+            if axis.dim_value == vocab_size:
                 axis.dim_param = "vocabulary"
-    onnx.checker.check_model(model)
-    return model, layer
+    return layer
