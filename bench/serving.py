@@ -230,7 +230,8 @@ def worker(spec: dict[str, Any], records: Records) -> None:
     }
     served = predictor.serving  # what auto chose; the variant's own otherwise
     if precision == "auto":
-        figures["served_as"] = f"{served.precision} {served.runtime}"
+        shortlist = " shortlist" if served.shortlist else ""
+        figures["served_as"] = f"{served.precision} {served.runtime}{shortlist}"
     if (served.precision, served.runtime) == ("int8", "torch"):
         figures["quantized_engine"] = torch.backends.quantized.engine
     records.write("model", **figures)
