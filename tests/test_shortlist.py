@@ -30,6 +30,7 @@ from s2s_hub.serving.shortlist import (
 from tests.test_auto_precision import REVERSE, card
 from tests.test_copy import tiny
 from tests.test_onnx_model import BEAM, GREEDY, LENGTHS, SRC, TGT_IN, tokens
+from tests.test_transformer import tiny as transformer
 
 pytest.importorskip("onnxruntime")
 torch.set_num_threads(1)
@@ -90,17 +91,24 @@ def shortlist_of(ids: list[int]) -> Shortlist:
     return Shortlist(np.full((13, 1), PAD), np.array(ids))
 
 
-@pytest.mark.parametrize("copy", [True, False])
+MODELS = {
+    "rnn with copy": lambda: tiny("bahdanau"),
+    "rnn": lambda: tiny("bahdanau", copy=False),
+    "transformer": lambda: transformer(tgt_vocab_size=13, src_vocab_size=13),
+}
+
+
+@pytest.mark.parametrize("model_name", MODELS)
 def test_onnx_runtime_over_a_shortlist_decodes_as_torch_with_the_rest_masked(
-    copy, tmp_path
+    model_name, tmp_path
 ):
-    model = tiny("bahdanau", copy=copy)
+    model = MODELS[model_name]()
     export_onnx(model, tmp_path)
     kept = [0, 1, 2, 3, 11, 12]  # and the sources' own tokens: 4-9
     runtime = OnnxSeq2Seq.load(tmp_path, model.config, shortlist=shortlist_of(kept))
     ids = np.union1d(kept, SRC.numpy())
     assert 10 not in ids  # so places and token ids differ after 9
-    reference = masked(tiny("bahdanau", copy=copy), ids)
+    reference = masked(MODELS[model_name](), ids)
     for config in (GREEDY, BEAM):
         assert tokens(runtime, config) == tokens(reference, config)
     # a step's log-probabilities: the shortlist's, -inf elsewhere
@@ -110,6 +118,13 @@ def test_onnx_runtime_over_a_shortlist_decodes_as_torch_with_the_rest_masked(
         expected, _, _ = reference.step(TGT_IN[:, 0], reference.encode(SRC, LENGTHS))
     torch.testing.assert_close(log_probs, expected, atol=1e-5, rtol=1e-4)
     assert torch.isinf(log_probs[:, 10]).all()
+
+
+def test_an_output_layer_tied_to_the_embedding_in_the_graph_is_refused(tmp_path):
+    model = transformer(tgt_vocab_size=13, src_vocab_size=13, tie_embeddings=True)
+    export_onnx(model, tmp_path)
+    with pytest.raises(ValueError, match="no weight of its own"):
+        OnnxSeq2Seq.load(tmp_path, model.config, shortlist=shortlist_of([0, 1]))
 
 
 def test_a_shortlist_of_every_token_changes_nothing_and_int8_slices_int8(

@@ -24,8 +24,8 @@ from s2s_hub.serving.shortlist import Shortlist
 if TYPE_CHECKING:
     import onnx
 
-#: the parameters of the output layer, as the exporter names its tensors
-OUTPUT_LAYER = "model.output_layer."
+#: the output layer's nodes, as the exporter names them
+OUTPUT_NODES = "/output_layer/"
 
 
 @dataclass(frozen=True)
@@ -57,29 +57,49 @@ def open_output_layer(
     and their vocabulary axes, by name.
 
     Raises:
-        ValueError: the graph has no output layer of that size.
+        ValueError: the graph has no output layer of that size, or shares its
+            weight with another node (embeddings tied in the graph).
     """
     from onnx import helper, numpy_helper
 
     graph = model.graph
+    initializers = {tensor.name: tensor for tensor in graph.initializer}
     layer = {}
-    for tensor in list(graph.initializer):
+    for name in _layer_tensors(graph, vocab_size):
+        tensor = initializers[name]
         dims = list(tensor.dims)
-        if tensor.name.startswith(OUTPUT_LAYER) and vocab_size in dims:
-            axis = dims.index(vocab_size)
-            layer[tensor.name] = numpy_helper.to_array(tensor), axis
-            dims[axis] = "vocabulary"
-            graph.initializer.remove(tensor)
-            graph.input.append(
-                helper.make_tensor_value_info(tensor.name, tensor.data_type, dims)
-            )
-    if not layer:
-        raise ValueError(
-            f"the step graph has no {OUTPUT_LAYER}* tensor of {vocab_size} rows, "
-            "which a shortlist takes rows of"
-        )
+        axis = dims.index(vocab_size)
+        layer[name] = numpy_helper.to_array(tensor), axis
+        dims[axis] = "vocabulary"
+        graph.initializer.remove(tensor)
+        graph.input.append(helper.make_tensor_value_info(name, tensor.data_type, dims))
     for output in graph.output:
         for axis in output.type.tensor_type.shape.dim:
             if axis.dim_value == vocab_size:
                 axis.dim_param = "vocabulary"
     return layer
+
+
+def _layer_tensors(graph, vocab_size: int) -> list[str]:
+    """The names of the output layer's tensors with a ``vocab_size`` axis; an
+    error where one is read beyond the layer or none is a weight matrix."""
+    sizes = {t.name: list(t.dims) for t in graph.initializer if vocab_size in t.dims}
+    readers: dict[str, set[str]] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers.setdefault(name, set()).add(node.name)
+    # the exporter names a module's nodes by its path
+    names = [
+        name
+        for name in sizes
+        if any(reader.startswith(OUTPUT_NODES) for reader in readers.get(name, ()))
+    ]
+    shared = [
+        n for n in names if not all(r.startswith(OUTPUT_NODES) for r in readers[n])
+    ]
+    if shared or not any(len(sizes[name]) == 2 for name in names):
+        raise ValueError(
+            "the step graph's output layer has no weight of its own with a row per "
+            f"token (shared: {shared}), which a shortlist takes rows of"
+        )
+    return names
