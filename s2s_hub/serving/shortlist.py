@@ -10,10 +10,12 @@ tokens (which the copy gate needs), the tokens each of them co-occurs with most
 in the training pairs, and the most frequent target tokens.
 
 Co-occurrence is scored by count-weighted pointwise mutual information,
-``c(s, t) * log(c(s, t) N / (c(s) c(t)))``, over the token sets of a pair: plain
-``p(t | s)`` ranks the tokens that follow every source token first (the
-translator's test BLEU fell 0.4 with 50 of them a token), and Dice ranks rare
-tokens high (shortlists 60% longer for the same BLEU).
+``c(s, t) * log(c(s, t) N / (c(s) c(t)))``, over the token sets of a pair. On
+the translator's first 400 dev pairs, in fp32 with the rest of the vocabulary
+masked, 50 tokens a source token: BLEU 21.84 with 314 tokens a sentence (the
+whole vocabulary: 21.28); plain ``p(t | s)``, which ranks first the tokens that
+follow every source token, 21.12; Dice, which ranks rare tokens high, 21.23 with
+shortlists 59% longer.
 """
 
 from __future__ import annotations
