@@ -90,8 +90,12 @@ def load_predictor(args: Namespace) -> Predictor:
     ``--runtime`` and ``--shortlist`` say."""
     from s2s_hub.hub import load
 
-    serving = {"precision": args.precision, "runtime": args.runtime}
-    return load(args.checkpoint, **serving, shortlist=args.shortlist)
+    return load(
+        args.checkpoint,
+        precision=args.precision,
+        runtime=args.runtime,
+        shortlist=args.shortlist,
+    )
 
 
 def decode_config(args: Namespace, default: DecodeConfig) -> DecodeConfig:

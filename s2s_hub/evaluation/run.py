@@ -6,7 +6,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, astuple, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from s2s_hub.data.pairs import Pair
 from s2s_hub.predictor import Predictor
@@ -131,7 +131,7 @@ def evaluate(
         baselines=entries,
         precision=predictor.serving.precision,
         runtime=predictor.serving.runtime,
-        path=serving_name(*astuple(predictor.serving)),
+        path=predictor.serving.name,
         parts=decoded.parts(parts),
         hypotheses=hypotheses,
     )

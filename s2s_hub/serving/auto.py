@@ -35,7 +35,7 @@ from s2s_hub.model import Seq2Seq, Seq2SeqConfig
 from s2s_hub.registry import Task
 from s2s_hub.search import DecodeConfig, decode
 from s2s_hub.serving.cache import REVISION, cache_root, fingerprint
-from s2s_hub.serving.config import ServingConfig, serving_name
+from s2s_hub.serving.config import ServingConfig
 from s2s_hub.serving.cpu import cpu_family, native_bf16
 from s2s_hub.serving.graph_cache import onnx_servable
 from s2s_hub.serving.served import served_model
@@ -74,7 +74,7 @@ class Candidate:
     @property
     def card_name(self) -> str:
         """The name of its scores on a card (``serving_name``)."""
-        return serving_name(self.precision, self.runtime, self.shortlist)
+        return self.serving.name
 
     @property
     def serving(self) -> ServingConfig:

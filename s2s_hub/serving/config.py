@@ -55,6 +55,11 @@ class ServingConfig:
         elif self.shortlist and self.runtime != "onnxruntime":
             yield "a shortlist needs runtime onnxruntime (its step graph takes it)"
 
+    @property
+    def name(self) -> str:
+        """The name a card gives its scores (``serving_name``)."""
+        return serving_name(self.precision, self.runtime, self.shortlist)
+
 
 def serving_name(precision: str, runtime: str, shortlist: bool = False) -> str:
     """How a model card's ``precisions`` name a way of serving: the precision

@@ -59,7 +59,7 @@ class Shortlist:
         which the copy gate scatters onto, and their candidates."""
         present = np.unique(source)
         brought = self.candidates[present].ravel()
-        ids = np.union1d(np.union1d(self.kept, present), brought)
+        ids = np.unique(np.concatenate([self.kept, present, brought]))
         return ids[ids != PAD]
 
     def save(self, path: Path) -> None:
@@ -116,10 +116,8 @@ def build_shortlist(
     expected = source_counts[source] * target_counts[target] / len(sources)
     score = count * torch.log(count / expected)
     candidates = _best_per_row(source, target, score, vocab_size, per_token)
-    occurrences = torch.bincount(
-        torch.tensor([i for row in targets for i in row], dtype=torch.long),
-        minlength=vocab_size,
-    )
+    tokens = np.concatenate([np.asarray(row, dtype=np.int64) for row in targets])
+    occurrences = torch.from_numpy(np.bincount(tokens, minlength=vocab_size))
     top = occurrences.argsort(descending=True)[:frequent].numpy()
     kept = np.union1d(np.arange(max(PAD_ID, UNK_ID, BOS_ID, EOS_ID) + 1), top)
     dtype = np.int16 if vocab_size <= np.iinfo(np.int16).max else np.int32
